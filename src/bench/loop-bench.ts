@@ -1,0 +1,192 @@
+/**
+ * `pilot bench`: the real loop, transport and model on synthetic camera frames; prints latency
+ * percentiles, deadline misses and heap growth per tick.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parseConfig } from '../config/load.js';
+import type { PilotConfigInput, ProviderName } from '../config/schema.js';
+import { WallClock } from '../loop/clock.js';
+import type { Image } from '../messages/types.js';
+import { Pilot } from '../runtime/pilot.js';
+import { createTransport } from '../transport/index.js';
+import { SENSOR_QOS } from '../transport/transport.js';
+
+export interface LoopBenchOptions {
+  readonly modelPath: string;
+  readonly providers: readonly ProviderName[];
+  readonly ticks: number;
+  readonly rateHz: number;
+  readonly cameraHz: number;
+  readonly transport: 'zeromq' | 'inprocess';
+  readonly projectDir: string;
+  readonly calibrationDir?: string;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface LoopBenchResult {
+  model: string;
+  provider: string;
+  providers: string;
+  transport: string;
+  rateHz: number;
+  ticks: number;
+  tickLatencyMs: Percentiles;
+  inferenceMs: Percentiles;
+  preprocessMs: Percentiles;
+  deadlineMisses: number;
+  skippedCycles: number;
+  maxStartLatenessMs: number;
+  heapGrowthBytesPerTick: number;
+  commandsReceived: number;
+  transportDrops: number;
+  safetyReasons: Record<string, number>;
+}
+
+export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
+  const gc = exposeGc();
+  const raw: PilotConfigInput = {
+    model: { path: options.modelPath, providers: [...options.providers] },
+    transport: { kind: options.transport },
+    loop: { rate_hz: options.rateHz, trigger: 'timer' },
+    inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },
+    outputs: { command: { topic: '/bench/cmd', type: 'ackermann' }, diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 } },
+    safety: { estop_topic: '/bench/estop' },
+  };
+  if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
+  const config = parseConfig(raw, 'bench', options.projectDir);
+  const clock = new WallClock();
+  const transport = createTransport(options.transport, { ipcDir: undefined });
+  const warmupTicks = Math.min(500, Math.floor(options.ticks / 5));
+  const pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {} });
+  const cam = pilot.cameraCalibration;
+
+  // Synthetic camera: a few distinct frames cycled, published like a driver would.
+  const frames = Array.from({ length: 4 }, (_, f) => syntheticFrame(cam.width, cam.height, f));
+  const cameraPub = transport.advertise<Image>(config.inputs.camera.topic, 'sensor_msgs/msg/Image', SENSOR_QOS);
+  let commandsReceived = 0;
+  transport.subscribe(config.outputs.command.topic, 'ackermann_msgs/msg/AckermannDriveStamped', () => commandsReceived++);
+  let frameIndex = 0;
+  const publishFrame = (): void => {
+    const frame = frames[frameIndex++ % frames.length]!;
+    const stamp = clock.stampMs();
+    frame.header.stamp.sec = Math.floor(stamp / 1000);
+    frame.header.stamp.nanosec = Math.round((stamp % 1000) * 1e6);
+    cameraPub.publish(frame);
+  };
+  // Wait until frames flow end to end (ZeroMQ subscriptions join asynchronously).
+  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) {
+    publishFrame();
+    await sleep(10);
+  }
+  if (pilot.camera.received === 0) throw new Error(`bench: no camera frame arrived over ${options.transport} within 2 s`);
+  const cameraTimer = setInterval(publishFrame, 1000 / options.cameraHz);
+
+  pilot.start();
+  let heapBefore = 0;
+  let measuredFrom = 0;
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      const ticks = pilot.loop.stats.ticks;
+      if (heapBefore === 0 && ticks >= warmupTicks) {
+        gc();
+        heapBefore = process.memoryUsage().heapUsed;
+        measuredFrom = pilot.loop.stats.ticks;
+      }
+      options.onProgress?.(Math.min(ticks, options.ticks + warmupTicks), options.ticks + warmupTicks);
+      if (ticks >= options.ticks + warmupTicks) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 50);
+  });
+  await pilot.loop.stop();
+  const measuredTicks = pilot.loop.stats.ticks - measuredFrom;
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  clearInterval(cameraTimer);
+  await sleep(50);
+
+  const summary = (stage: 'tickLatencyMs' | 'inferenceMs' | 'preprocessMs'): Percentiles => {
+    const s = pilot.timeline.summary(stage);
+    return { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max };
+  };
+  let transportDrops = 0;
+  for (const s of transport.stats().values()) transportDrops += s.sendDrops + s.receiveGaps + s.decodeErrors;
+  const result: LoopBenchResult = {
+    model: pilot.policy.contract.id,
+    provider: pilot.policy.activeProvider,
+    providers: pilot.policy.providerSummary,
+    transport: options.transport,
+    rateHz: options.rateHz,
+    ticks: pilot.loop.stats.ticks,
+    tickLatencyMs: summary('tickLatencyMs'),
+    inferenceMs: summary('inferenceMs'),
+    preprocessMs: summary('preprocessMs'),
+    deadlineMisses: pilot.counters.lateResults,
+    skippedCycles: pilot.loop.stats.skippedCycles,
+    maxStartLatenessMs: pilot.loop.stats.maxStartLatenessMs,
+    heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - heapBefore) / measuredTicks : NaN,
+    commandsReceived,
+    transportDrops,
+    safetyReasons: { ...pilot.safety.counters.byReason },
+  };
+  await pilot.dispose();
+  await transport.close();
+  return result;
+}
+
+function syntheticFrame(width: number, height: number, seed: number): Image {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      // A road-like gradient with a moving stripe, so frames differ.
+      data[o] = (x + seed * 37) & 0xff;
+      data[o + 1] = (y * 2) & 0xff;
+      data[o + 2] = Math.abs(x - width / 2 - seed * 8) < 6 ? 255 : 60;
+    }
+  }
+  return {
+    header: { stamp: { sec: 0, nanosec: 0 }, frame_id: 'camera' },
+    height,
+    width,
+    encoding: 'rgb8',
+    is_bigendian: 0,
+    step: width * 3,
+    data,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function exposeGc(): () => void {
+  if (typeof globalThis.gc === 'function') return globalThis.gc as () => void;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+export function formatLoopBench(r: LoopBenchResult): string {
+  const p = (x: Percentiles) => `p50 ${x.p50.toFixed(3)}  p99 ${x.p99.toFixed(3)}  p99.9 ${x.p999.toFixed(3)}  max ${x.max.toFixed(3)} ms`;
+  return [
+    `model          ${r.model}`,
+    `provider       ${r.providers}`,
+    `transport      ${r.transport}, loop ${r.rateHz} Hz, ${r.ticks} ticks`,
+    `tick latency   ${p(r.tickLatencyMs)}   (input ready → command published)`,
+    `inference      ${p(r.inferenceMs)}`,
+    `preprocess     ${p(r.preprocessMs)}`,
+    `deadline miss  ${r.deadlineMisses}   skipped cycles ${r.skippedCycles}   max start lateness ${r.maxStartLatenessMs.toFixed(3)} ms`,
+    `heap growth    ${r.heapGrowthBytesPerTick.toFixed(1)} bytes/tick`,
+    `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}`,
+    `safety         ${Object.entries(r.safetyReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  ].join('\n');
+}

@@ -1,0 +1,45 @@
+/** `pilot` command line: dispatches to one module per command. */
+import { benchCommand } from './bench-command.js';
+import { modelCommand } from './model-command.js';
+import { runCommand } from './run-command.js';
+import { CliError } from './args.js';
+
+const USAGE = `pilot — control runtime for robots and vehicles
+
+Usage:
+  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>]
+  pilot model inspect <model.onnx> [--json]
+  pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--model <onnx>]
+              [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency]
+  pilot help
+
+See README.md for the configuration keys and the data flow.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest);
+      case 'model':
+        return await modelCommand(rest);
+      case 'bench':
+        return await benchCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`pilot: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`pilot: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,36 @@
+import { loadConfig } from '../config/load.js';
+import { WallClock } from '../loop/clock.js';
+import { Pilot } from '../runtime/pilot.js';
+import { createTransport } from '../transport/index.js';
+import { CliError, parse, positiveNumber, transportKind } from './args.js';
+
+export async function runCommand(args: readonly string[]): Promise<number> {
+  const { values } = parse(args, {
+    config: { type: 'string', short: 'c' },
+    transport: { type: 'string' },
+    duration: { type: 'string' },
+  });
+  if (!values.config) throw new CliError('run needs --config <yaml>');
+  const config = loadConfig(values.config);
+  const kind = values.transport ? transportKind(values.transport) : config.transport.kind;
+  const transport = createTransport(kind, {
+    ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir } : {}),
+    endpoints: config.transport.endpoints,
+  });
+  const pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: (l) => console.error(l) });
+  pilot.start();
+  const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
+  await new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (durationS) setTimeout(done, durationS * 1000);
+  });
+  await pilot.dispose();
+  await transport.close();
+  console.error(
+    `pilot: stopped after ${pilot.loop.stats.ticks} ticks, ${pilot.counters.lateResults} deadline misses, safety: ` +
+      Object.entries(pilot.safety.counters.byReason).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', '),
+  );
+  return 0;
+}

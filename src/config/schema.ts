@@ -1,0 +1,146 @@
+/**
+ * The runtime's YAML configuration. Keys are snake_case like ROS 2 parameters, so the same file
+ * can become the node's parameter file. Every key has a default except what must be chosen.
+ */
+import { z } from 'zod';
+
+export const PROVIDER_NAMES = ['tensorrt', 'cuda', 'webgpu', 'cpu'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+const Range = z
+  .tuple([z.number(), z.number()])
+  .refine(([lo, hi]) => lo <= hi, { message: 'range must be [min, max] with min ≤ max' });
+
+const ModelSection = z
+  .object({
+    path: z.string().min(1),
+    providers: z.array(z.enum(PROVIDER_NAMES)).min(1).default(['cpu']),
+    intra_op_threads: z.number().int().min(1).max(64).default(1),
+    warmup_runs: z.number().int().min(0).max(10_000).default(20),
+    cuda: z
+      .object({ device_id: z.number().int().min(0).default(0), memory_limit_mb: z.number().int().positive().optional() })
+      .strict()
+      .default({ device_id: 0 }),
+    tensorrt: z
+      .object({ engine_cache_dir: z.string().default('.cache/tensorrt'), fp16: z.boolean().default(false) })
+      .strict()
+      .default({ engine_cache_dir: '.cache/tensorrt', fp16: false }),
+  })
+  .strict();
+
+const TransportSection = z
+  .object({
+    kind: z.enum(['zeromq', 'inprocess']).default('zeromq'),
+    ipc_dir: z.string().optional(),
+    /** Per-topic endpoint override, e.g. `tcp://127.0.0.1:5601`. */
+    endpoints: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+const CalibrationSection = z
+  .object({
+    camera: z.string().default('calibration/camera.yaml'),
+    vehicle: z.string().default('calibration/vehicle.yaml'),
+  })
+  .strict();
+
+const LoopSection = z
+  .object({
+    rate_hz: z.number().positive().max(200).default(50),
+    /** Time from tick start to command publish; default 80 % of the period. */
+    deadline_ms: z.number().positive().optional(),
+    /** `timer`: fixed rate; `camera`: one tick per new camera frame (rate_hz is then the expected rate). */
+    trigger: z.enum(['timer', 'camera']).default('timer'),
+  })
+  .strict()
+  .refine((l) => l.deadline_ms === undefined || l.deadline_ms <= 1000 / l.rate_hz, {
+    message: 'deadline_ms must not exceed the period (1000 / rate_hz)',
+    path: ['deadline_ms'],
+  });
+
+const CameraInputSection = z
+  .object({
+    topic: z.string().startsWith('/').default('/camera/image_raw'),
+    /** `image`: sensor_msgs/Image; `compressed`: sensor_msgs/CompressedImage (JPEG/PNG). */
+    type: z.enum(['image', 'compressed']).default('image'),
+    max_age_ms: z.number().positive().default(100),
+  })
+  .strict();
+
+const StateFieldSection = z
+  .object({
+    /** The contract's state field this fills, e.g. `speed_mps`. */
+    field: z.string().min(1),
+    topic: z.string().startsWith('/'),
+    type: z.string().regex(/^[a-z0-9_]+\/msg\/[A-Za-z0-9]+$/, 'expected a ROS 2 type like nav_msgs/msg/Odometry'),
+    /** Dotted path inside the message, e.g. `twist.twist.linear.x` or `velocity.0`. */
+    path: z.string().min(1),
+    max_age_ms: z.number().positive().default(100),
+  })
+  .strict();
+
+const InputsSection = z
+  .object({
+    camera: CameraInputSection.default({ topic: '/camera/image_raw', type: 'image', max_age_ms: 100 }),
+    state: z.array(StateFieldSection).default([]),
+  })
+  .strict();
+
+export const COMMAND_TYPES = ['ackermann', 'twist', 'joint_trajectory', 'float64_multi_array'] as const;
+
+const OutputsSection = z
+  .object({
+    command: z
+      .object({ topic: z.string().startsWith('/').default('/cmd/ackermann'), type: z.enum(COMMAND_TYPES).default('ackermann') })
+      .strict()
+      .default({ topic: '/cmd/ackermann', type: 'ackermann' }),
+    diagnostics: z
+      .object({ topic: z.string().startsWith('/').default('/diagnostics'), rate_hz: z.number().positive().max(10).default(1) })
+      .strict()
+      .default({ topic: '/diagnostics', rate_hz: 1 }),
+    /** Frame id stamped on outgoing commands. */
+    frame_id: z.string().default('base_link'),
+  })
+  .strict();
+
+const SafetySection = z
+  .object({
+    estop_topic: z.string().startsWith('/').default('/pilot/estop'),
+    /** Per action field [min, max], tighter than the vehicle calibration (the tighter one wins). */
+    limits: z.record(z.string(), Range).default({}),
+    /** Per action field, the largest change per second. */
+    max_rate: z.record(z.string(), z.number().positive()).default({}),
+    /** What a missed deadline publishes: hold the last safe command, or the stop command. */
+    on_deadline_miss: z.enum(['hold', 'stop']).default('hold'),
+    /** After this many misses in a row, stop regardless. */
+    max_consecutive_misses: z.number().int().min(0).default(3),
+    /** Values of the stop command per action field; fields not listed hold their last value (vehicle default: speed 0). */
+    stop: z.record(z.string(), z.number()).default({}),
+  })
+  .strict();
+
+export const PilotConfig = z
+  .object({
+    model: ModelSection,
+    transport: TransportSection.default({ kind: 'zeromq', endpoints: {} }),
+    calibration: CalibrationSection.default({ camera: 'calibration/camera.yaml', vehicle: 'calibration/vehicle.yaml' }),
+    loop: LoopSection.default({ rate_hz: 50, trigger: 'timer' }),
+    inputs: InputsSection.default({ camera: { topic: '/camera/image_raw', type: 'image', max_age_ms: 100 }, state: [] }),
+    outputs: OutputsSection.default({
+      command: { topic: '/cmd/ackermann', type: 'ackermann' },
+      diagnostics: { topic: '/diagnostics', rate_hz: 1 },
+      frame_id: 'base_link',
+    }),
+    safety: SafetySection.default({
+      estop_topic: '/pilot/estop',
+      limits: {},
+      max_rate: {},
+      on_deadline_miss: 'hold',
+      max_consecutive_misses: 3,
+      stop: {},
+    }),
+  })
+  .strict();
+
+export type PilotConfig = z.infer<typeof PilotConfig>;
+export type PilotConfigInput = z.input<typeof PilotConfig>;

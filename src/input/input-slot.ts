@@ -1,0 +1,73 @@
+/**
+ * The newest sample of one input topic with its arrival time, plus health derived from it
+ * (alive, age, rate). The loop reads the slot; the transport callback only overwrites it.
+ */
+import type { Clock } from '../loop/clock.js';
+
+export interface InputHealth {
+  readonly alive: boolean;
+  readonly ageMs: number;
+  readonly rateHz: number;
+}
+
+export class InputSlot<T> {
+  latest: T | undefined = undefined;
+  /** Clock time of the newest arrival. */
+  receivedAtMs = -Infinity;
+  /** Samples received (valid ones stored). */
+  received = 0;
+  /** Samples rejected (wrong type, size, encoding, undecodable) with the last reason. */
+  rejected = 0;
+  lastRejection = '';
+  /** Samples overwritten before the loop consumed them (newer data won). */
+  overwritten = 0;
+  #consumedSeq = 0;
+  #seq = 0;
+  #rateHz = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly type: string,
+    readonly maxAgeMs: number,
+    readonly expectedRateHz: number | undefined,
+    readonly clock: Clock,
+  ) {}
+
+  put(sample: T): void {
+    const now = this.clock.now();
+    if (this.received > 0) {
+      const dt = now - this.receivedAtMs;
+      // Exponential average of the arrival rate, about 10 samples of memory.
+      if (dt > 0) this.#rateHz = this.#rateHz === 0 ? 1000 / dt : 0.9 * this.#rateHz + 0.1 * (1000 / dt);
+    }
+    if (this.#seq > this.#consumedSeq) this.overwritten++;
+    this.latest = sample;
+    this.receivedAtMs = now;
+    this.received++;
+    this.#seq++;
+  }
+
+  reject(reason: string): void {
+    this.rejected++;
+    this.lastRejection = reason;
+  }
+
+  /** Mark the current sample as used by a tick; returns false when it was already used. */
+  consume(): boolean {
+    if (this.#seq === this.#consumedSeq) return false;
+    this.#consumedSeq = this.#seq;
+    return true;
+  }
+
+  ageMs(now: number = this.clock.now()): number {
+    return now - this.receivedAtMs;
+  }
+
+  isFresh(now: number = this.clock.now()): boolean {
+    return this.latest !== undefined && now - this.receivedAtMs <= this.maxAgeMs;
+  }
+
+  health(now: number = this.clock.now()): InputHealth {
+    return { alive: this.isFresh(now), ageMs: this.ageMs(now), rateHz: this.#rateHz };
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * One pilot instance: inputs → loop → preprocess → policy → actions → safety → command, with
+ * diagnostics. Slow work (loading, checking, allocating) happens in `create`; `tick` is the
+ * real-time path: no I/O besides publishing, no per-tick allocation of our own.
+ */
+import { loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
+import { loadVehicleCalibration, type VehicleCalibration } from '../calibration/vehicle.js';
+import { ActionDecoder } from '../actions/action-decoder.js';
+import { createCommandBuilder, type CommandBuilder } from '../commands/command-builder.js';
+import type { PilotConfig } from '../config/schema.js';
+import { DiagnosticsReporter } from '../diagnostics/diagnostics-reporter.js';
+import { InputSlot } from '../input/input-slot.js';
+import { FieldPath } from '../input/state-reader.js';
+import type { Clock } from '../loop/clock.js';
+import { LoopRunner } from '../loop/loop-runner.js';
+import { Timeline } from '../loop/timeline.js';
+import type { Bool, CompressedImage, Image } from '../messages/types.js';
+import { PolicySession } from '../policy/policy-session.js';
+import type { CameraContractInput } from '../policy/contract.js';
+import { CameraPreprocessor, type RawFrame } from '../preprocess/camera-preprocessor.js';
+import { decodeCompressed } from '../preprocess/decode-compressed.js';
+import { SafetyLayer, type SafetyReason } from '../safety/safety-layer.js';
+import { buildSafetyFields } from '../safety/safety-spec.js';
+import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
+import { checkContractAgainstConfig } from './check-contract.js';
+
+export interface PilotDeps {
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** Already-created policy (e.g. shared by a benchmark); created from the config otherwise. */
+  readonly policy?: PolicySession;
+  readonly log?: (line: string) => void;
+  /** Samples kept for latency percentiles. */
+  readonly timelineCapacity?: number;
+}
+
+interface StateSource {
+  readonly slot: InputSlot<unknown>;
+  readonly path: FieldPath;
+  /** Index in the state tensor. */
+  readonly target: Float32Array;
+  readonly index: number;
+}
+
+export interface PilotCounters {
+  /** Ticks whose inference finished after the deadline (result dropped, fallback published). */
+  lateResults: number;
+  policyErrors: number;
+  framesRejected: number;
+  commandsPublished: number;
+}
+
+export class Pilot {
+  readonly timeline: Timeline;
+  readonly loop: LoopRunner;
+  readonly safety: SafetyLayer;
+  readonly decoder: ActionDecoder;
+  readonly camera: InputSlot<Image | CompressedImage>;
+  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, framesRejected: 0, commandsPublished: 0 };
+  readonly diagnostics: DiagnosticsReporter;
+  readonly #clock: Clock;
+  readonly #preprocessor: CameraPreprocessor;
+  readonly #cameraTensor: Float32Array;
+  readonly #states: readonly StateSource[];
+  readonly #actions: Float64Array;
+  readonly #builder: CommandBuilder;
+  readonly #commandPub: Publisher;
+  readonly #subscriptions: Subscription[] = [];
+  readonly #log: (line: string) => void;
+
+  private constructor(
+    readonly config: PilotConfig,
+    readonly policy: PolicySession,
+    readonly cameraCalibration: CameraCalibration,
+    readonly vehicle: VehicleCalibration | undefined,
+    readonly transport: Transport,
+    clock: Clock,
+    log: (line: string) => void,
+    timelineCapacity: number,
+  ) {
+    this.#clock = clock;
+    this.#log = log;
+    const contract = policy.contract;
+    checkContractAgainstConfig(contract, config, cameraCalibration);
+    const periodMs = 1000 / config.loop.rate_hz;
+
+    const camInput = contract.inputs.find((i): i is CameraContractInput => i.role === 'camera')!;
+    this.#preprocessor = new CameraPreprocessor(camInput, cameraCalibration);
+    this.#cameraTensor = policy.inputs.get(camInput.name)!;
+    const camCfg = config.inputs.camera;
+    const camType = camCfg.type === 'image' ? 'sensor_msgs/msg/Image' : 'sensor_msgs/msg/CompressedImage';
+    this.camera = new InputSlot(camCfg.topic, camType, camCfg.max_age_ms, config.loop.rate_hz, clock);
+
+    const slots = new Map<string, InputSlot<unknown>>();
+    const states: StateSource[] = [];
+    for (const input of contract.inputs) {
+      if (input.role !== 'state') continue;
+      const tensor = policy.inputs.get(input.name)!;
+      input.fields.forEach((field, index) => {
+        const cfg = config.inputs.state.find((s) => s.field === field)!;
+        let slot = slots.get(cfg.topic);
+        if (!slot) {
+          slot = new InputSlot(cfg.topic, cfg.type, cfg.max_age_ms, undefined, clock);
+          slots.set(cfg.topic, slot);
+        }
+        states.push({ slot, path: new FieldPath(cfg.path), target: tensor, index });
+      });
+    }
+    this.#states = states;
+
+    this.decoder = new ActionDecoder(contract.outputs[0]!);
+    this.#actions = new Float64Array(this.decoder.size);
+    this.safety = new SafetyLayer({
+      fields: buildSafetyFields(this.decoder.names, contract.profile, config.safety, vehicle),
+      periodMs,
+      onDeadlineMiss: config.safety.on_deadline_miss,
+      maxConsecutiveMisses: config.safety.max_consecutive_misses,
+    });
+    this.#builder = createCommandBuilder({
+      kind: config.outputs.command.type,
+      actionNames: this.decoder.names,
+      frameId: config.outputs.frame_id,
+      periodMs,
+      ...(vehicle ? { vehicle } : {}),
+    });
+    this.timeline = new Timeline(timelineCapacity);
+    this.loop = new LoopRunner(
+      {
+        clock,
+        periodMs,
+        deadlineMs: config.loop.deadline_ms ?? 0.8 * periodMs,
+        trigger: config.loop.trigger,
+        watchdogMs: camCfg.max_age_ms,
+      },
+      this,
+    );
+
+    this.#commandPub = transport.advertise(config.outputs.command.topic, this.#builder.type, RELIABLE_QOS);
+    this.#subscriptions.push(
+      transport.subscribe<Image | CompressedImage>(camCfg.topic, camType, this.#onCamera, SENSOR_QOS),
+      transport.subscribe<Bool>(config.safety.estop_topic, 'std_msgs/msg/Bool', this.#onEstop, RELIABLE_QOS),
+    );
+    for (const slot of slots.values()) {
+      this.#subscriptions.push(transport.subscribe(slot.topic, slot.type, (msg: unknown) => slot.put(msg), SENSOR_QOS));
+    }
+    this.diagnostics = new DiagnosticsReporter(this, transport, clock, config.outputs.diagnostics);
+  }
+
+  /** Load calibration and model, check everything against everything, allocate. Fails with a message. */
+  static async create(config: PilotConfig, deps: PilotDeps): Promise<Pilot> {
+    const log = deps.log ?? ((line: string) => console.warn(line));
+    const camera = loadCameraCalibration(config.calibration.camera);
+    const vehicle = loadVehicleCalibration(config.calibration.vehicle);
+    const policy = deps.policy ?? (await PolicySession.create({ model: config.model, log }));
+    try {
+      return new Pilot(config, policy, camera, vehicle, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096);
+    } catch (err) {
+      if (!deps.policy) await policy.dispose();
+      throw err;
+    }
+  }
+
+  /** Starts in the safe state: the first command published is the stop command. */
+  start(): void {
+    this.safety.update('startup', null);
+    this.#publish();
+    this.loop.start();
+    this.diagnostics.start();
+    this.#log(
+      `pilot: model ${this.policy.contract.id} on ${this.policy.providerSummary}, ${this.config.loop.rate_hz} Hz ${this.config.loop.trigger} loop, ` +
+        `camera ${this.camera.topic} → ${this.config.outputs.command.topic} (${this.#builder.type})`,
+    );
+  }
+
+  /** Stop the loop and leave the robot with a stop command. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    this.diagnostics.stop();
+    this.safety.update('estop', null);
+    this.#publish();
+    for (const s of this.#subscriptions) s.close();
+    this.#commandPub.close();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.loop.running) await this.stop();
+    await this.policy.dispose();
+  }
+
+  /** The real-time path. Never throws: every failure becomes a counted fallback command. */
+  async tick(scheduledMs: number, deadlineAtMs: number): Promise<void> {
+    const clock = this.#clock;
+    const rec = this.timeline.last;
+    const start = clock.now();
+    rec.scheduledMs = scheduledMs;
+    rec.preprocessMs = NaN;
+    rec.inferenceMs = NaN;
+    // Input ready: frame arrival in camera mode, tick start in timer mode.
+    const inputReady = this.config.loop.trigger === 'camera' ? Math.max(this.camera.receivedAtMs, scheduledMs) : start;
+    rec.inputAgeMs = this.camera.ageMs(start);
+
+    let reason: SafetyReason = this.#checkInputs(start);
+    if (reason === 'ok' && this.camera.consume()) reason = this.#preprocess();
+    if (reason === 'ok') reason = this.#readState();
+    const afterPre = clock.now();
+    rec.preprocessMs = afterPre - start;
+
+    if (reason === 'ok') {
+      try {
+        await this.policy.run();
+      } catch (err) {
+        this.counters.policyErrors++;
+        reason = 'policy_error';
+        if (this.counters.policyErrors === 1) this.#log(`pilot: inference failed: ${(err as Error).message}`);
+      }
+      const afterInference = clock.now();
+      rec.inferenceMs = afterInference - afterPre;
+      if (reason === 'ok' && afterInference > deadlineAtMs) {
+        // Late result: dropped, the fallback goes out for this tick.
+        this.counters.lateResults++;
+        reason = 'deadline_miss';
+      }
+    }
+    const beforePost = clock.now();
+    if (reason === 'ok') this.decoder.decode(this.policy.output, this.#actions);
+    rec.reason = this.safety.update(reason, reason === 'ok' ? this.#actions : null);
+    const beforePublish = clock.now();
+    rec.postprocessMs = beforePublish - beforePost;
+    this.#publish();
+    const end = clock.now();
+    rec.publishMs = end - beforePublish;
+    rec.tickLatencyMs = end - inputReady;
+    this.timeline.commit();
+  }
+
+  #checkInputs(now: number): SafetyReason {
+    if (this.safety.estopped) return 'estop';
+    if (!this.camera.isFresh(now)) return 'stale_input';
+    for (let i = 0; i < this.#states.length; i++) if (!this.#states[i]!.slot.isFresh(now)) return 'stale_input';
+    return 'ok';
+  }
+
+  #preprocess(): SafetyReason {
+    const msg = this.camera.latest!;
+    let frame: RawFrame;
+    if ('format' in msg) {
+      const decoded = decodeCompressed(msg.format, msg.data);
+      if (!decoded.ok) return this.#rejectFrame(decoded.reason);
+      frame = decoded.frame;
+    } else {
+      frame = msg;
+    }
+    const result = this.#preprocessor.process(frame, this.#cameraTensor);
+    return result === 'ok' ? 'ok' : this.#rejectFrame(this.#preprocessor.lastRejection);
+  }
+
+  #rejectFrame(reason: string): SafetyReason {
+    this.counters.framesRejected++;
+    this.camera.reject(reason);
+    // A rejected frame must not be treated as consumed-and-valid next tick either.
+    this.camera.latest = undefined;
+    return 'bad_input';
+  }
+
+  #readState(): SafetyReason {
+    for (let i = 0; i < this.#states.length; i++) {
+      const s = this.#states[i]!;
+      const v = s.path.read(s.slot.latest);
+      if (!Number.isFinite(v)) {
+        s.slot.reject(`field ${s.path.path} is not a finite number`);
+        return 'bad_input';
+      }
+      s.target[s.index] = v;
+    }
+    return 'ok';
+  }
+
+  #publish(): void {
+    const message = this.#builder.fill(this.safety.command, this.#clock.stampMs());
+    this.#commandPub.publish(message);
+    this.counters.commandsPublished++;
+  }
+
+  readonly #onCamera = (msg: Image | CompressedImage): void => {
+    if (!msg || typeof msg !== 'object' || !(msg.data instanceof Uint8Array)) {
+      this.camera.reject('message has no byte data');
+      return;
+    }
+    this.camera.put(msg);
+    this.loop.onFrame();
+  };
+
+  readonly #onEstop = (msg: Bool): void => {
+    const engaged = msg?.data === true;
+    if (engaged !== this.safety.estopped) this.#log(`pilot: e-stop ${engaged ? 'ENGAGED' : 'released'} via ${this.config.safety.estop_topic}`);
+    this.safety.setEstop(engaged);
+  };
+}
