@@ -6,15 +6,31 @@ import { shortTypeName } from './type-names.js';
 export type MessageDefinition = ReturnType<typeof parse>[number];
 export type MessageDefinitionField = MessageDefinition['definitions'][number];
 
+/** `pkg/msg/Name` → `pkg/Name`; other names unchanged. */
+const dropMsg = (name: string): string => name.replace(/^([^/]+)\/msg\/([^/]+)$/, '$1/$2');
+
 /**
- * Parses a full `ros2msg` schema (root text plus `MSG:` sections). The root is named `pkg/Name`
- * before type fix-up so its same-package short names (`RegionOfInterest roi`) resolve within
- * its package instead of by suffix, which is ambiguous once two packages share a type name.
+ * Parses a full `ros2msg` schema (root text plus `MSG:` sections).
+ * - The root is named `pkg/Name` before type fix-up so its same-package short names
+ *   (`RegionOfInterest roi`) resolve within its package, not by an ambiguous suffix match.
+ * - Section and field names are unified to `pkg/Name`: rosbag2 writes `MSG: std_msgs/Header`,
+ *   other recorders write `MSG: std_msgs/msg/Header`, and fix-up needs exact matches.
  */
 export function parseSchema(typeName: string, text: string): MessageDefinition[] {
   try {
-    const defs = parse(text, { ros2: true, skipTypeFixup: true });
-    if (defs[0] && defs[0].name === undefined) defs[0].name = shortTypeName(typeName);
+    const parsed = parse(text, { ros2: true, skipTypeFixup: true });
+    if (parsed[0] && parsed[0].name === undefined) parsed[0].name = shortTypeName(typeName);
+    const defs: MessageDefinition[] = [];
+    const names = new Set<string>();
+    for (const def of parsed) {
+      const name = def.name === undefined ? undefined : dropMsg(def.name);
+      if (name !== undefined && names.has(name)) continue; // same type listed in both forms
+      if (name !== undefined) names.add(name);
+      for (const field of def.definitions) {
+        if (field.isComplex === true) field.type = dropMsg(field.type);
+      }
+      defs.push({ ...def, name });
+    }
     fixupTypes(defs);
     return defs;
   } catch (err) {

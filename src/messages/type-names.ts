@@ -6,7 +6,8 @@ export interface TypeNameParts {
   readonly name: string;
 }
 
-const TYPE_NAME = /^([A-Za-z][A-Za-z0-9_]*)\/(?:msg\/)?([A-Za-z][A-Za-z0-9_]*)$/;
+/** `pkg/msg/Name` or `pkg/Name`; groups: package, name. */
+export const TYPE_NAME = /^([A-Za-z][A-Za-z0-9_]*)\/(?:msg\/)?([A-Za-z][A-Za-z0-9_]*)$/;
 
 /** Parses `pkg/msg/Name` or `pkg/Name`; anything else is an E_UNKNOWN_TYPE. */
 export function splitTypeName(typeName: string): TypeNameParts {
