@@ -76,6 +76,11 @@ export class LoopRunner {
     await this.#idle;
   }
 
+  /** Resolves when no tick is in progress (tests and lockstep simulation step with this). */
+  whenIdle(): Promise<void> {
+    return this.#idle;
+  }
+
   /** Camera mode: a new frame arrived. At most one tick in flight: a frame during a tick is skipped. */
   onFrame(): void {
     if (!this.#running || this.options.trigger !== 'camera') return;
