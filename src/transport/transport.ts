@@ -33,7 +33,10 @@ export type MessageHandler<T> = (message: T, info: ReceiveInfo) => void;
 export interface Publisher<T = unknown> {
   readonly topic: string;
   readonly type: TypeName;
-  /** Never blocks and never queues unboundedly: a message that cannot be sent is dropped and counted. */
+  /**
+   * Never blocks and never queues unboundedly: a message that cannot be sent is dropped and counted.
+   * Large typed arrays in the message may be sent without copying: do not mutate them after publishing.
+   */
   publish(message: T): void;
   close(): void;
 }
@@ -47,13 +50,19 @@ export interface Subscription {
 /** Counters per topic; every message that does not arrive is in one of them. */
 export interface TopicStats {
   sent: number;
+  /** Deliveries to handlers (one per subscription). */
   received: number;
   /** Dropped on send (HWM, busy socket, keep-last replacement). */
   sendDrops: number;
-  /** Sequence gaps seen by subscribers. */
+  /**
+   * Sequence gaps seen by subscribers: every message a subscriber missed after its first one, whatever the
+   * cause (a remote publisher's send drop looks the same as a loss in between).
+   */
   receiveGaps: number;
   /** Messages that arrived but did not decode or had the wrong type. */
   decodeErrors: number;
+  /** Deliveries whose handler threw (the message did arrive; the exception is caught and counted). */
+  handlerErrors: number;
 }
 
 export interface Transport {
@@ -66,7 +75,7 @@ export interface Transport {
 }
 
 export function emptyTopicStats(): TopicStats {
-  return { sent: 0, received: 0, sendDrops: 0, receiveGaps: 0, decodeErrors: 0 };
+  return { sent: 0, received: 0, sendDrops: 0, receiveGaps: 0, decodeErrors: 0, handlerErrors: 0 };
 }
 
 /** Error with a stable code, following zeromq.js and Node conventions. */

@@ -1,0 +1,328 @@
+/**
+ * Embedded default transport: broker-less ZeroMQ, one endpoint per topic. The publisher binds (an ipc file
+ * under `ipcDir` unless `endpoints` says otherwise), subscribers connect; processes find each other by
+ * topic name alone.
+ *
+ * Nothing is lost silently: the publisher is an XPUB with `noDrop` and `sendTimeout = 0`, so a full peer
+ * queue rejects with EAGAIN (counted in `sendDrops`) instead of discarding; subscribers count sequence
+ * gaps. Trade-off of `noDrop`: one stalled subscriber makes sends fail for all subscribers of that topic.
+ */
+import { rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as zmq from 'zeromq';
+import { assertBindable, defaultIpcDir, ensureIpcDir, ipcPathFor } from './endpoints.js';
+import { StatsTable, warnOncePerTopic, type TransportErrorListener } from './stats-table.js';
+import {
+  SENSOR_QOS,
+  TransportError,
+  type MessageHandler,
+  type Publisher,
+  type QosKind,
+  type QosProfile,
+  type Subscription,
+  type TopicStats,
+  type Transport,
+  type TypeName,
+} from './transport.js';
+import { DEFAULT_BULK_THRESHOLD_BYTES, decodeMessage, encodeMessage } from './wire.js';
+
+export interface ZeroMqTransportOptions {
+  /** Directory for ipc endpoints; default `${os.tmpdir()}/pilot-<uid>` (created, must be ours). */
+  readonly ipcDir?: string | undefined;
+  /** Per-topic endpoint overrides, e.g. `{ '/cmd': 'tcp://127.0.0.1:5601' }`. */
+  readonly endpoints?: Readonly<Record<string, string>>;
+  /** Allow binding non-loopback tcp (and other network) endpoints; default false. */
+  readonly allowRemote?: boolean;
+  /** ZeroMQ send and receive high-water marks (messages) per QoS kind; default sensor 2, reliable 1000. */
+  readonly highWaterMark?: Partial<Record<QosKind, number>>;
+  /** Typed arrays at least this large travel as separate zero-copy frames; default 1024. */
+  readonly bulkThresholdBytes?: number;
+  /** Caught handler exceptions, undecodable messages and failed sends; default: one warning per topic and kind. */
+  readonly onError?: TransportErrorListener;
+}
+
+const DEFAULT_HWM: Record<QosKind, number> = { sensor: 2, reliable: 1000 };
+
+export class ZeroMqTransport implements Transport {
+  readonly name = 'zeromq';
+  readonly ipcDir: string;
+  readonly #options: ZeroMqTransportOptions;
+  readonly #stats = new StatsTable();
+  readonly #onError: TransportErrorListener;
+  readonly #publishers = new Map<string, ZmqPublisher<unknown>>();
+  readonly #subscriptions = new Set<ZmqSubscription>();
+  #closed = false;
+
+  constructor(options: ZeroMqTransportOptions = {}) {
+    this.#options = options;
+    this.ipcDir = options.ipcDir ?? defaultIpcDir();
+    ensureIpcDir(this.ipcDir, options.ipcDir === undefined);
+    this.#onError = options.onError ?? warnOncePerTopic(this.name);
+  }
+
+  /** The endpoint a topic's publisher binds and its subscribers connect to. */
+  endpointFor(topic: string): string {
+    const endpoints = this.#options.endpoints;
+    if (endpoints && Object.hasOwn(endpoints, topic)) return endpoints[topic];
+    return `ipc://${ipcPathFor(this.ipcDir, topic)}`;
+  }
+
+  advertise<T>(topic: string, type: TypeName, qos: QosProfile = SENSOR_QOS): Publisher<T> {
+    this.#assertOpen();
+    if (this.#publishers.has(topic)) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' already has a publisher in this transport`);
+    const endpoint = this.endpointFor(topic);
+    assertBindable(endpoint, this.#options.allowRemote ?? false);
+    for (const other of this.#publishers.values()) {
+      if (other.endpoint === endpoint) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' maps to '${endpoint}', already bound by '${other.topic}'`);
+    }
+    const socket = new zmq.XPublisher({ linger: 0, noDrop: true, sendTimeout: 0, sendHighWaterMark: this.#hwm(qos) });
+    try {
+      socket.bindSync(endpoint);
+    } catch (error) {
+      socket.close();
+      throw new TransportError('E_BIND', `topic '${topic}' cannot bind '${endpoint}': ${(error as Error).message}`);
+    }
+    const publisher = new ZmqPublisher<T>(topic, type, endpoint, socket, qos, {
+      stats: this.#stats.of(topic),
+      onError: this.#onError,
+      bulkThresholdBytes: this.#options.bulkThresholdBytes ?? DEFAULT_BULK_THRESHOLD_BYTES,
+      onClose: () => {
+        this.#publishers.delete(topic);
+        removeIpcFile(endpoint, publisher.ipcInode);
+      },
+    });
+    this.#publishers.set(topic, publisher as ZmqPublisher<unknown>);
+    return publisher;
+  }
+
+  subscribe<T>(topic: string, type: TypeName, handler: MessageHandler<T>, qos: QosProfile = SENSOR_QOS): Subscription {
+    this.#assertOpen();
+    const socket = new zmq.Subscriber({
+      linger: 0,
+      receiveHighWaterMark: this.#hwm(qos),
+      // Publishers come and go; rejoin quickly (local ipc connects are cheap) but back off when one is absent.
+      reconnectInterval: 10,
+      reconnectMaxInterval: 500,
+    });
+    socket.connect(this.endpointFor(topic));
+    socket.subscribe(topic);
+    const subscription = new ZmqSubscription(topic, type, handler as MessageHandler<unknown>, socket, this.#stats.of(topic), this.#onError, () =>
+      this.#subscriptions.delete(subscription),
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  stats(): ReadonlyMap<string, Readonly<TopicStats>> {
+    return this.#stats.snapshot();
+  }
+
+  /** Closes every socket and removes the ipc files this transport bound; resolves when receive loops ended. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const loops = [...this.#subscriptions].map((s) => s.closeAndWait());
+    for (const p of [...this.#publishers.values()]) p.close();
+    await Promise.all(loops);
+  }
+
+  #hwm(qos: QosProfile): number {
+    return this.#options.highWaterMark?.[qos.kind] ?? DEFAULT_HWM[qos.kind];
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TransportError('E_CLOSED', `${this.name} transport is closed`);
+  }
+}
+
+interface PublisherContext {
+  readonly stats: TopicStats;
+  readonly onError: TransportErrorListener;
+  readonly bulkThresholdBytes: number;
+  readonly onClose: () => void;
+}
+
+/**
+ * zeromq.js allows one send in progress per socket, so at most one message is in flight and at most
+ * `depth` wait behind it (sensor: 1, the newest replaces the pending one; reliable: keep-last `depth`).
+ */
+class ZmqPublisher<T> implements Publisher<T> {
+  /** Identity of the ipc file we bound, so close never removes a file another process bound since. */
+  readonly ipcInode: number | undefined;
+  readonly #pending: Buffer[][] = [];
+  readonly #depth: number;
+  #inFlight = false;
+  #seq = 0;
+  #closed = false;
+
+  constructor(
+    readonly topic: string,
+    readonly type: TypeName,
+    readonly endpoint: string,
+    private readonly socket: zmq.XPublisher,
+    qos: QosProfile,
+    private readonly ctx: PublisherContext,
+  ) {
+    this.#depth = qos.kind === 'sensor' ? 1 : Math.max(1, qos.depth ?? 10);
+    this.ipcInode = inodeOf(endpoint);
+  }
+
+  publish(message: T): void {
+    const { stats } = this.ctx;
+    if (this.#closed) {
+      stats.sendDrops++;
+      return;
+    }
+    let frames: Buffer[];
+    try {
+      frames = encodeMessage({ topic: this.topic, type: this.type, seq: this.#seq++, sentAtMs: Date.now() }, message, this.ctx.bulkThresholdBytes);
+    } catch (error) {
+      stats.sendDrops++;
+      this.ctx.onError(new TransportError('E_WIRE_ENCODE', `topic '${this.topic}': ${(error as Error).message}`), this.topic);
+      return;
+    }
+    if (!this.#inFlight) {
+      this.#send(frames);
+      return;
+    }
+    if (this.#pending.length >= this.#depth) {
+      this.#pending.shift();
+      stats.sendDrops++;
+    }
+    this.#pending.push(frames);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.ctx.stats.sendDrops += this.#pending.length;
+    this.#pending.length = 0;
+    this.socket.close();
+    this.ctx.onClose();
+  }
+
+  #send(frames: Buffer[], retried = false): void {
+    this.#inFlight = true;
+    let sending: Promise<void>;
+    try {
+      sending = this.socket.send(frames);
+    } catch (error) {
+      this.#failed(error);
+      return;
+    }
+    sending.then(
+      () => {
+        this.ctx.stats.sent++;
+        this.#next();
+      },
+      (error: unknown) => {
+        // libzmq learns that the peer drained the pipe only when it processes its command queue, which
+        // send() does at most about once a millisecond; reading `writable` (ZMQ_EVENTS) processes it now.
+        // So one EAGAIN may be stale: retry once if the socket turns out writable after all.
+        if (!retried && !this.#closed && isEagain(error) && this.socket.writable) this.#send(frames, true);
+        else this.#failed(error);
+      },
+    );
+  }
+
+  #failed(error: unknown): void {
+    this.ctx.stats.sendDrops++;
+    // EAGAIN is the high-water mark (expected back-pressure, counted); anything else is worth a word.
+    if (!this.#closed && !isEagain(error)) this.ctx.onError(error, this.topic);
+    this.#next();
+  }
+
+  #next(): void {
+    const frames = this.#closed ? undefined : this.#pending.shift();
+    if (frames) this.#send(frames);
+    else this.#inFlight = false;
+  }
+}
+
+class ZmqSubscription implements Subscription {
+  readonly #loop: Promise<void>;
+  #lastSeq: number | undefined;
+  #closed = false;
+
+  constructor(
+    readonly topic: string,
+    readonly type: TypeName,
+    private readonly handler: MessageHandler<unknown>,
+    private readonly socket: zmq.Subscriber,
+    private readonly stats: TopicStats,
+    private readonly onError: TransportErrorListener,
+    private readonly onClose: () => void,
+  ) {
+    this.#loop = this.#receiveLoop();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.socket.close();
+    this.onClose();
+  }
+
+  async closeAndWait(): Promise<void> {
+    this.close();
+    await this.#loop;
+  }
+
+  /** Must never die on a bad message or a throwing handler: everything per message is caught and counted. */
+  async #receiveLoop(): Promise<void> {
+    while (!this.#closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch (error) {
+        if (this.#closed || this.socket.closed) return;
+        this.onError(error, this.topic);
+        await sleep(10); // do not spin if the socket keeps failing
+        continue;
+      }
+      this.#onFrames(frames);
+    }
+  }
+
+  #onFrames(frames: Buffer[]): void {
+    let decoded;
+    try {
+      decoded = decodeMessage(frames);
+      if (decoded.topic !== this.topic) throw new TransportError('E_WIRE_DECODE', `expected topic '${this.topic}', got '${decoded.topic}'`);
+      if (decoded.type !== this.type) throw new TransportError('E_TYPE_MISMATCH', `topic '${this.topic}' carries ${decoded.type}, subscriber expects ${this.type}`);
+    } catch (error) {
+      this.stats.decodeErrors++;
+      this.onError(error, this.topic);
+      return;
+    }
+    const { seq, sentAtMs } = decoded;
+    // A smaller seq means the publisher restarted: a new stream, not a gap.
+    if (this.#lastSeq !== undefined && seq > this.#lastSeq + 1) this.stats.receiveGaps += seq - this.#lastSeq - 1;
+    this.#lastSeq = seq;
+    this.stats.received++;
+    try {
+      this.handler(decoded.message, { seq, sentAtMs });
+    } catch (error) {
+      this.stats.handlerErrors++;
+      this.onError(error, this.topic);
+    }
+  }
+}
+
+function isEagain(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EAGAIN';
+}
+
+function inodeOf(endpoint: string): number | undefined {
+  if (!endpoint.startsWith('ipc://')) return undefined;
+  try {
+    return statSync(endpoint.slice('ipc://'.length)).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** libzmq (4.3) leaves ipc files behind; remove ours, unless another process has bound the path since. */
+function removeIpcFile(endpoint: string, inode: number | undefined): void {
+  if (inode === undefined || inodeOf(endpoint) !== inode) return;
+  rmSync(endpoint.slice('ipc://'.length), { force: true });
+}
