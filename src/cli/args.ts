@@ -4,7 +4,13 @@ import { PROVIDER_NAMES, type ProviderName } from '../config/schema.js';
 /** A usage error: printed with the usage text, exit code 2. */
 export class CliError extends Error {}
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T, allowPositionals = false) {
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<T extends Options>(
+  args: readonly string[],
+  options: T,
+  allowPositionals = false,
+): ReturnType<typeof parseArgs<{ options: T; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (err) {
