@@ -107,7 +107,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
       }
     }, 50);
   });
-  await pilot.loop.stop();
+  await pilot.stop();
   const measuredTicks = pilot.loop.stats.ticks - measuredFrom;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;

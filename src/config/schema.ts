@@ -17,6 +17,8 @@ const ModelSection = z
     providers: z.array(z.enum(PROVIDER_NAMES)).min(1).default(['cpu']),
     intra_op_threads: z.number().int().min(1).max(64).default(1),
     warmup_runs: z.number().int().min(0).max(10_000).default(20),
+    /** ONNX Runtime's own log (process-wide, set by the first session); pilot reports provider failures itself. */
+    ort_log_level: z.enum(['verbose', 'info', 'warning', 'error', 'fatal']).default('fatal'),
     cuda: z
       .object({ device_id: z.number().int().min(0).default(0), memory_limit_mb: z.number().int().positive().optional() })
       .strict()

@@ -63,6 +63,7 @@ export class PolicySession {
     const info = readOnnxInfo(bytes, model.path);
     const contract = parseContract(info.metadata[CONTRACT_METADATA_KEY], model.path);
 
+    ort.env.logLevel = model.ort_log_level;
     const attempts: ProviderAttempt[] = [];
     let session: ort.InferenceSession | undefined;
     let active: ProviderName | undefined;
@@ -74,6 +75,8 @@ export class PolicySession {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          // ORT's own log repeats a provider failure over several lines; we log one line below.
+          logSeverityLevel: provider === 'cpu' ? 2 : 4,
         });
         active = provider;
         attempts.push({ provider, ok: true, reason: '' });

@@ -67,6 +67,7 @@ export class Pilot {
   readonly #commandPub: Publisher;
   readonly #subscriptions: Subscription[] = [];
   readonly #log: (line: string) => void;
+  #state: 'created' | 'running' | 'stopped' | 'disposed' = 'created';
 
   private constructor(
     readonly config: PilotConfig,
@@ -162,6 +163,8 @@ export class Pilot {
 
   /** Starts in the safe state: the first command published is the stop command. */
   start(): void {
+    if (this.#state !== 'created') throw new Error(`pilot: start() called when ${this.#state}`);
+    this.#state = 'running';
     this.safety.update('startup', null);
     this.#publish();
     this.loop.start();
@@ -172,18 +175,21 @@ export class Pilot {
     );
   }
 
-  /** Stop the loop and leave the robot with a stop command. */
+  /** Stop the loop and leave the robot with a stop command. Idempotent. */
   async stop(): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopped';
     await this.loop.stop();
     this.diagnostics.stop();
-    this.safety.update('estop', null);
+    this.safety.update('shutdown', null);
     this.#publish();
     for (const s of this.#subscriptions) s.close();
     this.#commandPub.close();
   }
 
   async dispose(): Promise<void> {
-    if (this.loop.running) await this.stop();
+    await this.stop();
+    this.#state = 'disposed';
     await this.policy.dispose();
   }
 

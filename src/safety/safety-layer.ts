@@ -14,7 +14,8 @@ export type SafetyReason =
   | 'deadline_miss'
   | 'bad_input'
   | 'nonfinite'
-  | 'policy_error';
+  | 'policy_error'
+  | 'shutdown';
 
 export const SAFETY_REASONS: readonly SafetyReason[] = [
   'ok',
@@ -25,6 +26,7 @@ export const SAFETY_REASONS: readonly SafetyReason[] = [
   'bad_input',
   'nonfinite',
   'policy_error',
+  'shutdown',
 ];
 
 export interface SafetyFieldSpec {
@@ -113,7 +115,7 @@ export class SafetyLayer {
       const hold = this.options.onDeadlineMiss === 'hold' && this.#hadValidCommand && this.#consecutiveMisses <= this.options.maxConsecutiveMisses;
       if (!hold) this.#applyStop();
     } else {
-      // startup, stale_input, estop: stop now, without slew limits.
+      // startup, stale_input, estop, shutdown: stop now, without slew limits.
       this.#applyStop();
     }
     this.#guard();

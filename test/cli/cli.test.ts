@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  return { out, err };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('pilot CLI', () => {
+  it('model inspect prints the contract of the bundled model', async () => {
+    const { out } = capture();
+    expect(await main(['model', 'inspect', 'models/pilotnet-test.onnx'])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/model id\s+pilotnet-test\s+profile vehicle/);
+    expect(text).toMatch(/image\s+camera \[1×3×66×200\] float32 NCHW rgb/);
+    expect(text).toMatch(/steering_angle \[rad\]/);
+    expect(text).toMatch(/parameters\s+252,230/);
+  });
+
+  it('model inspect --json is machine readable', async () => {
+    const { out } = capture();
+    expect(await main(['model', 'inspect', 'models/pilotnet-test.onnx', '--json'])).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.contract.outputs[0].fields.map((f: { name: string }) => f.name)).toEqual(['steering_angle', 'speed']);
+  });
+
+  it('names a missing or non-ONNX model file', async () => {
+    const { err } = capture();
+    expect(await main(['model', 'inspect', 'models/missing.onnx'])).toBe(1);
+    expect(err.join('\n')).toMatch(/E_MODEL_FILE: cannot read model models\/missing.onnx: ENOENT/);
+    expect(await main(['model', 'inspect', 'README.md'])).toBe(1);
+    expect(err.join('\n')).toMatch(/E_MODEL_FORMAT: README.md/);
+  });
+
+  it('rejects unknown commands, flags and execution providers with usage (exit 2)', async () => {
+    const { err } = capture();
+    expect(await main(['fly'])).toBe(2);
+    expect(err.join('\n')).toMatch(/unknown command 'fly'/);
+    expect(await main(['bench', '--ep', 'tpu'])).toBe(2);
+    expect(err.join('\n')).toMatch(/unknown execution provider 'tpu' \(known: tensorrt, cuda, webgpu, cpu\)/);
+    expect(await main(['bench', '--tick', '5'])).toBe(2);
+    expect(await main(['run'])).toBe(2);
+    expect(err.join('\n')).toMatch(/run needs --config/);
+  });
+
+  it('run reports a bad config with the key and exits 1', async () => {
+    const { err } = capture();
+    expect(await main(['run', '--config', 'calibration/vehicle.yaml'])).toBe(1);
+    expect(err.join('\n')).toMatch(/E_CONFIG: calibration\/vehicle.yaml: /);
+  });
+
+  it('bench runs the real loop over ZeroMQ and reports latency, misses and heap growth', async () => {
+    const { out } = capture();
+    expect(await main(['bench', '--ticks', '100', '--rate-hz', '100', '--json'])).toBe(0);
+    const { loop } = JSON.parse(out.join('\n'));
+    expect(loop.provider).toBe('cpu');
+    expect(loop.transport).toBe('zeromq');
+    expect(loop.ticks).toBeGreaterThanOrEqual(100);
+    expect(loop.commandsReceived).toBeGreaterThan(0);
+    expect(loop.tickLatencyMs.p50).toBeGreaterThan(0);
+    expect(loop.safetyReasons.ok).toBeGreaterThan(0);
+    expect(Number.isFinite(loop.heapGrowthBytesPerTick)).toBe(true);
+  });
+});
