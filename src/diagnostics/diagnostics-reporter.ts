@@ -66,10 +66,12 @@ export class DiagnosticsReporter {
     let sendDrops = 0;
     let gaps = 0;
     let decodeErrors = 0;
+    let handlerErrors = 0;
     for (const s of p.transport.stats().values()) {
       sendDrops += s.sendDrops;
       gaps += s.receiveGaps;
       decodeErrors += s.decodeErrors;
+      handlerErrors += s.handlerErrors;
     }
     const stamp = this.#clock.stampMs();
     const sec = Math.floor(stamp / 1000);
@@ -101,8 +103,10 @@ export class DiagnosticsReporter {
         frames_rejected: String(p.counters.framesRejected),
         last_rejection: p.camera.lastRejection,
         transport_send_drops: String(sendDrops),
+        // Gaps include the publisher's own send drops when both ends share a process.
         transport_receive_gaps: String(gaps),
         transport_decode_errors: String(decodeErrors),
+        transport_handler_errors: String(handlerErrors),
       }),
       status(safetyLevel, 'pilot: safety', p.safety.estopped ? 'E-STOP' : p.safety.lastReason, {
         estop: String(p.safety.estopped),

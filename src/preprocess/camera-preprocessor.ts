@@ -30,6 +30,11 @@ export class CameraPreprocessor {
   /** value = byte * gain[c] + bias[c] */
   readonly #gain: Float32Array;
   readonly #bias: Float32Array;
+  /** Byte offset of each output pixel's top-left source pixel for the current (step, bpp); -1 outside. */
+  #offsets: Int32Array;
+  /** Bilinear weights w00, w01, w10, w11 per output pixel. */
+  readonly #weights: Float32Array;
+  #offsetsFor = -1;
   /** Last rejected frame, for the error counter's message. */
   lastRejection = '';
 
@@ -65,6 +70,23 @@ export class CameraPreprocessor {
       crop: input.crop,
       ...(input.undistort ? { undistortWith: camera } : {}),
     });
+    const n = this.outWidth * this.outHeight;
+    this.#offsets = new Int32Array(n);
+    this.#weights = new Float32Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      const fx = this.table.wx[i]!;
+      const fy = this.table.wy[i]!;
+      this.#weights.set([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy], i * 4);
+    }
+  }
+
+  /** Byte offsets depend on the frame's row step and pixel size: recomputed only when those change. */
+  #prepareOffsets(step: number, bpp: number): void {
+    const key = step * 8 + bpp;
+    if (key === this.#offsetsFor) return;
+    const t = this.table;
+    for (let i = 0; i < this.#offsets.length; i++) this.#offsets[i] = t.x0[i]! < 0 ? -1 : t.y0[i]! * step + t.x0[i]! * bpp;
+    this.#offsetsFor = key;
   }
 
   get elementCount(): number {
@@ -89,54 +111,57 @@ export class CameraPreprocessor {
       this.lastRejection = `step ${step} / data ${frame.data.length} bytes too small for ${frame.width}x${frame.height} ${frame.encoding}`;
       return 'bad_step';
     }
+    this.#prepareOffsets(step, bpp);
     const data = frame.data;
     const n = t.outWidth * t.outHeight;
     const gain = this.#gain;
     const bias = this.#bias;
-    const nchw = this.#nchw;
+    const offsets = this.#offsets;
+    const weights = this.#weights;
+    const channels = this.channels;
+    if (this.#mono) {
+      for (let i = 0; i < n; i++) {
+        const p00 = offsets[i]!;
+        if (p00 < 0) {
+          out[i] = bias[0]!;
+          continue;
+        }
+        const w = i * 4;
+        const v =
+          weights[w]! * luma(data, p00, bpp, fmt.red, fmt.blue) +
+          weights[w + 1]! * luma(data, p00 + bpp, bpp, fmt.red, fmt.blue) +
+          weights[w + 2]! * luma(data, p00 + step, bpp, fmt.red, fmt.blue) +
+          weights[w + 3]! * luma(data, p00 + step + bpp, bpp, fmt.red, fmt.blue);
+        out[i] = v * gain[0]! + bias[0]!;
+      }
+      return 'ok';
+    }
     // Source channel offsets for the network's channel order.
     const c0 = this.#bgr ? fmt.blue : fmt.red;
     const c2 = this.#bgr ? fmt.red : fmt.blue;
     const c1 = fmt.green;
-    const nextRow = step;
+    const g0 = gain[0]!, g1 = gain[1]!, g2 = gain[2]!;
+    const b0 = bias[0]!, b1 = bias[1]!, b2 = bias[2]!;
+    // NCHW writes planes at i, n+i, 2n+i; NHWC interleaves at 3i, 3i+1, 3i+2.
+    const stride = this.#nchw ? 1 : channels;
+    const plane = this.#nchw ? n : 1;
     for (let i = 0; i < n; i++) {
-      const ix = t.x0[i]!;
-      if (ix < 0) {
-        for (let c = 0; c < this.channels; c++) out[nchw ? c * n + i : i * this.channels + c] = bias[c]!;
+      const o = i * stride;
+      const p00 = offsets[i]!;
+      if (p00 < 0) {
+        out[o] = b0;
+        out[o + plane] = b1;
+        out[o + 2 * plane] = b2;
         continue;
       }
-      const p00 = t.y0[i]! * step + ix * bpp;
       const p01 = p00 + bpp;
-      const p10 = p00 + nextRow;
+      const p10 = p00 + step;
       const p11 = p10 + bpp;
-      const fx = t.wx[i]!;
-      const fy = t.wy[i]!;
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
-      const w11 = fx * fy;
-      if (this.#mono) {
-        const v =
-          w00 * luma(data, p00, bpp, fmt.red, fmt.blue) +
-          w01 * luma(data, p01, bpp, fmt.red, fmt.blue) +
-          w10 * luma(data, p10, bpp, fmt.red, fmt.blue) +
-          w11 * luma(data, p11, bpp, fmt.red, fmt.blue);
-        out[i] = v * gain[0]! + bias[0]!;
-        continue;
-      }
-      const a = w00 * data[p00 + c0]! + w01 * data[p01 + c0]! + w10 * data[p10 + c0]! + w11 * data[p11 + c0]!;
-      const b = w00 * data[p00 + c1]! + w01 * data[p01 + c1]! + w10 * data[p10 + c1]! + w11 * data[p11 + c1]!;
-      const c = w00 * data[p00 + c2]! + w01 * data[p01 + c2]! + w10 * data[p10 + c2]! + w11 * data[p11 + c2]!;
-      if (nchw) {
-        out[i] = a * gain[0]! + bias[0]!;
-        out[n + i] = b * gain[1]! + bias[1]!;
-        out[2 * n + i] = c * gain[2]! + bias[2]!;
-      } else {
-        const o = i * 3;
-        out[o] = a * gain[0]! + bias[0]!;
-        out[o + 1] = b * gain[1]! + bias[1]!;
-        out[o + 2] = c * gain[2]! + bias[2]!;
-      }
+      const w = i * 4;
+      const w00 = weights[w]!, w01 = weights[w + 1]!, w10 = weights[w + 2]!, w11 = weights[w + 3]!;
+      out[o] = (w00 * data[p00 + c0]! + w01 * data[p01 + c0]! + w10 * data[p10 + c0]! + w11 * data[p11 + c0]!) * g0 + b0;
+      out[o + plane] = (w00 * data[p00 + c1]! + w01 * data[p01 + c1]! + w10 * data[p10 + c1]! + w11 * data[p11 + c1]!) * g1 + b1;
+      out[o + 2 * plane] = (w00 * data[p00 + c2]! + w01 * data[p01 + c2]! + w10 * data[p10 + c2]! + w11 * data[p11 + c2]!) * g2 + b2;
     }
     return 'ok';
   }

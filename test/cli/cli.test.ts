@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
@@ -52,6 +55,21 @@ describe('pilot CLI', () => {
     const { err } = capture();
     expect(await main(['run', '--config', 'calibration/vehicle.yaml'])).toBe(1);
     expect(err.join('\n')).toMatch(/E_CONFIG: calibration\/vehicle.yaml: /);
+  });
+
+  it('run drives the loop from a config until --duration, starting and ending with stop commands', async () => {
+    const { err } = capture();
+    const dir = mkdtempSync(join(tmpdir(), 'pilot-run-'));
+    const config = join(dir, 'pilot.yaml');
+    writeFileSync(
+      config,
+      ['model:', '  path: models/pilotnet-test.onnx', '  warmup_runs: 1', 'transport:', '  kind: inprocess', 'loop:', '  rate_hz: 50', ''].join('\n'),
+    );
+    expect(await main(['run', '--config', config, '--duration', '0.3'])).toBe(0);
+    const text = err.join('\n');
+    expect(text).toMatch(/pilot: model pilotnet-test on cpu, 50 Hz timer loop, camera \/camera\/image_raw → \/cmd\/ackermann/);
+    // No camera publisher: every tick is a stale-input stop.
+    expect(text).toMatch(/pilot: stopped after \d+ ticks, 0 deadline misses, safety: startup 1, stale_input \d+, shutdown 1/);
   });
 
   it('bench runs the real loop over ZeroMQ and reports latency, misses and heap growth', async () => {
