@@ -22,6 +22,8 @@ export interface LoopBenchOptions {
   readonly projectDir: string;
   readonly calibrationDir?: string;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Also time the bare model, paced at the loop rate with no loop, transport or camera around it. */
+  readonly baselineRuns?: number;
 }
 
 export interface Percentiles {
@@ -48,6 +50,8 @@ export interface LoopBenchResult {
   commandsReceived: number;
   transportDrops: number;
   safetyReasons: Record<string, number>;
+  /** Bare inference paced at the loop period, measured in the same process after the loop. */
+  baselineInferenceMs?: Percentiles & { runs: number; overDeadline: number };
 }
 
 export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
@@ -138,9 +142,29 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     transportDrops,
     safetyReasons: { ...pilot.safety.counters.byReason },
   };
+  if (options.baselineRuns) result.baselineInferenceMs = await pacedInference(pilot, options.baselineRuns, 1000 / options.rateHz);
   await pilot.dispose();
   await transport.close();
   return result;
+}
+
+/** The model alone at the loop's pace: separates the runtime's own jitter from the loop's overhead. */
+async function pacedInference(pilot: Pilot, runs: number, periodMs: number): Promise<Percentiles & { runs: number; overDeadline: number }> {
+  const deadlineMs = pilot.config.loop.deadline_ms ?? 0.8 * periodMs;
+  const times = new Float64Array(runs);
+  let overDeadline = 0;
+  let next = performance.now();
+  for (let i = 0; i < runs; i++) {
+    next += periodMs;
+    const start = performance.now();
+    await pilot.policy.run();
+    times[i] = performance.now() - start;
+    if (times[i]! > deadlineMs) overDeadline++;
+    await sleep(Math.max(0, next - performance.now()));
+  }
+  times.sort();
+  const at = (p: number) => times[Math.min(runs - 1, Math.ceil((p / 100) * runs) - 1)]!;
+  return { p50: at(50), p99: at(99), p999: at(99.9), max: times[runs - 1]!, runs, overDeadline };
 }
 
 function syntheticFrame(width: number, height: number, seed: number): Image {
@@ -187,6 +211,9 @@ export function formatLoopBench(r: LoopBenchResult): string {
     `deadline miss  ${r.deadlineMisses}   skipped cycles ${r.skippedCycles}   max start lateness ${r.maxStartLatenessMs.toFixed(3)} ms`,
     `heap growth    ${r.heapGrowthBytesPerTick.toFixed(1)} bytes/tick`,
     `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}`,
+    ...(r.baselineInferenceMs
+      ? [`bare model     ${p(r.baselineInferenceMs)}   (${r.baselineInferenceMs.runs} runs paced at the loop rate, ${r.baselineInferenceMs.overDeadline} over the deadline)`]
+      : []),
     `safety         ${Object.entries(r.safetyReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ].join('\n');
 }

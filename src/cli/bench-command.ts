@@ -14,6 +14,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     transport: { type: 'string' },
     json: { type: 'boolean' },
     'image-latency': { type: 'boolean' },
+    baseline: { type: 'boolean' },
   });
   const root = packageRoot();
   const transport = transportKind(values.transport);
@@ -29,6 +30,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     transport,
     projectDir: root,
     calibrationDir: resolve(root, 'calibration'),
+    ...(values.baseline ? { baselineRuns: ticks } : {}),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   });
   const imageLatency = values['image-latency'] ? await benchTransportLatency({ transport, count: 500, width: 640, height: 480 }) : undefined;

@@ -74,7 +74,7 @@ describe('pilot CLI', () => {
 
   it('bench runs the real loop over ZeroMQ and reports latency, misses and heap growth', async () => {
     const { out } = capture();
-    expect(await main(['bench', '--ticks', '100', '--rate-hz', '100', '--json'])).toBe(0);
+    expect(await main(['bench', '--ticks', '100', '--rate-hz', '100', '--json', '--baseline'])).toBe(0);
     const { loop } = JSON.parse(out.join('\n'));
     expect(loop.provider).toBe('cpu');
     expect(loop.transport).toBe('zeromq');
@@ -83,5 +83,7 @@ describe('pilot CLI', () => {
     expect(loop.tickLatencyMs.p50).toBeGreaterThan(0);
     expect(loop.safetyReasons.ok).toBeGreaterThan(0);
     expect(Number.isFinite(loop.heapGrowthBytesPerTick)).toBe(true);
+    expect(loop.baselineInferenceMs.runs).toBe(100);
+    expect(loop.baselineInferenceMs.p50).toBeGreaterThan(0);
   });
 });
