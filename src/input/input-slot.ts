@@ -19,10 +19,6 @@ export class InputSlot<T> {
   /** Samples rejected (wrong type, size, encoding, undecodable) with the last reason. */
   rejected = 0;
   lastRejection = '';
-  /** Samples overwritten before the loop consumed them (newer data won). */
-  overwritten = 0;
-  #consumedSeq = 0;
-  #seq = 0;
   #rateHz = 0;
 
   constructor(
@@ -40,23 +36,14 @@ export class InputSlot<T> {
       // Exponential average of the arrival rate, about 10 samples of memory.
       if (dt > 0) this.#rateHz = this.#rateHz === 0 ? 1000 / dt : 0.9 * this.#rateHz + 0.1 * (1000 / dt);
     }
-    if (this.#seq > this.#consumedSeq) this.overwritten++;
     this.latest = sample;
     this.receivedAtMs = now;
     this.received++;
-    this.#seq++;
   }
 
   reject(reason: string): void {
     this.rejected++;
     this.lastRejection = reason;
-  }
-
-  /** Mark the current sample as used by a tick; returns false when it was already used. */
-  consume(): boolean {
-    if (this.#seq === this.#consumedSeq) return false;
-    this.#consumedSeq = this.#seq;
-    return true;
   }
 
   ageMs(now: number = this.clock.now()): number {

@@ -7,7 +7,10 @@ import { SampleWindow } from '../util/sample-window.js';
 export const TIMELINE_STAGES = ['inputAgeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'publishMs', 'tickLatencyMs'] as const;
 export type TimelineStage = (typeof TIMELINE_STAGES)[number];
 
-/** The stage times of the tick just finished (reused object: copy to keep). */
+/**
+ * The stage times of the tick just finished (reused object: copy to keep). `preprocessMs` is NaN in
+ * ticks: frames are preprocessed on arrival and that time is pushed to its window directly.
+ */
 export interface TickRecord {
   scheduledMs: number;
   inputAgeMs: number;

@@ -68,6 +68,7 @@ export class Pilot {
   readonly #subscriptions: Subscription[] = [];
   readonly #log: (line: string) => void;
   #state: 'created' | 'running' | 'stopped' | 'disposed' = 'created';
+  #newestFrameRejected = false;
 
   private constructor(
     readonly config: PilotConfig,
@@ -206,10 +207,10 @@ export class Pilot {
     rec.inputAgeMs = this.camera.ageMs(start);
 
     let reason: SafetyReason = this.#checkInputs(start);
-    if (reason === 'ok' && this.camera.consume()) reason = this.#preprocess();
+    // The newest frame failed preprocessing: fall back until a good one arrives (or the old one goes stale).
+    if (reason === 'ok' && this.#newestFrameRejected) reason = 'bad_input';
     if (reason === 'ok') reason = this.#readState();
     const afterPre = clock.now();
-    rec.preprocessMs = afterPre - start;
 
     if (reason === 'ok') {
       try {
@@ -246,26 +247,21 @@ export class Pilot {
     return 'ok';
   }
 
-  #preprocess(): SafetyReason {
-    const msg = this.camera.latest!;
+  /**
+   * Preprocess on arrival, so the tensor is ready when the tick starts. Inference runs synchronously
+   * on this thread, so a frame never lands in the tensor while the network reads it.
+   * Returns an empty string on success, else why the frame was rejected (tensor untouched).
+   */
+  #preprocess(msg: Image | CompressedImage): string {
     let frame: RawFrame;
     if ('format' in msg) {
       const decoded = decodeCompressed(msg.format, msg.data);
-      if (!decoded.ok) return this.#rejectFrame(decoded.reason);
+      if (!decoded.ok) return decoded.reason;
       frame = decoded.frame;
     } else {
       frame = msg;
     }
-    const result = this.#preprocessor.process(frame, this.#cameraTensor);
-    return result === 'ok' ? 'ok' : this.#rejectFrame(this.#preprocessor.lastRejection);
-  }
-
-  #rejectFrame(reason: string): SafetyReason {
-    this.counters.framesRejected++;
-    this.camera.reject(reason);
-    // A rejected frame must not be treated as consumed-and-valid next tick either.
-    this.camera.latest = undefined;
-    return 'bad_input';
+    return this.#preprocessor.process(frame, this.#cameraTensor) === 'ok' ? '' : this.#preprocessor.lastRejection;
   }
 
   #readState(): SafetyReason {
@@ -289,9 +285,21 @@ export class Pilot {
 
   readonly #onCamera = (msg: Image | CompressedImage): void => {
     if (!msg || typeof msg !== 'object' || !(msg.data instanceof Uint8Array)) {
+      this.counters.framesRejected++;
       this.camera.reject('message has no byte data');
+      this.#newestFrameRejected = true;
       return;
     }
+    const start = this.#clock.now();
+    const rejection = this.#preprocess(msg);
+    if (rejection) {
+      this.counters.framesRejected++;
+      this.camera.reject(rejection);
+      this.#newestFrameRejected = true;
+      return;
+    }
+    this.timeline.windows.preprocessMs.push(this.#clock.now() - start);
+    this.#newestFrameRejected = false;
     this.camera.put(msg);
     this.loop.onFrame();
   };

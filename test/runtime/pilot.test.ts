@@ -1,3 +1,4 @@
+import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { PilotConfigInput } from '../../src/config/schema.js';
@@ -184,6 +185,35 @@ describe('Pilot end to end on the in-process transport and a manual clock', () =
     expect(Number(kv('pilot: control loop', 'rate_hz'))).toBeCloseTo(100, -1);
     expect(kv('pilot: policy', 'execution_provider')).toBe('cpu');
     expect(kv('pilot: policy', 'model_id')).toBe(r.pilot.policy.contract.id);
+  });
+});
+
+describe('Pilot with a CompressedImage camera', () => {
+  it('decodes PNG frames, and falls back on undecodable ones without stopping the loop', async () => {
+    const clock = new ManualClock();
+    const transport = new InProcessTransport();
+    const pilot = await Pilot.create(config({ inputs: { camera: { topic: '/camera/image_raw/compressed', type: 'compressed' } } }), {
+      transport,
+      clock,
+      log: () => {},
+    });
+    rigs.push({ pilot, transport } as Rig);
+    const png = new PNG({ width: 320, height: 240 });
+    png.data.fill(120);
+    const good = { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: 'camera' }, format: 'png', data: new Uint8Array(PNG.sync.write(png)) };
+    const bad = { ...good, format: 'jpeg', data: new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]) };
+    const pub = transport.advertise<typeof good>('/camera/image_raw/compressed', 'sensor_msgs/msg/CompressedImage');
+    pilot.start();
+    const reasons: string[] = [];
+    for (const [t, frame] of [[0, good], [10, bad], [20, good]] as const) {
+      pub.publish(frame);
+      clock.advanceTo(t);
+      await pilot.loop.whenIdle();
+      reasons.push(pilot.safety.lastReason);
+    }
+    expect(reasons).toEqual(['ok', 'bad_input', 'ok']);
+    expect(pilot.counters.framesRejected).toBe(1);
+    expect(pilot.camera.lastRejection).toMatch(/jpeg decode failed/);
   });
 });
 
