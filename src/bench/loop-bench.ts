@@ -7,6 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { parseConfig } from '../config/load.js';
 import type { PilotConfigInput, ProviderName } from '../config/schema.js';
 import { WallClock } from '../loop/clock.js';
+import { makeHeader, makeImage } from '../messages/factories.js';
 import type { Image } from '../messages/types.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
@@ -178,15 +179,7 @@ function syntheticFrame(width: number, height: number, seed: number): Image {
       data[o + 2] = Math.abs(x - width / 2 - seed * 8) < 6 ? 255 : 60;
     }
   }
-  return {
-    header: { stamp: { sec: 0, nanosec: 0 }, frame_id: 'camera' },
-    height,
-    width,
-    encoding: 'rgb8',
-    is_bigendian: 0,
-    step: width * 3,
-    data,
-  };
+  return makeImage({ header: makeHeader({ frame_id: 'camera' }), height, width, encoding: 'rgb8', step: width * 3, data });
 }
 
 function sleep(ms: number): Promise<void> {

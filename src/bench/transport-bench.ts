@@ -2,6 +2,7 @@
  * Publish → callback latency of a camera-sized `sensor_msgs/msg/Image` over a transport. One message in
  * flight at a time (publish, await its arrival, next), so this is latency, not throughput.
  */
+import type { Image } from '../messages/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,16 +28,6 @@ export interface TransportLatencyResult {
   drops: number;
 }
 
-interface BenchImage {
-  header: { stamp: { sec: number; nanosec: number }; frame_id: string };
-  height: number;
-  width: number;
-  encoding: string;
-  is_bigendian: number;
-  step: number;
-  data: Uint8Array;
-}
-
 const TOPIC = `/bench/image_latency_${process.pid}`;
 const TYPE = 'sensor_msgs/msg/Image';
 /** A message not back by then counts as lost; generous so a GC pause is measured, not called a loss. */
@@ -60,7 +51,7 @@ export async function benchTransportLatency(opts: TransportLatencyOptions): Prom
 
 async function measure(pubT: Transport, subT: Transport, opts: TransportLatencyOptions): Promise<TransportLatencyResult> {
   let arrived: ((sentNs: bigint, nowNs: bigint) => void) | undefined;
-  subT.subscribe<BenchImage>(
+  subT.subscribe<Image>(
     TOPIC,
     TYPE,
     (msg) => {
@@ -69,8 +60,8 @@ async function measure(pubT: Transport, subT: Transport, opts: TransportLatencyO
     },
     SENSOR_QOS,
   );
-  const pub = pubT.advertise<BenchImage>(TOPIC, TYPE, SENSOR_QOS);
-  const image: BenchImage = {
+  const pub = pubT.advertise<Image>(TOPIC, TYPE, SENSOR_QOS);
+  const image: Image = {
     header: { stamp: { sec: 0, nanosec: 0 }, frame_id: 'bench_camera' },
     height: opts.height,
     width: opts.width,

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { PilotConfigInput } from '../../src/config/schema.js';
 import { ManualClock } from '../../src/loop/clock.js';
+import { makeHeader, makeImage } from '../../src/messages/factories.js';
 import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
@@ -23,15 +24,7 @@ function config(overrides: Partial<PilotConfigInput> = {}) {
 }
 
 function cameraFrame(width = 320, height = 240, value = 90): Image {
-  return {
-    header: { stamp: { sec: 0, nanosec: 0 }, frame_id: 'camera' },
-    height,
-    width,
-    encoding: 'rgb8',
-    is_bigendian: 0,
-    step: width * 3,
-    data: new Uint8Array(width * height * 3).fill(value),
-  };
+  return makeImage({ header: makeHeader({ frame_id: 'camera' }), height, width, encoding: 'rgb8', step: width * 3, data: new Uint8Array(width * height * 3).fill(value) });
 }
 
 interface Rig {

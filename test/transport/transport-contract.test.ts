@@ -1,4 +1,5 @@
 /** The contract every transport meets, run against in-process and ZeroMQ alike. */
+import type { Image } from '../../src/messages/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RELIABLE_QOS, type ReceiveInfo, type Transport } from '../../src/transport/transport.js';
@@ -40,17 +41,7 @@ const kinds: { name: string; make: () => Pair }[] = [
   },
 ];
 
-interface ImageLike {
-  header: { stamp: { sec: number; nanosec: number }; frame_id: string };
-  height: number;
-  width: number;
-  encoding: string;
-  is_bigendian: number;
-  step: number;
-  data: Uint8Array;
-}
-
-function image(seed: number): ImageLike {
+function image(seed: number): Image {
   const data = new Uint8Array(640 * 480 * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31 + seed) & 0xff;
   return { header: { stamp: { sec: 12, nanosec: 345 }, frame_id: 'camera' }, height: 480, width: 640, encoding: 'rgb8', is_bigendian: 0, step: 640 * 3, data };
@@ -64,9 +55,9 @@ describe.each(kinds)('$name transport contract', ({ make }) => {
 
   it('delivers nested objects and a 640×480×3 image byte for byte', async () => {
     pair = make();
-    const got: { msg: ImageLike; info: ReceiveInfo }[] = [];
-    pair.sub.subscribe<ImageLike>('/camera/image_raw', 'sensor_msgs/msg/Image', (msg, info) => void got.push({ msg, info }));
-    const pub = pair.pub.advertise<ImageLike>('/camera/image_raw', 'sensor_msgs/msg/Image');
+    const got: { msg: Image; info: ReceiveInfo }[] = [];
+    pair.sub.subscribe<Image>('/camera/image_raw', 'sensor_msgs/msg/Image', (msg, info) => void got.push({ msg, info }));
+    const pub = pair.pub.advertise<Image>('/camera/image_raw', 'sensor_msgs/msg/Image');
     const sent = image(7);
     const before = Date.now();
     await until(() => got.length > 0, () => pub.publish(sent), 'first image');
