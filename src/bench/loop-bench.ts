@@ -25,6 +25,7 @@ export interface LoopBenchOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Also time the bare model, paced at the loop rate with no loop, transport or camera around it. */
   readonly baselineRuns?: number;
+  readonly inferenceThread?: 'main' | 'worker';
 }
 
 export interface Percentiles {
@@ -58,7 +59,7 @@ export interface LoopBenchResult {
 export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
   const gc = exposeGc();
   const raw: PilotConfigInput = {
-    model: { path: options.modelPath, providers: [...options.providers] },
+    model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
     transport: { kind: options.transport },
     loop: { rate_hz: options.rateHz, trigger: 'timer' },
     inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },

@@ -15,6 +15,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     json: { type: 'boolean' },
     'image-latency': { type: 'boolean' },
     baseline: { type: 'boolean' },
+    worker: { type: 'boolean' },
   });
   const root = packageRoot();
   const transport = transportKind(values.transport);
@@ -31,6 +32,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     projectDir: root,
     calibrationDir: resolve(root, 'calibration'),
     ...(values.baseline ? { baselineRuns: ticks } : {}),
+    inferenceThread: values.worker ? 'worker' : 'main',
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   });
   const imageLatency = values['image-latency'] ? await benchTransportLatency({ transport, count: 500, width: 640, height: 480 }) : undefined;

@@ -10,7 +10,7 @@ Usage:
   pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>]
   pilot model inspect <model.onnx> [--json]
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--model <onnx>]
-              [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline]
+              [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
   pilot help
 
 See README.md for the configuration keys and the data flow.`;

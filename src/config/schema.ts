@@ -16,6 +16,11 @@ const ModelSection = z
     path: z.string().min(1),
     providers: z.array(z.enum(PROVIDER_NAMES)).min(1).default(['cpu']),
     intra_op_threads: z.number().int().min(1).max(64).default(1),
+    /**
+     * `main`: inference on the loop's thread (lowest overhead; a late result is detected when it returns).
+     * `worker`: inference on a worker thread, so a missed deadline's fallback goes out on time.
+     */
+    inference_thread: z.enum(['main', 'worker']).default('main'),
     warmup_runs: z.number().int().min(0).max(10_000).default(20),
     /** ONNX Runtime's own log (process-wide, set by the first session); pilot reports provider failures itself. */
     ort_log_level: z.enum(['verbose', 'info', 'warning', 'error', 'fatal']).default('fatal'),

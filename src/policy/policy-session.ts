@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { PilotConfig, ProviderName } from '../config/schema.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
+import { readOnnxInfo, type OnnxInfo, type OnnxValueInfo } from '../export/onnx-read.js';
 import { PilotError } from '../util/errors.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
-import { describeProviders, providerOptions, type ProviderAttempt } from './providers.js';
+import { describeProviders, firstLine, logFailure, noProvider, sessionOptionsFor, type ProviderAttempt } from './providers.js';
+import { WorkerPolicy } from './worker-policy.js';
 
 export interface PolicySessionOptions {
   readonly model: PilotConfig['model'];
@@ -17,7 +18,25 @@ export interface PolicySessionOptions {
   readonly log?: (line: string) => void;
 }
 
-export class PolicySession {
+/** What the loop needs from a policy, whichever thread runs the network. */
+export interface Policy {
+  readonly contract: ModelContract;
+  readonly modelPath: string;
+  readonly activeProvider: ProviderName;
+  readonly attempts: readonly ProviderAttempt[];
+  readonly providerSummary: string;
+  /** Preallocated input buffers by contract input name; the preprocessor writes into these. */
+  readonly inputs: ReadonlyMap<string, Float32Array>;
+  /** Preallocated output buffer (the contract's single output). */
+  readonly output: Float32Array;
+  /** True when `run` yields while the network computes, so a deadline timer can fire meanwhile. */
+  readonly concurrent: boolean;
+  run(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export class PolicySession implements Policy {
+  readonly concurrent = false;
   /** Preallocated input buffers by contract input name; the preprocessor writes into these. */
   readonly inputs: ReadonlyMap<string, Float32Array>;
   /** Preallocated output buffer (the contract's single output). */
@@ -51,7 +70,7 @@ export class PolicySession {
   }
 
   /** Load, pick a provider, check the contract, warm up. Every failure names the model file. */
-  static async create(options: PolicySessionOptions): Promise<PolicySession> {
+  static async create(options: PolicySessionOptions): Promise<Policy> {
     const { model } = options;
     const log = options.log ?? ((line: string) => console.warn(line));
     let bytes: Uint8Array;
@@ -62,6 +81,8 @@ export class PolicySession {
     }
     const info = readOnnxInfo(bytes, model.path);
     const contract = parseContract(info.metadata[CONTRACT_METADATA_KEY], model.path);
+    checkContractAgainstGraph(contract, info, model.path);
+    if (model.inference_thread === 'worker') return WorkerPolicy.create(bytes, contract, model, log);
 
     ort.env.logLevel = model.ort_log_level;
     const attempts: ProviderAttempt[] = [];
@@ -69,31 +90,16 @@ export class PolicySession {
     let active: ProviderName | undefined;
     for (const provider of model.providers) {
       try {
-        session = await ort.InferenceSession.create(bytes, {
-          executionProviders: [providerOptions(provider, model)],
-          intraOpNumThreads: model.intra_op_threads,
-          interOpNumThreads: 1,
-          executionMode: 'sequential',
-          graphOptimizationLevel: 'all',
-          // ORT's own log repeats a provider failure over several lines; we log one line below.
-          logSeverityLevel: provider === 'cpu' ? 2 : 4,
-        });
+        session = await ort.InferenceSession.create(bytes, sessionOptionsFor(provider, model));
         active = provider;
         attempts.push({ provider, ok: true, reason: '' });
         break;
       } catch (err) {
-        const reason = firstLine((err as Error).message);
-        attempts.push({ provider, ok: false, reason });
-        log(`pilot: execution provider '${provider}' unavailable for ${model.path}: ${reason}`);
+        attempts.push({ provider, ok: false, reason: firstLine((err as Error).message) });
+        logFailure(attempts.at(-1)!, model.path, log);
       }
     }
-    if (!session || !active) {
-      throw new PilotError(
-        'E_NO_PROVIDER',
-        `no execution provider could load ${model.path}: ${attempts.map((a) => `${a.provider}: ${a.reason}`).join('; ')}`,
-      );
-    }
-    checkContractAgainstGraph(contract, session, model.path);
+    if (!session || !active) throw noProvider(model.path, attempts);
     const policy = new PolicySession(session, contract, model.path, active, attempts);
     await policy.warmUp(model.warmup_runs);
     return policy;
@@ -129,29 +135,24 @@ export class PolicySession {
   }
 }
 
-function firstLine(text: string): string {
-  return (text.split('\n').find((l) => l.trim().length > 0) ?? text).trim().slice(0, 300);
-}
-
 /** The contract must describe the graph exactly: names, shapes (symbolic dims accept anything), float32. */
-function checkContractAgainstGraph(contract: ModelContract, session: ort.InferenceSession, source: string): void {
-  const check = (kind: 'input' | 'output', name: string, shape: readonly number[], meta: readonly ort.InferenceSession.ValueMetadata[]) => {
-    const m = meta.find((v) => v.name === name);
-    if (!m) {
-      throw new PilotError('E_MODEL_CONTRACT', `${source}: contract ${kind} '${name}' is not a graph ${kind} (graph has ${meta.map((v) => v.name).join(', ')})`);
+export function checkContractAgainstGraph(contract: ModelContract, info: OnnxInfo, source: string): void {
+  const check = (kind: 'input' | 'output', name: string, shape: readonly number[], values: readonly OnnxValueInfo[]) => {
+    const v = values.find((x) => x.name === name);
+    if (!v) {
+      throw new PilotError('E_MODEL_CONTRACT', `${source}: contract ${kind} '${name}' is not a graph ${kind} (graph has ${values.map((x) => x.name).join(', ')})`);
     }
-    if (!m.isTensor || m.type !== 'float32') {
-      throw new PilotError('E_MODEL_CONTRACT', `${source}: ${kind} '${name}': expected float32 tensor, graph has ${m.isTensor ? m.type : 'non-tensor'}`);
+    if (v.elemType !== 'float') {
+      throw new PilotError('E_MODEL_CONTRACT', `${source}: ${kind} '${name}': expected float32 tensor, graph has ${v.elemType}`);
     }
-    const graphShape = m.shape;
-    const matches = graphShape.length === shape.length && graphShape.every((d, i) => typeof d !== 'number' || d === shape[i]);
+    const matches = v.dims.length === shape.length && v.dims.every((d, i) => typeof d !== 'number' || d === shape[i]);
     if (!matches) {
-      throw new PilotError('E_MODEL_SHAPE', `${source}: ${kind} '${name}': contract shape [${shape.join(',')}] ≠ graph shape [${graphShape.join(',')}]`);
+      throw new PilotError('E_MODEL_SHAPE', `${source}: ${kind} '${name}': contract shape [${shape.join(',')}] ≠ graph shape [${v.dims.join(',')}]`);
     }
   };
-  for (const input of contract.inputs) check('input', input.name, input.shape, session.inputMetadata);
-  for (const output of contract.outputs) check('output', output.name, output.shape, session.outputMetadata);
+  for (const input of contract.inputs) check('input', input.name, input.shape, info.inputs);
+  for (const output of contract.outputs) check('output', output.name, output.shape, info.outputs);
   const covered = new Set(contract.inputs.map((i) => i.name));
-  const missing = session.inputNames.filter((n) => !covered.has(n));
+  const missing = info.inputs.map((i) => i.name).filter((n) => !covered.has(n));
   if (missing.length) throw new PilotError('E_MODEL_CONTRACT', `${source}: graph inputs without a contract entry: ${missing.join(', ')}`);
 }

@@ -4,6 +4,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import type { PilotConfig, ProviderName } from '../config/schema.js';
+import { PilotError } from '../util/errors.js';
 
 export interface ProviderAttempt {
   readonly provider: ProviderName;
@@ -42,3 +43,29 @@ export function describeProviders(active: ProviderName, attempts: readonly Provi
   const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.provider}: ${a.reason}`);
   return skipped.length ? `${active} (skipped ${skipped.join('; ')})` : active;
 }
+
+/** Session options for one provider attempt; the main thread and the inference worker use the same. */
+export function sessionOptionsFor(provider: ProviderName, model: PilotConfig['model']): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [providerOptions(provider, model)],
+    intraOpNumThreads: model.intra_op_threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // ORT's own log repeats a provider failure over several lines; pilot logs one line instead.
+    logSeverityLevel: provider === 'cpu' ? 2 : 4,
+  };
+}
+
+export function logFailure(attempt: ProviderAttempt, modelPath: string, log: (line: string) => void): void {
+  log(`pilot: execution provider '${attempt.provider}' unavailable for ${modelPath}: ${attempt.reason}`);
+}
+
+export function noProvider(modelPath: string, attempts: readonly ProviderAttempt[]): PilotError {
+  return new PilotError('E_NO_PROVIDER', `no execution provider could load ${modelPath}: ${attempts.map((a) => `${a.provider}: ${a.reason}`).join('; ')}`);
+}
+
+export function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim().length > 0) ?? text).trim().slice(0, 300);
+}
+

@@ -15,7 +15,7 @@ import type { Clock } from '../loop/clock.js';
 import { LoopRunner } from '../loop/loop-runner.js';
 import { Timeline } from '../loop/timeline.js';
 import type { Bool, CompressedImage, Image } from '../messages/types.js';
-import { PolicySession } from '../policy/policy-session.js';
+import { PolicySession, type Policy } from '../policy/policy-session.js';
 import type { CameraContractInput } from '../policy/contract.js';
 import { CameraPreprocessor, type RawFrame } from '../preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../preprocess/decode-compressed.js';
@@ -24,11 +24,14 @@ import { buildSafetyFields } from '../safety/safety-spec.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
 import { checkContractAgainstConfig } from './check-contract.js';
 
+/** Marks a concurrent inference overtaken by its deadline. */
+const DEADLINE = Symbol('deadline');
+
 export interface PilotDeps {
   readonly transport: Transport;
   readonly clock: Clock;
   /** Already-created policy (e.g. shared by a benchmark); created from the config otherwise. */
-  readonly policy?: PolicySession;
+  readonly policy?: Policy;
   readonly log?: (line: string) => void;
   /** Samples kept for latency percentiles. */
   readonly timelineCapacity?: number;
@@ -72,7 +75,7 @@ export class Pilot {
 
   private constructor(
     readonly config: PilotConfig,
-    readonly policy: PolicySession,
+    readonly policy: Policy,
     readonly cameraCalibration: CameraCalibration,
     readonly vehicle: VehicleCalibration | undefined,
     readonly transport: Transport,
@@ -212,13 +215,26 @@ export class Pilot {
     if (reason === 'ok') reason = this.#readState();
     const afterPre = clock.now();
 
+    let inflight: Promise<void> | undefined;
     if (reason === 'ok') {
       try {
-        await this.policy.run();
+        if (this.policy.concurrent) {
+          // The network runs elsewhere: if the deadline comes first, the fallback goes out now.
+          inflight = this.policy.run();
+          if ((await this.#raceDeadline(inflight, deadlineAtMs)) === 'deadline') throw DEADLINE;
+          inflight = undefined;
+        } else {
+          await this.policy.run();
+        }
       } catch (err) {
-        this.counters.policyErrors++;
-        reason = 'policy_error';
-        if (this.counters.policyErrors === 1) this.#log(`pilot: inference failed: ${(err as Error).message}`);
+        if (err === DEADLINE) {
+          this.counters.lateResults++;
+          reason = 'deadline_miss';
+        } else {
+          this.counters.policyErrors++;
+          reason = 'policy_error';
+          if (this.counters.policyErrors === 1) this.#log(`pilot: inference failed: ${(err as Error).message}`);
+        }
       }
       const afterInference = clock.now();
       rec.inferenceMs = afterInference - afterPre;
@@ -238,6 +254,24 @@ export class Pilot {
     rec.publishMs = end - beforePublish;
     rec.tickLatencyMs = end - inputReady;
     this.timeline.commit();
+    // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
+    if (inflight) await inflight.catch(() => {});
+  }
+
+  #raceDeadline(run: Promise<void>, deadlineAtMs: number): Promise<'done' | 'deadline'> {
+    return new Promise((resolve, reject) => {
+      const timer = this.#clock.schedule(deadlineAtMs, () => resolve('deadline'));
+      run.then(
+        () => {
+          this.#clock.cancel(timer);
+          resolve('done');
+        },
+        (err: unknown) => {
+          this.#clock.cancel(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   #checkInputs(now: number): SafetyReason {

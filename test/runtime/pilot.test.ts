@@ -181,6 +181,48 @@ describe('Pilot end to end on the in-process transport and a manual clock', () =
   });
 });
 
+describe('Pilot with inference on a worker thread', () => {
+  const worker = { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 2, inference_thread: 'worker' as const } };
+
+  it('drives with the same results as on the main thread', async () => {
+    const main = await rig();
+    const threaded = await rig(worker);
+    expect(threaded.pilot.policy.providerSummary).toBe('cpu on a worker thread');
+    main.pilot.start();
+    threaded.pilot.start();
+    for (let i = 0; i < 5; i++) {
+      const frame = cameraFrame(320, 240, 40 + i * 30);
+      await main.step(frame);
+      await threaded.step(frame);
+    }
+    expect(threaded.commands.map((c) => c.reason)).toEqual(main.commands.map((c) => c.reason));
+    for (let i = 0; i < main.commands.length; i++) {
+      expect(threaded.commands[i]!.steering).toBeCloseTo(main.commands[i]!.steering, 6);
+      expect(threaded.commands[i]!.speed).toBeCloseTo(main.commands[i]!.speed, 6);
+    }
+  });
+
+  it('publishes the fallback at the deadline while inference is still running, then drops the late result', async () => {
+    const r = await rig(worker);
+    r.pilot.start();
+    await r.step();
+    const before = r.commands.at(-1)!;
+    const published = r.commands.length;
+    // Start the next tick and move time past its 8 ms deadline before the worker can answer.
+    r.clock.advanceTo(10);
+    expect(r.commands.length).toBe(published);
+    r.clock.advanceTo(18);
+    await new Promise((resolve) => setImmediate(resolve)); // the tick resumes after the deadline decided the race
+    expect(r.commands.length).toBe(published + 1); // the fallback went out at the deadline
+    expect(r.commands.at(-1)).toMatchObject({ reason: 'deadline_miss', speed: before.speed, steering: before.steering });
+    await r.pilot.loop.whenIdle(); // the late inference finishes; its result is dropped
+    expect(r.pilot.counters.lateResults).toBe(1);
+    expect(r.commands.length).toBe(published + 1);
+    await r.step(); // t = 20
+    expect(r.commands.at(-1)!.reason).toBe('ok');
+  });
+});
+
 describe('Pilot with a CompressedImage camera', () => {
   it('decodes PNG frames, and falls back on undecodable ones without stopping the loop', async () => {
     const clock = new ManualClock();
