@@ -100,7 +100,7 @@ export class DiagnosticsReporter {
         camera_age_ms: fmt(cam.ageMs),
         camera_rate_hz: cam.rateHz.toFixed(1),
         frames_received: String(p.camera.received),
-        frames_rejected: String(p.counters.framesRejected),
+        frames_rejected: String(p.camera.rejected),
         last_rejection: p.camera.lastRejection,
         transport_send_drops: String(sendDrops),
         // Gaps include the publisher's own send drops when both ends share a process.

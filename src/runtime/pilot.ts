@@ -49,7 +49,6 @@ export interface PilotCounters {
   /** Ticks whose inference finished after the deadline (result dropped, fallback published). */
   lateResults: number;
   policyErrors: number;
-  framesRejected: number;
   commandsPublished: number;
 }
 
@@ -59,7 +58,7 @@ export class Pilot {
   readonly safety: SafetyLayer;
   readonly decoder: ActionDecoder;
   readonly camera: InputSlot<Image | CompressedImage>;
-  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, framesRejected: 0, commandsPublished: 0 };
+  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0 };
   readonly diagnostics: DiagnosticsReporter;
   readonly #clock: Clock;
   readonly #preprocessor: CameraPreprocessor;
@@ -282,8 +281,9 @@ export class Pilot {
   }
 
   /**
-   * Preprocess on arrival, so the tensor is ready when the tick starts. Inference runs synchronously
-   * on this thread, so a frame never lands in the tensor while the network reads it.
+   * Preprocess on arrival, so the tensor is ready when the tick starts. A frame never lands in the
+   * tensor while the network reads it: the main-thread session reads it synchronously, and the
+   * worker policy copies it to shared memory before signalling.
    * Returns an empty string on success, else why the frame was rejected (tensor untouched).
    */
   #preprocess(msg: Image | CompressedImage): string {
@@ -319,7 +319,6 @@ export class Pilot {
 
   readonly #onCamera = (msg: Image | CompressedImage): void => {
     if (!msg || typeof msg !== 'object' || !(msg.data instanceof Uint8Array)) {
-      this.counters.framesRejected++;
       this.camera.reject('message has no byte data');
       this.#newestFrameRejected = true;
       return;
@@ -327,7 +326,6 @@ export class Pilot {
     const start = this.#clock.now();
     const rejection = this.#preprocess(msg);
     if (rejection) {
-      this.counters.framesRejected++;
       this.camera.reject(rejection);
       this.#newestFrameRejected = true;
       return;

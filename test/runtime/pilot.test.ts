@@ -109,7 +109,7 @@ describe('Pilot end to end on the in-process transport and a manual clock', () =
     r.pilot.start();
     await r.step();
     await r.step(cameraFrame(640, 480));
-    expect(r.pilot.counters.framesRejected).toBe(1);
+    expect(r.pilot.camera.rejected).toBe(1);
     expect(r.pilot.camera.lastRejection).toMatch(/image 640x480 but calibration says 320x240/);
     expect(r.commands.at(-1)!.reason).toBe('bad_input');
     await r.step();
@@ -247,7 +247,7 @@ describe('Pilot with a CompressedImage camera', () => {
       reasons.push(pilot.safety.lastReason);
     }
     expect(reasons).toEqual(['ok', 'bad_input', 'ok']);
-    expect(pilot.counters.framesRejected).toBe(1);
+    expect(pilot.camera.rejected).toBe(1);
     expect(pilot.camera.lastRejection).toMatch(/jpeg decode failed/);
   });
 });
