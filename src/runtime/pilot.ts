@@ -35,6 +35,11 @@ export interface PilotDeps {
   readonly log?: (line: string) => void;
   /** Samples kept for latency percentiles. */
   readonly timelineCapacity?: number;
+  /**
+   * Monotonic ms for measuring how long work takes (timeline). Defaults to the clock; lockstep
+   * simulation passes wall time here, because its clock stands still while the runtime computes.
+   */
+  readonly stopwatch?: () => number;
 }
 
 interface StateSource {
@@ -61,9 +66,11 @@ export class Pilot {
   readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0 };
   readonly diagnostics: DiagnosticsReporter;
   readonly #clock: Clock;
+  readonly #stopwatch: () => number;
   readonly #preprocessor: CameraPreprocessor;
   readonly #cameraTensor: Float32Array;
   readonly #states: readonly StateSource[];
+  readonly #inputSlots: readonly InputSlot<unknown>[];
   readonly #actions: Float64Array;
   readonly #builder: CommandBuilder;
   readonly #commandPub: Publisher;
@@ -81,8 +88,10 @@ export class Pilot {
     clock: Clock,
     log: (line: string) => void,
     timelineCapacity: number,
+    stopwatch: (() => number) | undefined,
   ) {
     this.#clock = clock;
+    this.#stopwatch = stopwatch ?? (() => clock.now());
     this.#log = log;
     const contract = policy.contract;
     checkContractAgainstConfig(contract, config, cameraCalibration);
@@ -111,6 +120,7 @@ export class Pilot {
       });
     }
     this.#states = states;
+    this.#inputSlots = [this.camera, ...slots.values()];
 
     this.decoder = new ActionDecoder(contract.outputs[0]!);
     this.#actions = new Float64Array(this.decoder.size);
@@ -157,11 +167,21 @@ export class Pilot {
     const vehicle = loadVehicleCalibration(config.calibration.vehicle);
     const policy = deps.policy ?? (await PolicySession.create({ model: config.model, log }));
     try {
-      return new Pilot(config, policy, camera, vehicle, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096);
+      return new Pilot(config, policy, camera, vehicle, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
     } catch (err) {
       if (!deps.policy) await policy.dispose();
       throw err;
     }
+  }
+
+  /**
+   * Sensor messages that reached this runtime so far (accepted or rejected), over the camera and state
+   * inputs: a lockstep simulator waits on it so every tick sees exactly the inputs sent before it.
+   */
+  get inputsArrived(): number {
+    let n = 0;
+    for (const slot of this.#inputSlots) n += slot.received + slot.rejected;
+    return n;
   }
 
   /** Starts in the safe state: the first command published is the stop command. */
@@ -199,8 +219,10 @@ export class Pilot {
   /** The real-time path. Never throws: every failure becomes a counted fallback command. */
   async tick(scheduledMs: number, deadlineAtMs: number): Promise<void> {
     const clock = this.#clock;
+    const watch = this.#stopwatch;
     const rec = this.timeline.last;
     const start = clock.now();
+    const watchStart = watch();
     rec.scheduledMs = scheduledMs;
     rec.preprocessMs = NaN;
     rec.inferenceMs = NaN;
@@ -212,7 +234,7 @@ export class Pilot {
     // The newest frame failed preprocessing: fall back until a good one arrives (or the old one goes stale).
     if (reason === 'ok' && this.#newestFrameRejected) reason = 'bad_input';
     if (reason === 'ok') reason = this.#readState();
-    const afterPre = clock.now();
+    const afterPre = watch();
 
     let inflight: Promise<void> | undefined;
     if (reason === 'ok') {
@@ -235,23 +257,23 @@ export class Pilot {
           if (this.counters.policyErrors === 1) this.#log(`pilot: inference failed: ${(err as Error).message}`);
         }
       }
-      const afterInference = clock.now();
-      rec.inferenceMs = afterInference - afterPre;
-      if (reason === 'ok' && afterInference > deadlineAtMs) {
+      rec.inferenceMs = watch() - afterPre;
+      if (reason === 'ok' && clock.now() > deadlineAtMs) {
         // Late result: dropped, the fallback goes out for this tick.
         this.counters.lateResults++;
         reason = 'deadline_miss';
       }
     }
-    const beforePost = clock.now();
+    const beforePost = watch();
     if (reason === 'ok') this.decoder.decode(this.policy.output, this.#actions);
     rec.reason = this.safety.update(reason, reason === 'ok' ? this.#actions : null);
-    const beforePublish = clock.now();
+    const beforePublish = watch();
     rec.postprocessMs = beforePublish - beforePost;
     this.#publish();
-    const end = clock.now();
+    const end = watch();
     rec.publishMs = end - beforePublish;
-    rec.tickLatencyMs = end - inputReady;
+    // Waiting before the tick (clock) plus the tick's own work (stopwatch).
+    rec.tickLatencyMs = start - inputReady + (end - watchStart);
     this.timeline.commit();
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
@@ -323,14 +345,14 @@ export class Pilot {
       this.#newestFrameRejected = true;
       return;
     }
-    const start = this.#clock.now();
+    const start = this.#stopwatch();
     const rejection = this.#preprocess(msg);
     if (rejection) {
       this.camera.reject(rejection);
       this.#newestFrameRejected = true;
       return;
     }
-    this.timeline.windows.preprocessMs.push(this.#clock.now() - start);
+    this.timeline.windows.preprocessMs.push(this.#stopwatch() - start);
     this.#newestFrameRejected = false;
     this.camera.put(msg);
     this.loop.onFrame();
