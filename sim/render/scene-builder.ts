@@ -29,22 +29,6 @@ export interface SceneLook {
   textureSeed: number;
 }
 
-export const NOMINAL_LOOK: SceneLook = {
-  skyColour: 0x9cc7e8,
-  groundColour: 0x4f7a3a,
-  groundKind: 'grass',
-  roadColour: 0x4a4a4e,
-  roadKind: 'asphalt',
-  lineColour: 0xf2f2f2,
-  centreLineColour: 0xf0c419,
-  sunAzimuthRad: 0.8,
-  sunElevationRad: 0.9,
-  sunColour: 0xfff4e0,
-  sunIntensity: 2.2,
-  ambientIntensity: 1.2,
-  fogDensity: 0,
-  textureSeed: 1,
-};
 
 export interface TrackScene {
   readonly scene: THREE.Scene;
@@ -59,7 +43,7 @@ const ROAD_Z = 0.004;
 const KERB_Z = 0.006;
 const LINE_Z = 0.008;
 
-export function buildTrackScene(track: Track, look: SceneLook = NOMINAL_LOOK): TrackScene {
+export function buildTrackScene(track: Track, look: SceneLook): TrackScene {
   const scene = new THREE.Scene();
   const disposables: { dispose(): void }[] = [];
   const keep = <T extends { dispose(): void }>(d: T): T => (disposables.push(d), d);

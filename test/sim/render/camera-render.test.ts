@@ -3,7 +3,8 @@ import { parseCameraCalibration } from '../../../src/calibration/camera.js';
 import { parseCameraMount } from '../../../src/calibration/mount.js';
 import { IntrinsicCamera, projectToPixel } from '../../../sim/render/camera-rig.js';
 import { HeadlessRenderer } from '../../../sim/render/headless-renderer.js';
-import { buildTrackScene, NOMINAL_LOOK, type SceneLook } from '../../../sim/render/scene-builder.js';
+import { NOMINAL_LOOK } from '../../../sim/render/domain-look.js';
+import { buildTrackScene, type SceneLook } from '../../../sim/render/scene-builder.js';
 import type { Track } from '../../../sim/world/track.js';
 
 /** A straight 40 m road along +x (only what the scene builder reads). */

@@ -1,0 +1,129 @@
+/**
+ * The simulator's sensor outputs on a transport: camera, IMU, odometry and /clock, stamped in sim
+ * time. Fault injection decides per message whether it is dropped or held back; held messages go out
+ * at the first publish call at or after their delivery time, in order.
+ */
+import type { ClockMsg, Image, Imu, Odometry } from '../../src/messages/types.js';
+import { timeFromMs } from '../../src/messages/time.js';
+import type { Publisher, Transport } from '../../src/transport/transport.js';
+import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
+
+export type SensorClass = 'camera' | 'imu' | 'odom';
+
+/** What the bridge needs from fault injection (sim/faults implements it). */
+export interface DeliveryPolicy {
+  /** Reused result object: read before the next call. */
+  decide(sensor: SensorClass, simTimeMs: number): { deliver: boolean; deliverAtMs: number };
+}
+
+export interface SensorTopics {
+  camera: string;
+  imu: string;
+  odom: string;
+  clock: string;
+}
+
+interface Held {
+  atMs: number;
+  publisher: Publisher;
+  message: unknown;
+}
+
+export class SensorPublisher {
+  /** Sensor messages handed to the transport per topic (the lockstep barrier counts the runtime's topics). */
+  readonly sentByTopic = new Map<string, number>();
+  readonly dropped: Record<SensorClass, number> = { camera: 0, imu: 0, odom: 0 };
+  readonly delayed: Record<SensorClass, number> = { camera: 0, imu: 0, odom: 0 };
+  readonly #camera: Publisher<Image>;
+  readonly #imu: Publisher<Imu>;
+  readonly #odom: Publisher<Odometry>;
+  readonly #clock: Publisher<ClockMsg>;
+  readonly #clockMessage: ClockMsg = { clock: { sec: 0, nanosec: 0 } };
+  readonly #held: Held[] = [];
+  readonly #faults: DeliveryPolicy | null;
+
+  constructor(transport: Transport, topics: SensorTopics, faults: DeliveryPolicy | null = null) {
+    this.#camera = transport.advertise<Image>(topics.camera, 'sensor_msgs/msg/Image', SENSOR_QOS);
+    this.#imu = transport.advertise<Imu>(topics.imu, 'sensor_msgs/msg/Imu', SENSOR_QOS);
+    this.#odom = transport.advertise<Odometry>(topics.odom, 'nav_msgs/msg/Odometry', SENSOR_QOS);
+    this.#clock = transport.advertise<ClockMsg>(topics.clock, 'rosgraph_msgs/msg/Clock', RELIABLE_QOS);
+    this.#faults = faults;
+  }
+
+  /** Messages still held back by injected latency. */
+  get pending(): number {
+    return this.#held.length;
+  }
+
+  publishClock(simTimeMs: number): void {
+    const t = timeFromMs(simTimeMs);
+    this.#clockMessage.clock.sec = t.sec;
+    this.#clockMessage.clock.nanosec = t.nanosec;
+    this.#clock.publish(this.#clockMessage);
+  }
+
+  camera(message: Image, simTimeMs: number): void {
+    this.#send('camera', this.#camera, message, simTimeMs);
+  }
+
+  imu(message: Imu, simTimeMs: number): void {
+    this.#send('imu', this.#imu, message, simTimeMs);
+  }
+
+  odom(message: Odometry, simTimeMs: number): void {
+    this.#send('odom', this.#odom, message, simTimeMs);
+  }
+
+  /**
+   * Sends held messages that are due at `simTimeMs`. Returns how many went out. Held messages must
+   * not be reused objects: the caller gives the bridge its own copy when faults may delay it.
+   */
+  releaseDue(simTimeMs: number): number {
+    let n = 0;
+    while (this.#held.length > 0 && this.#held[0]!.atMs <= simTimeMs) {
+      const h = this.#held.shift()!;
+      this.#publish(h.publisher, h.message);
+      n++;
+    }
+    return n;
+  }
+
+  #send(sensor: SensorClass, publisher: Publisher, message: unknown, simTimeMs: number): void {
+    if (this.#faults) {
+      const d = this.#faults.decide(sensor, simTimeMs);
+      if (!d.deliver) {
+        this.dropped[sensor]++;
+        return;
+      }
+      if (d.deliverAtMs > simTimeMs) {
+        this.delayed[sensor]++;
+        this.#hold({ atMs: d.deliverAtMs, publisher, message: structuredClone(message) });
+        return;
+      }
+    }
+    this.#publish(publisher, message);
+  }
+
+  #publish(publisher: Publisher, message: unknown): void {
+    publisher.publish(message);
+    this.sentByTopic.set(publisher.topic, (this.sentByTopic.get(publisher.topic) ?? 0) + 1);
+  }
+
+  /** Sensor messages sent so far on the given topics. */
+  sentOn(topics: readonly string[]): number {
+    let n = 0;
+    for (const t of topics) n += this.sentByTopic.get(t) ?? 0;
+    return n;
+  }
+
+  #hold(h: Held): void {
+    // Keep delivery order by time; equal times keep send order.
+    let i = this.#held.length;
+    while (i > 0 && this.#held[i - 1]!.atMs > h.atMs) i--;
+    this.#held.splice(i, 0, h);
+  }
+
+  close(): void {
+    for (const p of [this.#camera, this.#imu, this.#odom, this.#clock]) p.close();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Assembles a test drive from files and options: track, calibration, simulator settings, renderer,
+ * transport and driver. The CLI, the tests and the trainer's DAgger loop all start drives here.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadCameraCalibration, type CameraCalibration } from '../../src/calibration/camera.js';
+import { loadCameraMount } from '../../src/calibration/mount.js';
+import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { PilotConfig } from '../../src/config/schema.js';
+import { createTransport, type TransportKind } from '../../src/transport/index.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { PilotError } from '../../src/util/errors.js';
+import type { SimConfig } from '../config/sim-config.js';
+import { Simulation } from '../core/simulation.js';
+import { HeadlessRenderer } from '../render/headless-renderer.js';
+import { effectsFromDomain, lookFromDomain, NOMINAL_LOOK } from '../render/domain-look.js';
+import { parseFaultConfig, TOPIC_CLASSES } from '../faults/config.js';
+import { FaultInjector } from '../faults/fault-injector.js';
+import { sampleDomain, describeDomain } from '../world/domain-randomization.js';
+import { loadTrack, type Track } from '../world/track.js';
+import type { DriveResult, DriveSample } from './drive-result.js';
+import { ExpertCommandDriver, RuntimeDriver, type SimDriver } from './drivers.js';
+import type { DriveMetrics } from './metrics.js';
+import { runTestDrive } from './test-drive.js';
+
+export interface DriveSessionOptions {
+  track: string | Track;
+  laps: number;
+  /** `expert`, or a runtime config (its model drives). */
+  driver: { kind: 'expert'; noiseRad?: number; recovery?: boolean } | { kind: 'model'; config: PilotConfig | string; modelPath?: string };
+  sim: SimConfig;
+  seed?: number;
+  mode?: 'lockstep' | 'realtime';
+  transport?: TransportKind;
+  /** Domain randomisation strength (0 = nominal look, no camera corruption). */
+  randomize?: number;
+  maxSimTimeS?: number;
+  /** Render camera frames even for the expert (recording demonstrations, viewer). */
+  renderForExpert?: boolean;
+  onStep?: (sample: Readonly<DriveSample>, metrics: DriveMetrics) => void;
+  onFrame?: (rgb: Uint8Array, width: number, height: number) => void;
+  /** Extra wiring on the shared transport before the drive starts (recorder, viewer). */
+  onTransport?: (transport: Transport) => void | Promise<void>;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResult> {
+  const seed = o.seed ?? 1;
+  const mode = o.mode ?? 'lockstep';
+  const track = typeof o.track === 'string' ? loadTrack(o.track) : o.track;
+  const sim = o.sim;
+  const camera = loadCameraCalibration(sim.camera.calibration);
+  const mount = loadCameraMount(sim.camera.mount);
+  const vehicle = loadVehicleCalibration(sim.vehicle.calibration);
+  if (camera.d.some((c) => c !== 0)) o.log?.(`sim: ${sim.camera.calibration} has distortion coefficients; the simulator renders an ideal pinhole and ignores them`);
+
+  let runtimeConfig: PilotConfig | undefined;
+  if (o.driver.kind === 'model') {
+    runtimeConfig = typeof o.driver.config === 'string' ? loadConfig(o.driver.config) : o.driver.config;
+    if (o.driver.modelPath) runtimeConfig = { ...runtimeConfig, model: { ...runtimeConfig.model, path: o.driver.modelPath } };
+    checkSameCamera(camera, sim.camera.calibration, loadCameraCalibration(runtimeConfig.calibration.camera), runtimeConfig.calibration.camera);
+    checkTopics(sim, runtimeConfig);
+  }
+  const stepMs = runtimeConfig ? 1000 / runtimeConfig.loop.rate_hz : 1000 / sim.camera.rate_hz;
+  if (runtimeConfig?.loop.trigger === 'camera') {
+    throw new PilotError('E_SIM_CONFIG', 'test drives step at the runtime rate: use loop.trigger: timer in the runtime config (the camera then arrives every step it is due)');
+  }
+
+  const strength = o.randomize ?? 0;
+  const domain = strength > 0 ? sampleDomain(seed, strength) : null;
+  const needCamera = o.driver.kind === 'model' || o.renderForExpert === true;
+  const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height }) : null;
+  const transport = createTransport(o.transport ?? 'zeromq');
+  const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, 'simulator config: faults'), seed) : null;
+  let driver: SimDriver | undefined;
+  const simulation = new Simulation({
+    track,
+    config: sim,
+    camera,
+    mount,
+    vehicle,
+    seed,
+    look: domain ? lookFromDomain(domain) : NOMINAL_LOOK,
+    effects: domain ? effectsFromDomain(domain, camera.width, camera.height) : null,
+    renderer,
+    noiseMultiplier: faults ? (sensor, simTimeMs) => faults.noiseMultiplier(sensor, simTimeMs) : null,
+  });
+  try {
+    await o.onTransport?.(transport);
+    let driverInfo;
+    if (runtimeConfig) {
+      driver = await RuntimeDriver.create(runtimeConfig, transport, { realtime: mode === 'realtime', ...(o.log ? { log: o.log } : {}) });
+      driverInfo = { kind: 'model' as const, model: runtimeConfig.model.path, sha256: sha256(runtimeConfig.model.path) };
+    } else {
+      const expert = o.driver as { noiseRad?: number; recovery?: boolean };
+      driver = new ExpertCommandDriver(simulation, transport, sim.command.topic, {
+        wheelbaseM: vehicle.wheelbase_m,
+        maxSteeringRad: vehicle.max_steering_angle_rad,
+        maxSpeedMps: Math.min(2.0, vehicle.max_speed_mps),
+        seed,
+        steeringNoiseRad: expert.noiseRad ?? 0,
+        recovery: expert.recovery ? { everyS: 6, durationS: 0.8, offsetM: 0.3 } : null,
+      });
+      driverInfo = { kind: 'expert' as const, detail: 'pure pursuit on ground truth' };
+    }
+    // Give ZeroMQ subscriptions a moment to connect before the first exchange.
+    if ((o.transport ?? 'zeromq') === 'zeromq') await new Promise((r) => setTimeout(r, 100));
+    return await runTestDrive({
+      sim: simulation,
+      driver,
+      driverInfo,
+      transport,
+      laps: o.laps,
+      seed,
+      mode,
+      stepMs,
+      driverInputTopics: runtimeConfig ? [runtimeConfig.inputs.camera.topic, ...new Set(runtimeConfig.inputs.state.map((s) => s.topic))] : [],
+      domain: domain ? describeDomain(domain) : 'nominal',
+      faults: faults ? { decide: (c, t) => faults.decide(c, t), counters: () => faultCounters(faults) } : null,
+      ...(o.maxSimTimeS ? { maxSimTimeS: o.maxSimTimeS } : {}),
+      ...(o.onStep ? { onStep: o.onStep } : {}),
+      ...(o.onFrame ? { onFrame: o.onFrame } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } finally {
+    await driver?.dispose();
+    simulation.dispose();
+    renderer?.dispose();
+    await transport.close();
+  }
+}
+
+function checkSameCamera(sim: CameraCalibration, simPath: string, runtime: CameraCalibration, runtimePath: string): void {
+  const same = sim.width === runtime.width && sim.height === runtime.height && sim.k.every((v, i) => Math.abs(v - runtime.k[i]!) < 1e-9);
+  if (!same) {
+    throw new PilotError(
+      'E_SIM_CONFIG',
+      `the simulator renders the camera of ${simPath} (${sim.width}×${sim.height}, fx ${sim.k[0]}) but the runtime expects ${runtimePath} ` +
+        `(${runtime.width}×${runtime.height}, fx ${runtime.k[0]}): use the same calibration file for both`,
+    );
+  }
+}
+
+function checkTopics(sim: SimConfig, runtime: PilotConfig): void {
+  if (runtime.inputs.camera.type !== 'image') {
+    throw new PilotError('E_SIM_CONFIG', `the simulator publishes sensor_msgs/Image; the runtime config reads '${runtime.inputs.camera.type}' on ${runtime.inputs.camera.topic}`);
+  }
+  if (runtime.inputs.camera.topic !== sim.camera.topic) {
+    throw new PilotError('E_SIM_CONFIG', `the simulator publishes the camera on ${sim.camera.topic} but the runtime reads ${runtime.inputs.camera.topic}`);
+  }
+  if (runtime.outputs.command.topic !== sim.command.topic || runtime.outputs.command.type !== sim.command.type) {
+    throw new PilotError(
+      'E_SIM_CONFIG',
+      `the runtime publishes ${runtime.outputs.command.type} on ${runtime.outputs.command.topic} but the simulator listens for ${sim.command.type} on ${sim.command.topic}`,
+    );
+  }
+  const simTopics = new Set([sim.sensors.imu_topic, sim.sensors.odom_topic]);
+  for (const s of runtime.inputs.state) {
+    if (!simTopics.has(s.topic)) throw new PilotError('E_SIM_CONFIG', `the runtime reads state '${s.field}' from ${s.topic}, which the simulator does not publish (it has ${[...simTopics].join(', ')})`);
+  }
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function faultCounters(faults: FaultInjector): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of TOPIC_CLASSES) {
+    for (const [k, v] of Object.entries(faults.counters[c])) if (typeof v === 'number' && v > 0) out[`${c}_${k}`] = v;
+  }
+  return out;
+}
