@@ -63,7 +63,7 @@ export function buildTrackScene(track: Track, look: SceneLook): TrackScene {
   scene.add(groundMesh(bounds, look, keep));
   scene.add(roadMesh(track, look, keep));
   scene.add(markingsMesh(track, look, keep));
-  const kerbs = kerbMesh(track, keep);
+  const kerbs = kerbMesh(track, look, keep);
   if (kerbs) scene.add(kerbs);
   const cones = coneMesh(track, keep);
   if (cones) scene.add(cones);
@@ -117,7 +117,7 @@ function groundMesh(b: Bounds, look: SceneLook, keep: Keep): THREE.Mesh {
   const geometry = keep(new THREE.PlaneGeometry(w, h, Math.ceil(w / 4), Math.ceil(h / 4)));
   const texture = keep(noiseTexture(look.groundColour, look.groundKind === 'grass' ? 0.22 : 0.14, look.textureSeed + 1));
   texture.repeat.set(w / 4, h / 4);
-  const material = keep(new THREE.MeshLambertMaterial({ map: texture }));
+  const material = keep(flatMaterial(look, 0, { map: texture }));
   const mesh = new THREE.Mesh(geometry, material);
   mesh.position.set((b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2, 0);
   return mesh;
@@ -160,8 +160,26 @@ function stripGeometry(
   return g;
 }
 
-function layerMaterial(params: THREE.MeshLambertMaterialParameters, layer: number): THREE.MeshLambertMaterial {
-  return new THREE.MeshLambertMaterial({ ...params, polygonOffset: true, polygonOffsetFactor: -layer, polygonOffsetUnits: -layer });
+/**
+ * Ground, road, lines and kerbs all face straight up, so their lighting is one constant per look:
+ * baked into an unlit material it costs nothing per pixel (software rasterisers shade on the CPU).
+ */
+function flatMaterial(look: SceneLook, layer: number, params: { color?: number; map?: THREE.Texture }): THREE.MeshBasicMaterial {
+  const color = new THREE.Color(params.color ?? 0xffffff).multiply(upFacingLight(look));
+  return new THREE.MeshBasicMaterial({
+    color,
+    ...(params.map ? { map: params.map } : {}),
+    polygonOffset: layer > 0,
+    polygonOffsetFactor: -layer,
+    polygonOffsetUnits: -layer,
+  });
+}
+
+/** Lambert shading of an up-facing surface under the look's sun and sky, as three.js computes it (albedo/π). */
+function upFacingLight(look: SceneLook): THREE.Color {
+  const sun = new THREE.Color(look.sunColour).multiplyScalar(look.sunIntensity * Math.max(0, Math.sin(look.sunElevationRad)));
+  const sky = new THREE.Color(look.skyColour).multiplyScalar(look.ambientIntensity);
+  return sun.add(sky).multiplyScalar(1 / Math.PI);
 }
 
 function roadMesh(track: Track, look: SceneLook, keep: Keep): THREE.Mesh {
@@ -169,7 +187,7 @@ function roadMesh(track: Track, look: SceneLook, keep: Keep): THREE.Mesh {
   const geometry = keep(stripGeometry(track, -half, half, ROAD_Z, undefined, 2));
   const contrast = look.roadKind === 'worn' ? 0.2 : look.roadKind === 'concrete' ? 0.06 : 0.1;
   const texture = keep(noiseTexture(look.roadColour, contrast, look.textureSeed));
-  const material = keep(layerMaterial({ map: texture }, 1));
+  const material = keep(flatMaterial(look, 1, { map: texture }));
   return new THREE.Mesh(geometry, material);
 }
 
@@ -177,26 +195,26 @@ function markingsMesh(track: Track, look: SceneLook, keep: Keep): THREE.Group {
   const half = track.widthM / 2;
   const m = track.markings;
   const group = new THREE.Group();
-  const edgeMaterial = keep(layerMaterial({ color: look.lineColour }, 3));
+  const edgeMaterial = keep(flatMaterial(look, 3, { color: look.lineColour }));
   const edgeInner = half - m.edgeLineWidthM - 0.02;
   group.add(new THREE.Mesh(keep(stripGeometry(track, edgeInner, half - 0.02, LINE_Z)), edgeMaterial));
   group.add(new THREE.Mesh(keep(stripGeometry(track, -edgeInner, -(half - 0.02), LINE_Z)), edgeMaterial));
   const period = m.centreDashM + m.centreGapM;
   const dash = (i: number) => track.samples.sM[i]! % period < m.centreDashM;
-  const centreMaterial = keep(layerMaterial({ color: look.centreLineColour }, 3));
+  const centreMaterial = keep(flatMaterial(look, 3, { color: look.centreLineColour }));
   const hw = m.centreLineWidthM / 2;
   group.add(new THREE.Mesh(keep(stripGeometry(track, -hw, hw, LINE_Z, dash)), centreMaterial));
   return group;
 }
 
-function kerbMesh(track: Track, keep: Keep): THREE.Group | null {
+function kerbMesh(track: Track, look: SceneLook, keep: Keep): THREE.Group | null {
   if (track.scenery.kerbs.length === 0) return null;
   const half = track.widthM / 2;
   const { sM } = track.samples;
   const stripeM = 0.2;
   const group = new THREE.Group();
-  const red = keep(layerMaterial({ color: 0xc8281e }, 2));
-  const white = keep(layerMaterial({ color: 0xf4f4f4 }, 2));
+  const red = keep(flatMaterial(look, 2, { color: 0xc8281e }));
+  const white = keep(flatMaterial(look, 2, { color: 0xf4f4f4 }));
   for (const kerb of track.scenery.kerbs) {
     const sign = kerb.side === 'left' ? 1 : -1;
     const within = (i: number) => inRange(sM[i]!, kerb.startSM, kerb.endSM);

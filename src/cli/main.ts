@@ -1,5 +1,7 @@
 /** `pilot` command line: dispatches to one module per command. */
+import { bagCommand, BAG_USAGE } from './bag-command.js';
 import { benchCommand } from './bench-command.js';
+import { DRIVE_USAGE, driveCommand } from './drive-command.js';
 import { modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { CliError } from './args.js';
@@ -11,6 +13,8 @@ Usage:
   pilot model inspect <model.onnx> [--json]
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
+${BAG_USAGE}
+  ${DRIVE_USAGE}
   pilot help
 
 See README.md for the configuration keys and the data flow.`;
@@ -25,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await modelCommand(rest);
       case 'bench':
         return await benchCommand(rest);
+      case 'drive':
+        return await driveCommand(rest);
+      case 'bag':
+        return await bagCommand(rest);
       case undefined:
       case 'help':
       case '--help':

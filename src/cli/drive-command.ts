@@ -1,0 +1,128 @@
+/**
+ * `pilot drive`: a closed-loop test drive in the simulator with a model (through the real runtime)
+ * or the expert. Prints a progress bar and a summary, writes JSON and HTML reports, exits 1 when the
+ * drive misses its bars (so CI can gate a deploy on it).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadSimConfig } from '../../sim/config/sim-config.js';
+import { runDriveSession, type DriveSessionOptions } from '../../sim/drive/drive-session.js';
+import { evaluateDrive, defaultThresholds, type DriveThresholds } from '../../sim/report/evaluate.js';
+import { renderHtmlReport } from '../../sim/report/html.js';
+import { serializeDriveResult } from '../../sim/report/json.js';
+import { DriveProgress, formatSummary } from '../../sim/report/terminal.js';
+import type { DriveLiveStatus } from '../../sim/drive/metrics.js';
+import { listTracks } from '../../sim/world/track.js';
+import { CliError, parse, positiveNumber, transportKind } from './args.js';
+
+export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx> | --expert] [--config launch/drive.yaml]
+              [--sim-config <yaml>] [--seed 1] [--randomize <0..1>] [--realtime] [--transport zeromq|inprocess]
+              [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
+              [--noise <rad>] [--headless] [--view] [--record <bag dir>]
+  pilot drive --list-tracks`;
+
+export async function driveCommand(args: readonly string[]): Promise<number> {
+  const { values } = parse(args, {
+    track: { type: 'string', short: 't' },
+    laps: { type: 'string', short: 'n' },
+    model: { type: 'string', short: 'm' },
+    expert: { type: 'boolean' },
+    config: { type: 'string', short: 'c' },
+    'sim-config': { type: 'string' },
+    seed: { type: 'string' },
+    randomize: { type: 'string' },
+    realtime: { type: 'boolean' },
+    transport: { type: 'string' },
+    json: { type: 'string' },
+    html: { type: 'string' },
+    'max-mean-cte': { type: 'string' },
+    'max-interventions': { type: 'string' },
+    'max-time': { type: 'string' },
+    noise: { type: 'string' },
+    headless: { type: 'boolean' },
+    view: { type: 'boolean' },
+    record: { type: 'string' },
+    'list-tracks': { type: 'boolean' },
+  });
+  if (values['list-tracks']) {
+    for (const t of listTracks()) console.log(`${t.name.padEnd(12)} ${t.split.padEnd(8)} ${t.lengthM.toFixed(1).padStart(6)} m  ${t.description}`);
+    return 0;
+  }
+  if (values.model && values.expert) throw new CliError('drive takes --model <onnx> or --expert, not both');
+  if (values.view) throw new CliError('drive --view is not available yet: use pilot sim --view');
+  if (values.record) throw new CliError('drive --record needs the bag recorder (not available yet)');
+  const track = values.track ?? 'oval';
+  const laps = Math.round(positiveNumber(values.laps, '--laps', 3));
+  const seed = values.seed === undefined ? 1 : integer(values.seed, '--seed');
+  const randomize = values.randomize === undefined ? 0 : strength(values.randomize);
+  const sim = loadSimConfig(values['sim-config']);
+  const driver: DriveSessionOptions['driver'] = values.expert
+    ? { kind: 'expert', ...(values.noise ? { noiseRad: positiveNumber(values.noise, '--noise', 0) } : {}) }
+    : { kind: 'model', config: values.config ?? 'launch/drive.yaml', ...(values.model ? { modelPath: values.model } : {}) };
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  const progress = new DriveProgress({ label: track });
+  let live: DriveLiveStatus | undefined;
+  let result;
+  try {
+    result = await runDriveSession({
+      track,
+      laps,
+      driver,
+      sim,
+      seed,
+      randomize,
+      mode: values.realtime ? 'realtime' : 'lockstep',
+      transport: transportKind(values.transport ?? 'zeromq'),
+      ...(values['max-time'] ? { maxSimTimeS: positiveNumber(values['max-time'], '--max-time', 0) } : {}),
+      onStep: (_sample, metrics) => {
+        live = metrics;
+        progress.update(metrics);
+      },
+      signal: controller.signal,
+      log: (line) => console.error(line),
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    if (live) progress.finish(live);
+  }
+
+  const thresholds: DriveThresholds = {
+    ...defaultThresholds(result),
+    maxMeanCrossTrackM: values['max-mean-cte'] ? positiveNumber(values['max-mean-cte'], '--max-mean-cte', 0) : 0.25,
+    ...(values['max-interventions'] ? { maxInterventions: integer(values['max-interventions'], '--max-interventions') } : {}),
+  };
+  const evaluation = evaluateDrive(result, thresholds);
+  const json = serializeDriveResult(result);
+  const jsonPath = values.json ?? `runs/drive-${safeName(track)}-${seed}.json`;
+  const htmlPath = values.html ?? jsonPath.replace(/\.json$/, '') + '.html';
+  if (jsonPath === '-') process.stdout.write(json + '\n');
+  else writeFile(jsonPath, json + '\n');
+  if (htmlPath !== '-') writeFile(htmlPath, renderHtmlReport(result));
+  console.error(formatSummary(result, { thresholds, color: process.stderr.isTTY === true }));
+  if (jsonPath !== '-') console.error(`report: ${jsonPath}${htmlPath !== '-' ? `, ${htmlPath}` : ''}`);
+  return evaluation.pass ? 0 : 1;
+}
+
+function writeFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+function integer(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number ≥ 0 (got '${value}')`);
+  return n;
+}
+
+function strength(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new CliError(`--randomize strength must be in [0, 1] (got '${value}')`);
+  return n;
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
