@@ -9,6 +9,7 @@ import { loadCameraMount } from '../../src/calibration/mount.js';
 import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { PilotConfig } from '../../src/config/schema.js';
+import type { Policy } from '../../src/policy/policy-session.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { PilotError } from '../../src/util/errors.js';
@@ -29,7 +30,9 @@ export interface DriveSessionOptions {
   track: string | Track;
   laps: number;
   /** `expert`, or a runtime config (its model drives). */
-  driver: { kind: 'expert'; noiseRad?: number; recovery?: boolean } | { kind: 'model'; config: PilotConfig | string; modelPath?: string };
+  driver:
+    | { kind: 'expert'; noiseRad?: number; recovery?: boolean }
+    | { kind: 'model'; config: PilotConfig | string; modelPath?: string; /** Already-created policy (tests, benchmarks). */ policy?: Policy };
   sim: SimConfig;
   seed?: number;
   mode?: 'lockstep' | 'realtime';
@@ -92,7 +95,12 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
     await o.onTransport?.(transport);
     let driverInfo;
     if (runtimeConfig) {
-      driver = await RuntimeDriver.create(runtimeConfig, transport, { realtime: mode === 'realtime', ...(o.log ? { log: o.log } : {}) });
+      const policy = o.driver.kind === 'model' ? o.driver.policy : undefined;
+      driver = await RuntimeDriver.create(runtimeConfig, transport, {
+        realtime: mode === 'realtime',
+        ...(policy ? { policy } : {}),
+        ...(o.log ? { log: o.log } : {}),
+      });
       driverInfo = { kind: 'model' as const, model: runtimeConfig.model.path, sha256: sha256(runtimeConfig.model.path) };
     } else {
       const expert = o.driver as { noiseRad?: number; recovery?: boolean };

@@ -78,7 +78,7 @@ export async function runTestDrive(o: TestDriveOptions): Promise<DriveResult> {
         break;
       }
       const tMs = k * stepMs;
-      if (tMs > maxSimMs) {
+      if (tMs >= maxSimMs) {
         endReason = `time limit of ${(maxSimMs / 1000).toFixed(0)} s sim time reached`;
         break;
       }

@@ -24,6 +24,9 @@ import { buildSafetyFields } from '../safety/safety-spec.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
 import { checkContractAgainstConfig } from './check-contract.js';
 
+/** How long stop() waits for a tick in flight before it publishes the stop command anyway (wall time). */
+const STOP_WAIT_MS = 1000;
+
 /** Marks a concurrent inference overtaken by its deadline. */
 const DEADLINE = Symbol('deadline');
 
@@ -202,7 +205,14 @@ export class Pilot {
   async stop(): Promise<void> {
     if (this.#state !== 'running') return;
     this.#state = 'stopped';
-    await this.loop.stop();
+    // A hung inference must not keep the stop command from going out.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      this.loop.stop().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) this.#log(`pilot: the tick in flight did not finish within ${STOP_WAIT_MS} ms; stopping without it`);
     this.diagnostics.stop();
     this.safety.update('shutdown', null);
     this.#publish();
