@@ -59,7 +59,7 @@ export interface DriveTrackInfo {
 }
 
 export interface DriveDriverInfo {
-  kind: 'model' | 'expert';
+  kind: 'model' | 'expert' | 'external';
   /** Model path (kind `model`). */
   model?: string;
   /** SHA-256 of the model file, hex. */

@@ -17,12 +17,13 @@ import type { SimConfig } from '../config/sim-config.js';
 import { Simulation } from '../core/simulation.js';
 import { HeadlessRenderer } from '../render/headless-renderer.js';
 import { effectsFromDomain, lookFromDomain, NOMINAL_LOOK } from '../render/domain-look.js';
+import type { SceneLook } from '../render/scene-builder.js';
 import { parseFaultConfig, TOPIC_CLASSES } from '../faults/config.js';
 import { FaultInjector } from '../faults/fault-injector.js';
 import { sampleDomain, describeDomain } from '../world/domain-randomization.js';
 import { loadTrack, type Track } from '../world/track.js';
 import type { DriveResult, DriveSample } from './drive-result.js';
-import { ExpertCommandDriver, RuntimeDriver, type SimDriver } from './drivers.js';
+import { ExpertCommandDriver, ExternalDriver, RuntimeDriver, type SimDriver } from './drivers.js';
 import type { DriveMetrics } from './metrics.js';
 import { runTestDrive } from './test-drive.js';
 
@@ -32,6 +33,8 @@ export interface DriveSessionOptions {
   /** `expert`, or a runtime config (its model drives). */
   driver:
     | { kind: 'expert'; noiseRad?: number; recovery?: boolean }
+    /** Someone else drives over the transport (`pilot run` in another process); real time only. */
+    | { kind: 'external' }
     | { kind: 'model'; config: PilotConfig | string; modelPath?: string; /** Already-created policy (tests, benchmarks). */ policy?: Policy };
   sim: SimConfig;
   seed?: number;
@@ -44,6 +47,8 @@ export interface DriveSessionOptions {
   renderForExpert?: boolean;
   onStep?: (sample: Readonly<DriveSample>, metrics: DriveMetrics) => void;
   onFrame?: (rgb: Uint8Array, width: number, height: number) => void;
+  /** The world as built (track and look), e.g. for the viewer. */
+  onWorld?: (track: Track, look: SceneLook) => void;
   /** Extra wiring on the shared transport before the drive starts (recorder, viewer). */
   onTransport?: (transport: Transport) => void | Promise<void>;
   signal?: AbortSignal;
@@ -67,18 +72,24 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
     checkSameCamera(camera, sim.camera.calibration, loadCameraCalibration(runtimeConfig.calibration.camera), runtimeConfig.calibration.camera);
     checkTopics(sim, runtimeConfig);
   }
-  const stepMs = runtimeConfig ? 1000 / runtimeConfig.loop.rate_hz : 1000 / sim.camera.rate_hz;
+  // The runtime's period in the loop; 10 ms physics steps for an external driver (commands land when they arrive).
+  const stepMs = runtimeConfig ? 1000 / runtimeConfig.loop.rate_hz : o.driver.kind === 'external' ? 10 : 1000 / sim.camera.rate_hz;
   if (runtimeConfig?.loop.trigger === 'camera') {
     throw new PilotError('E_SIM_CONFIG', 'test drives step at the runtime rate: use loop.trigger: timer in the runtime config (the camera then arrives every step it is due)');
   }
 
   const strength = o.randomize ?? 0;
   const domain = strength > 0 ? sampleDomain(seed, strength) : null;
-  const needCamera = o.driver.kind === 'model' || o.renderForExpert === true;
+  const needCamera = o.driver.kind !== 'expert' || o.renderForExpert === true;
+  if (o.driver.kind === 'external' && mode !== 'realtime') {
+    throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
+  }
   const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height }) : null;
   const transport = createTransport(o.transport ?? 'zeromq');
   const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, 'simulator config: faults'), seed) : null;
   let driver: SimDriver | undefined;
+  const look = domain ? lookFromDomain(domain) : NOMINAL_LOOK;
+  o.onWorld?.(track, look);
   const simulation = new Simulation({
     track,
     config: sim,
@@ -86,7 +97,7 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
     mount,
     vehicle,
     seed,
-    look: domain ? lookFromDomain(domain) : NOMINAL_LOOK,
+    look,
     effects: domain ? effectsFromDomain(domain, camera.width, camera.height) : null,
     renderer,
     noiseMultiplier: faults ? (sensor, simTimeMs) => faults.noiseMultiplier(sensor, simTimeMs) : null,
@@ -102,6 +113,9 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
         ...(o.log ? { log: o.log } : {}),
       });
       driverInfo = { kind: 'model' as const, model: runtimeConfig.model.path, sha256: sha256(runtimeConfig.model.path) };
+    } else if (o.driver.kind === 'external') {
+      driver = new ExternalDriver();
+      driverInfo = { kind: 'external' as const, detail: `commands from ${sim.command.topic}` };
     } else {
       const expert = o.driver as { noiseRad?: number; recovery?: boolean };
       driver = new ExpertCommandDriver(simulation, transport, sim.command.topic, {

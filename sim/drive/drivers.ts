@@ -18,7 +18,7 @@ import type { Simulation } from '../core/simulation.js';
 import { ExpertDriver, type ExpertCommand, type ExpertOptions } from '../expert/expert-driver.js';
 
 export interface SimDriver extends LockstepDriver {
-  readonly kind: 'model' | 'expert';
+  readonly kind: 'model' | 'expert' | 'external';
   /** The safety layer's reason for the newest command (model only). */
   readonly lastReason: string | undefined;
   start(): void;
@@ -150,4 +150,20 @@ export class ExpertCommandDriver implements SimDriver {
   async dispose(): Promise<void> {
     this.#publisher.close();
   }
+}
+
+/** A driver in another process (e.g. `pilot run`): the simulator only publishes and listens. */
+export class ExternalDriver implements SimDriver {
+  readonly kind = 'external' as const;
+  readonly lastReason = undefined;
+  start(): void {}
+  afterStep(): void {}
+  inputsArrived(): number {
+    return Number.MAX_SAFE_INTEGER;
+  }
+  advanceTo(): void {}
+  runtimeStats(): undefined {
+    return undefined;
+  }
+  async dispose(): Promise<void> {}
 }

@@ -204,7 +204,7 @@ export class DriveMetrics implements DriveLiveStatus {
     this.#path = new RecordBuffer(['tS', 'x', 'y', 'crossTrackM', 'speedMps', 'steeringRad', 'flags'], cap);
     this.#absCte = new Float64Array(cap);
     this.#events = new RecordBuffer(['tS', 'kind', 'x', 'y', 'value'], 64);
-    this.#laps = new RecordBuffer(['timeS', 'meanAbsCrossTrackM', 'maxAbsCrossTrackM', 'offRoadEvents', 'interventions', 'collisions'], Math.max(4, lapsRequested + 1));
+    this.#laps = new RecordBuffer(['timeS', 'meanAbsCrossTrackM', 'maxAbsCrossTrackM', 'offRoadEvents', 'interventions', 'collisions'], Math.max(4, Math.min(lapsRequested, 64) + 1)); // grows when needed
   }
 
   // --- live status -------------------------------------------------------------------------

@@ -14,11 +14,12 @@ import { DriveProgress, formatSummary } from '../../sim/report/terminal.js';
 import type { DriveLiveStatus } from '../../sim/drive/metrics.js';
 import { listTracks } from '../../sim/world/track.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
+import { startViewerFeed } from './viewer-option.js';
 
 export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx> | --expert] [--config launch/drive.yaml]
               [--sim-config <yaml>] [--seed 1] [--randomize <0..1>] [--realtime] [--transport zeromq|inprocess]
               [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
-              [--noise <rad>] [--headless] [--view] [--record <bag dir>]
+              [--noise <rad>] [--headless] [--view [--port 8080]] [--record <bag dir>]
   pilot drive --list-tracks`;
 
 export async function driveCommand(args: readonly string[]): Promise<number> {
@@ -41,6 +42,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     noise: { type: 'string' },
     headless: { type: 'boolean' },
     view: { type: 'boolean' },
+    port: { type: 'string' },
     record: { type: 'string' },
     'list-tracks': { type: 'boolean' },
   });
@@ -49,7 +51,6 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (values.model && values.expert) throw new CliError('drive takes --model <onnx> or --expert, not both');
-  if (values.view) throw new CliError('drive --view is not available yet: use pilot sim --view');
   if (values.record) throw new CliError('drive --record needs the bag recorder (not available yet)');
   const track = values.track ?? 'oval';
   const laps = Math.round(positiveNumber(values.laps, '--laps', 3));
@@ -60,6 +61,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     ? { kind: 'expert', ...(values.noise ? { noiseRad: positiveNumber(values.noise, '--noise', 0) } : {}) }
     : { kind: 'model', config: values.config ?? 'launch/drive.yaml', ...(values.model ? { modelPath: values.model } : {}) };
 
+  const viewer = values.view ? await startViewerFeed(values.port, values.expert ? 'expert' : (values.model ?? 'model')) : undefined;
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -77,16 +79,20 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
       mode: values.realtime ? 'realtime' : 'lockstep',
       transport: transportKind(values.transport ?? 'zeromq'),
       ...(values['max-time'] ? { maxSimTimeS: positiveNumber(values['max-time'], '--max-time', 0) } : {}),
-      onStep: (_sample, metrics) => {
+      onWorld: (t, look) => viewer?.world(t, look),
+      onStep: (sample, metrics) => {
         live = metrics;
         progress.update(metrics);
+        viewer?.feed.step(sample, metrics);
       },
+      onFrame: (rgb, w, h) => viewer?.feed.frame(rgb, w, h),
       signal: controller.signal,
       log: (line) => console.error(line),
     });
   } finally {
     process.off('SIGINT', onSignal);
     if (live) progress.finish(live);
+    await viewer?.close();
   }
 
   const thresholds: DriveThresholds = {

@@ -2,6 +2,7 @@
 import { bagCommand, BAG_USAGE } from './bag-command.js';
 import { benchCommand } from './bench-command.js';
 import { DRIVE_USAGE, driveCommand } from './drive-command.js';
+import { SIM_USAGE, simCommand } from './sim-command.js';
 import { modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { CliError } from './args.js';
@@ -15,6 +16,7 @@ Usage:
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
 ${BAG_USAGE}
   ${DRIVE_USAGE}
+  ${SIM_USAGE}
   pilot help
 
 See README.md for the configuration keys and the data flow.`;
@@ -31,6 +33,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await benchCommand(rest);
       case 'drive':
         return await driveCommand(rest);
+      case 'sim':
+        return await simCommand(rest);
       case 'bag':
         return await bagCommand(rest);
       case undefined:

@@ -1,0 +1,14 @@
+export {
+  NO_FAULTS,
+  NO_TOPIC_FAULTS,
+  TOPIC_CLASSES,
+  parseFaultConfig,
+  type FaultConfig,
+  type FaultWindow,
+  type JitterDistribution,
+  type NoiseBurst,
+  type TopicClass,
+  type TopicFaults,
+} from './config.js';
+export { FaultInjector, type DeliveryDecision, type FaultCounters } from './fault-injector.js';
+export { DelayQueue } from './delay-queue.js';
