@@ -106,7 +106,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
   const htmlPath = values.html ?? jsonPath.replace(/\.json$/, '') + '.html';
   if (jsonPath === '-') process.stdout.write(json + '\n');
   else writeFile(jsonPath, json + '\n');
-  if (htmlPath !== '-') writeFile(htmlPath, renderHtmlReport(result));
+  if (htmlPath !== '-') writeFile(htmlPath, renderHtmlReport(result, { thresholds }));
   console.error(formatSummary(result, { thresholds, color: process.stderr.isTTY === true }));
   if (jsonPath !== '-') console.error(`report: ${jsonPath}${htmlPath !== '-' ? `, ${htmlPath}` : ''}`);
   return evaluation.pass ? 0 : 1;
