@@ -62,9 +62,7 @@ export function buildTrackScene(track: Track, look: SceneLook): TrackScene {
   const bounds = trackBounds(track);
   scene.add(groundMesh(bounds, look, keep));
   scene.add(roadMesh(track, look, keep));
-  scene.add(markingsMesh(track, look, keep));
-  const kerbs = kerbMesh(track, look, keep);
-  if (kerbs) scene.add(kerbs);
+  scene.add(paintMesh(track, look, keep));
   const cones = coneMesh(track, keep);
   if (cones) scene.add(cones);
   for (const o of track.scenery.obstacles) scene.add(obstacleMesh(o, keep));
@@ -123,15 +121,8 @@ function groundMesh(b: Bounds, look: SceneLook, keep: Keep): THREE.Mesh {
   return mesh;
 }
 
-/** A strip along the centreline between two lateral offsets; `include(i)` skips segments (dashes). */
-function stripGeometry(
-  track: Track,
-  innerM: number,
-  outerM: number,
-  z: number,
-  include: (i: number) => boolean = () => true,
-  vRepeatM = 1,
-): THREE.BufferGeometry {
+/** The road surface: a strip along the centreline with shared vertices and v along the arc length. */
+function stripGeometry(track: Track, innerM: number, outerM: number, z: number, vRepeatM: number): THREE.BufferGeometry {
   const { x, y, headingRad, sM } = track.samples;
   const n = x.length;
   const positions: number[] = [];
@@ -146,11 +137,9 @@ function stripGeometry(
     uvs.push(0, v, 1, v);
   }
   for (let i = 0; i < n; i++) {
-    if (!include(i)) continue;
     const a = 2 * i;
-    // Counter-clockwise seen from above (+z) for either sign of offsets.
-    if (outerM > innerM) indices.push(a, a + 2, a + 1, a + 1, a + 2, a + 3);
-    else indices.push(a, a + 1, a + 2, a + 1, a + 3, a + 2);
+    // Counter-clockwise seen from above (+z): inner < outer.
+    indices.push(a, a + 2, a + 1, a + 1, a + 2, a + 3);
   }
   const g = new THREE.BufferGeometry();
   g.setAttribute('position', new THREE.Float32BufferAttribute(positions, 3));
@@ -164,10 +153,15 @@ function stripGeometry(
  * Ground, road, lines and kerbs all face straight up, so their lighting is one constant per look:
  * baked into an unlit material it costs nothing per pixel (software rasterisers shade on the CPU).
  */
-function flatMaterial(look: SceneLook, layer: number, params: { color?: number; map?: THREE.Texture }): THREE.MeshBasicMaterial {
+function flatMaterial(
+  look: SceneLook,
+  layer: number,
+  params: { color?: number; map?: THREE.Texture; vertexColors?: boolean },
+): THREE.MeshBasicMaterial {
   const color = new THREE.Color(params.color ?? 0xffffff).multiply(upFacingLight(look));
   return new THREE.MeshBasicMaterial({
     color,
+    vertexColors: params.vertexColors === true,
     ...(params.map ? { map: params.map } : {}),
     polygonOffset: layer > 0,
     polygonOffsetFactor: -layer,
@@ -184,49 +178,80 @@ function upFacingLight(look: SceneLook): THREE.Color {
 
 function roadMesh(track: Track, look: SceneLook, keep: Keep): THREE.Mesh {
   const half = track.widthM / 2;
-  const geometry = keep(stripGeometry(track, -half, half, ROAD_Z, undefined, 2));
+  const geometry = keep(stripGeometry(track, -half, half, ROAD_Z, 2));
   const contrast = look.roadKind === 'worn' ? 0.2 : look.roadKind === 'concrete' ? 0.06 : 0.1;
   const texture = keep(noiseTexture(look.roadColour, contrast, look.textureSeed));
   const material = keep(flatMaterial(look, 1, { map: texture }));
   return new THREE.Mesh(geometry, material);
 }
 
-function markingsMesh(track: Track, look: SceneLook, keep: Keep): THREE.Group {
+/**
+ * Lane markings and kerbs in one vertex-coloured mesh: one draw call however many dashes and kerbs
+ * a track has (draw calls, not pixels, dominate a software rasteriser's frame time here).
+ */
+function paintMesh(track: Track, look: SceneLook, keep: Keep): THREE.Mesh {
   const half = track.widthM / 2;
   const m = track.markings;
-  const group = new THREE.Group();
-  const edgeMaterial = keep(flatMaterial(look, 3, { color: look.lineColour }));
+  const { sM } = track.samples;
+  const paint = new QuadStripBuilder(track);
+  const line = new THREE.Color(look.lineColour);
   const edgeInner = half - m.edgeLineWidthM - 0.02;
-  group.add(new THREE.Mesh(keep(stripGeometry(track, edgeInner, half - 0.02, LINE_Z)), edgeMaterial));
-  group.add(new THREE.Mesh(keep(stripGeometry(track, -edgeInner, -(half - 0.02), LINE_Z)), edgeMaterial));
+  paint.add(edgeInner, half - 0.02, LINE_Z, () => line);
+  paint.add(-(half - 0.02), -edgeInner, LINE_Z, () => line);
   const period = m.centreDashM + m.centreGapM;
-  const dash = (i: number) => track.samples.sM[i]! % period < m.centreDashM;
-  const centreMaterial = keep(flatMaterial(look, 3, { color: look.centreLineColour }));
+  const centre = new THREE.Color(look.centreLineColour);
   const hw = m.centreLineWidthM / 2;
-  group.add(new THREE.Mesh(keep(stripGeometry(track, -hw, hw, LINE_Z, dash)), centreMaterial));
-  return group;
+  paint.add(-hw, hw, LINE_Z, (i) => (sM[i]! % period < m.centreDashM ? centre : null));
+  const red = new THREE.Color(0xc8281e);
+  const white = new THREE.Color(0xf4f4f4);
+  const stripeM = 0.2;
+  for (const kerb of track.scenery.kerbs) {
+    const [inner, outer] = kerb.side === 'left' ? [half, half + 0.12] : [-(half + 0.12), -half];
+    paint.add(inner, outer, KERB_Z, (i) =>
+      inRange(sM[i]!, kerb.startSM, kerb.endSM) ? (Math.floor(sM[i]! / stripeM) % 2 === 0 ? red : white) : null,
+    );
+  }
+  const material = keep(flatMaterial(look, 3, { vertexColors: true }));
+  return new THREE.Mesh(keep(paint.build()), material);
 }
 
-function kerbMesh(track: Track, look: SceneLook, keep: Keep): THREE.Group | null {
-  if (track.scenery.kerbs.length === 0) return null;
-  const half = track.widthM / 2;
-  const { sM } = track.samples;
-  const stripeM = 0.2;
-  const group = new THREE.Group();
-  const red = keep(flatMaterial(look, 2, { color: 0xc8281e }));
-  const white = keep(flatMaterial(look, 2, { color: 0xf4f4f4 }));
-  for (const kerb of track.scenery.kerbs) {
-    const sign = kerb.side === 'left' ? 1 : -1;
-    const within = (i: number) => inRange(sM[i]!, kerb.startSM, kerb.endSM);
-    for (const [material, parity] of [
-      [red, 0],
-      [white, 1],
-    ] as const) {
-      const geometry = stripGeometry(track, sign * half, sign * (half + 0.12), KERB_Z, (i) => within(i) && Math.floor(sM[i]! / stripeM) % 2 === parity);
-      group.add(new THREE.Mesh(keep(geometry), material));
+/** Quads along the centreline, each with its own vertices so colours stay crisp per segment. */
+class QuadStripBuilder {
+  readonly #positions: number[] = [];
+  readonly #colours: number[] = [];
+  readonly #indices: number[] = [];
+  readonly #track: Track;
+
+  constructor(track: Track) {
+    this.#track = track;
+  }
+
+  /** Segment i gets colour `colourOf(i)`, or is skipped when it returns null. `innerM` < `outerM`. */
+  add(innerM: number, outerM: number, z: number, colourOf: (i: number) => THREE.Color | null): void {
+    const { x, y, headingRad } = this.#track.samples;
+    const n = x.length;
+    for (let i = 0; i < n; i++) {
+      const colour = colourOf(i);
+      if (!colour) continue;
+      const base = this.#positions.length / 3;
+      for (const k of [i, (i + 1) % n]) {
+        const nx = -Math.sin(headingRad[k]!);
+        const ny = Math.cos(headingRad[k]!);
+        this.#positions.push(x[k]! + nx * innerM, y[k]! + ny * innerM, z, x[k]! + nx * outerM, y[k]! + ny * outerM, z);
+        for (let v = 0; v < 2; v++) this.#colours.push(colour.r, colour.g, colour.b);
+      }
+      // Counter-clockwise seen from above (+z): inner is to the right of outer when driving along.
+      this.#indices.push(base, base + 2, base + 1, base + 1, base + 2, base + 3);
     }
   }
-  return group;
+
+  build(): THREE.BufferGeometry {
+    const g = new THREE.BufferGeometry();
+    g.setAttribute('position', new THREE.Float32BufferAttribute(this.#positions, 3));
+    g.setAttribute('color', new THREE.Float32BufferAttribute(this.#colours, 3));
+    g.setIndex(this.#indices);
+    return g;
+  }
 }
 
 /** Arc-length interval that may wrap past the start line (start > end). */
