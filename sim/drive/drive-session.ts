@@ -10,7 +10,10 @@ import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { PilotConfig } from '../../src/config/schema.js';
 import type { Policy } from '../../src/policy/policy-session.js';
+import { createBagWriter } from '../../src/bags/node-io.js';
+import { Recorder, type RecordTopic } from '../../src/bags/recorder.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
+import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { PilotError } from '../../src/util/errors.js';
 import type { SimConfig } from '../config/sim-config.js';
@@ -49,7 +52,12 @@ export interface DriveSessionOptions {
   onFrame?: (rgb: Uint8Array, width: number, height: number) => void;
   /** The world as built (track and look), e.g. for the viewer. */
   onWorld?: (track: Track, look: SceneLook) => void;
-  /** Extra wiring on the shared transport before the drive starts (recorder, viewer). */
+  /**
+   * Record every topic of the drive (sensors, /clock, commands, diagnostics) into a rosbag2 folder.
+   * Log times are sim time in lockstep, so the bag replays with the drive's own timing.
+   */
+  record?: { dir: string; compression?: 'none' | 'lz4' | 'zstd' };
+  /** Extra wiring on the shared transport before the drive starts. */
   onTransport?: (transport: Transport) => void | Promise<void>;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -80,7 +88,8 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
 
   const strength = o.randomize ?? 0;
   const domain = strength > 0 ? sampleDomain(seed, strength) : null;
-  const needCamera = o.driver.kind !== 'expert' || o.renderForExpert === true;
+  // Demonstrations need the camera: an expert drive renders it when recording.
+  const needCamera = o.driver.kind !== 'expert' || o.renderForExpert === true || o.record !== undefined;
   if (o.driver.kind === 'external' && mode !== 'realtime') {
     throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
   }
@@ -102,8 +111,19 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
     renderer,
     noiseMultiplier: faults ? (sensor, simTimeMs) => faults.noiseMultiplier(sensor, simTimeMs) : null,
   });
+  let recorder: Recorder | undefined;
   try {
     await o.onTransport?.(transport);
+    if (o.record) {
+      const writer = await createBagWriter(o.record.dir, { compression: o.record.compression ?? 'none', onError: (e) => o.log?.(`record: ${e.message}`) });
+      recorder = Recorder.start({
+        transport,
+        writer,
+        topics: recordedTopics(sim, runtimeConfig),
+        ...(mode === 'lockstep' ? { clock: () => BigInt(Math.round(simulation.timeMs * 1e6)) } : {}),
+        onError: (e) => o.log?.(`record: ${e.message}`),
+      });
+    }
     let driverInfo;
     if (runtimeConfig) {
       const policy = o.driver.kind === 'model' ? o.driver.policy : undefined;
@@ -148,11 +168,29 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
       ...(o.signal ? { signal: o.signal } : {}),
     });
   } finally {
+    // The runtime's last words (the stop command) go into the bag before it closes.
     await driver?.dispose();
+    if (recorder) {
+      const stats = await recorder.stop();
+      o.log?.(`record: ${o.record!.dir}: ${stats.written} messages, ${(stats.bytesWritten / 1e6).toFixed(1)} MB, ${stats.dropped} dropped`);
+    }
     simulation.dispose();
     renderer?.dispose();
     await transport.close();
   }
+}
+
+function recordedTopics(sim: SimConfig, runtime: PilotConfig | undefined): RecordTopic[] {
+  const commandType = sim.command.type === 'ackermann' ? 'ackermann_msgs/msg/AckermannDriveStamped' : 'geometry_msgs/msg/Twist';
+  const topics: RecordTopic[] = [
+    { topic: sim.camera.topic, type: 'sensor_msgs/msg/Image', qos: SENSOR_QOS },
+    { topic: sim.sensors.imu_topic, type: 'sensor_msgs/msg/Imu', qos: SENSOR_QOS },
+    { topic: sim.sensors.odom_topic, type: 'nav_msgs/msg/Odometry', qos: SENSOR_QOS },
+    { topic: sim.clock_topic, type: 'rosgraph_msgs/msg/Clock', qos: RELIABLE_QOS },
+    { topic: sim.command.topic, type: commandType, qos: RELIABLE_QOS },
+  ];
+  if (runtime) topics.push({ topic: runtime.outputs.diagnostics.topic, type: 'diagnostic_msgs/msg/DiagnosticArray', qos: RELIABLE_QOS });
+  return topics;
 }
 
 function checkSameCamera(sim: CameraCalibration, simPath: string, runtime: CameraCalibration, runtimePath: string): void {

@@ -19,7 +19,7 @@ import { startViewerFeed } from './viewer-option.js';
 export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx> | --expert] [--config launch/drive.yaml]
               [--sim-config <yaml>] [--seed 1] [--randomize <0..1>] [--realtime] [--transport zeromq|inprocess]
               [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
-              [--noise <rad>] [--headless] [--view [--port 8080]] [--record <bag dir>]
+              [--noise <rad>] [--headless] [--view [--port 8080]] [--record <bag dir> [--compression none|lz4|zstd]]
   pilot drive --list-tracks`;
 
 export async function driveCommand(args: readonly string[]): Promise<number> {
@@ -44,6 +44,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     view: { type: 'boolean' },
     port: { type: 'string' },
     record: { type: 'string' },
+    compression: { type: 'string' },
     'list-tracks': { type: 'boolean' },
   });
   if (values['list-tracks']) {
@@ -51,7 +52,6 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (values.model && values.expert) throw new CliError('drive takes --model <onnx> or --expert, not both');
-  if (values.record) throw new CliError('drive --record needs the bag recorder (not available yet)');
   const track = values.track ?? 'oval';
   const laps = Math.round(positiveNumber(values.laps, '--laps', 3));
   const seed = values.seed === undefined ? 1 : integer(values.seed, '--seed');
@@ -87,6 +87,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
       },
       onFrame: (rgb, w, h) => viewer?.feed.frame(rgb, w, h),
       signal: controller.signal,
+      ...(values.record ? { record: { dir: values.record, compression: compression(values.compression) } } : {}),
       log: (line) => console.error(line),
     });
   } finally {
@@ -127,6 +128,11 @@ function strength(value: string): number {
   const n = Number(value);
   if (!(n >= 0 && n <= 1)) throw new CliError(`--randomize strength must be in [0, 1] (got '${value}')`);
   return n;
+}
+
+function compression(value: string | undefined): 'none' | 'lz4' | 'zstd' {
+  if (value === undefined || value === 'none' || value === 'lz4' || value === 'zstd') return value ?? 'none';
+  throw new CliError(`--compression must be none, lz4 or zstd (got '${value}')`);
 }
 
 function safeName(name: string): string {
