@@ -60,6 +60,13 @@ export const SimConfigSchema = z
       })
       .strict()
       .default({ topic: '/cmd/ackermann', type: 'ackermann', timeout_ms: 250 }),
+    render: z
+      .object({
+        /** Dawn backend for the headless camera: `opengles` (Mesa llvmpipe, any machine) or `vulkan` (a GPU). */
+        backend: z.enum(['opengles', 'vulkan', 'auto']).default('opengles'),
+      })
+      .strict()
+      .default({ backend: 'opengles' }),
     clock_topic: Topic.default('/clock'),
     lockstep: z
       .object({

@@ -93,7 +93,7 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
   if (o.driver.kind === 'external' && mode !== 'realtime') {
     throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
   }
-  const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height }) : null;
+  const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height, backend: sim.render.backend }) : null;
   const transport = createTransport(o.transport ?? 'zeromq');
   const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, 'simulator config: faults'), seed) : null;
   let driver: SimDriver | undefined;

@@ -18,15 +18,13 @@ const INSTALL_HINT =
   'headless rendering needs Mesa EGL: on Debian/Ubuntu `apt-get install libegl1 libegl-dev libegl-mesa0 libgl1-mesa-dri`' +
   ' (Dawn loads the unversioned libEGL.so, which only libegl-dev ships); on a GPU machine the Vulkan loader (libvulkan1) and driver';
 
-/** Installs the WebGPU globals once per process; later calls return the first result. */
-export function installGpuEnvironment(backend: GpuBackend = defaultBackend()): Promise<GpuEnvironment> {
+/**
+ * Installs the WebGPU globals once per process; later calls return the first result (Dawn's globals
+ * are process-wide). `opengles` works on any Linux with Mesa; `vulkan` needs a Vulkan driver (GPU).
+ */
+export function installGpuEnvironment(backend: GpuBackend = 'opengles'): Promise<GpuEnvironment> {
   installed ??= install(backend);
   return installed;
-}
-
-function defaultBackend(): GpuBackend {
-  const fromEnv = process.env.PILOT_GPU_BACKEND;
-  return fromEnv === 'vulkan' || fromEnv === 'opengles' ? fromEnv : 'opengles';
 }
 
 async function install(backend: GpuBackend): Promise<GpuEnvironment> {

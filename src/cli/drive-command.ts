@@ -19,7 +19,7 @@ import { startViewerFeed } from './viewer-option.js';
 export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx> | --expert] [--config launch/drive.yaml]
               [--sim-config <yaml>] [--seed 1] [--randomize <0..1>] [--realtime] [--transport zeromq|inprocess]
               [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
-              [--noise <rad>] [--headless] [--view [--port 8080]] [--record <bag dir> [--compression none|lz4|zstd]]
+              [--noise <rad>] [--recovery] [--headless] [--view [--port 8080]] [--record <bag dir> [--compression none|lz4|zstd]]
   pilot drive --list-tracks`;
 
 export async function driveCommand(args: readonly string[]): Promise<number> {
@@ -40,6 +40,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     'max-interventions': { type: 'string' },
     'max-time': { type: 'string' },
     noise: { type: 'string' },
+    recovery: { type: 'boolean' },
     headless: { type: 'boolean' },
     view: { type: 'boolean' },
     port: { type: 'string' },
@@ -58,7 +59,11 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
   const randomize = values.randomize === undefined ? 0 : strength(values.randomize);
   const sim = loadSimConfig(values['sim-config']);
   const driver: DriveSessionOptions['driver'] = values.expert
-    ? { kind: 'expert', ...(values.noise ? { noiseRad: positiveNumber(values.noise, '--noise', 0) } : {}) }
+    ? {
+        kind: 'expert',
+        recovery: values.recovery === true,
+        ...(values.noise ? { noiseRad: positiveNumber(values.noise, '--noise', 0) } : {}),
+      }
     : { kind: 'model', config: values.config ?? 'launch/drive.yaml', ...(values.model ? { modelPath: values.model } : {}) };
 
   const viewer = values.view ? await startViewerFeed(values.port, values.expert ? 'expert' : (values.model ?? 'model')) : undefined;
