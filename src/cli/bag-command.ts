@@ -1,4 +1,4 @@
-/** `pilot bag info | cat | recover | record`. */
+/** `pilot bag info | cat | recover | record | play | import`. */
 import { blackBoxTopics } from '../bags/black-box.js';
 import { BagError } from '../bags/errors.js';
 import { bagInfoJson, formatBagInfo, formatSize, messageJsonLine } from '../bags/format.js';
@@ -8,13 +8,17 @@ import { loadConfig } from '../config/load.js';
 import { createTransport } from '../transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
+import { IMPORT_USAGE, importCommand } from '../import/import-command.js';
+import { PLAY_USAGE, playCommand } from '../replay/play-command.js';
 
 export const BAG_USAGE = `  pilot bag info <bag> [--json]
   pilot bag cat <bag> [--topic T]... [--limit N] [--full] [--skip-errors]
   pilot bag recover <bag>
   pilot bag record -o <dir> [--topic /name:pkg/msg/Type[:sensor|reliable]]... [--config <yaml>]
               [--transport zeromq|inprocess] [--ipc-dir <dir>] [--compression none|lz4|zstd] [--chunk-size KiB]
-              [--max-bag-size MB] [--max-bag-duration s] [--duration s]`;
+              [--max-bag-size MB] [--max-bag-duration s] [--duration s]
+  ${PLAY_USAGE}
+  ${IMPORT_USAGE}`;
 
 export async function bagCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -27,8 +31,12 @@ export async function bagCommand(args: readonly string[]): Promise<number> {
       return recover(rest);
     case 'record':
       return record(rest);
+    case 'play':
+      return playCommand(rest);
+    case 'import':
+      return importCommand(rest);
     default:
-      throw new CliError(`bag: unknown subcommand '${sub ?? ''}' (known: info, cat, recover, record)`);
+      throw new CliError(`bag: unknown subcommand '${sub ?? ''}' (known: info, cat, recover, record, play, import)`);
   }
 }
 

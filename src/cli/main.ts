@@ -6,6 +6,7 @@ import { SIM_USAGE, simCommand } from './sim-command.js';
 import { modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { CliError } from './args.js';
+import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
 
 const USAGE = `pilot — control runtime for robots and vehicles
 
@@ -15,6 +16,7 @@ Usage:
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
 ${BAG_USAGE}
+  ${REPLAY_USAGE}
   ${DRIVE_USAGE}
   ${SIM_USAGE}
   pilot help
@@ -37,6 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await simCommand(rest);
       case 'bag':
         return await bagCommand(rest);
+      case 'replay':
+        return await replayCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -107,12 +107,29 @@ export class ManualClock implements Clock {
     for (;;) {
       const due = this.nextDueMs();
       if (due === undefined || due > targetMs) break;
-      const index = this.#timers.findIndex((t) => t.atMs === due);
-      const [timer] = this.#timers.splice(index, 1);
-      this.#nowMs = Math.max(this.#nowMs, due);
-      timer!.callback();
+      this.fireNext();
     }
     this.#nowMs = targetMs;
+  }
+
+  /**
+   * Fires the earliest timer (ties in scheduling order), moving time to its due time. Replay steps
+   * with this and `setNow`, so it can stop *at* a message's time before the tick due then runs.
+   */
+  fireNext(): boolean {
+    const due = this.nextDueMs();
+    if (due === undefined) return false;
+    const index = this.#timers.findIndex((t) => t.atMs === due);
+    const [timer] = this.#timers.splice(index, 1);
+    this.#nowMs = Math.max(this.#nowMs, due);
+    timer!.callback();
+    return true;
+  }
+
+  /** Moves time to `ms` without firing anything (timers due before it must have been fired). */
+  setNow(ms: number): void {
+    if (ms < this.#nowMs) throw new RangeError(`ManualClock cannot go back from ${this.#nowMs} to ${ms} ms`);
+    this.#nowMs = ms;
   }
 
   advanceBy(deltaMs: number): void {

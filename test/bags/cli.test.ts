@@ -173,7 +173,7 @@ describe('pilot bag', () => {
   it('rejects bad usage with exit 2', async () => {
     const { err } = capture();
     expect(await main(['bag'])).toBe(2);
-    expect(err.join('\n')).toMatch(/bag: unknown subcommand '' \(known: info, cat, recover, record\)/);
+    expect(err.join('\n')).toMatch(/bag: unknown subcommand '' \(known: info, cat, recover, record, play, import\)/);
     expect(await main(['bag', 'info'])).toBe(2);
     expect(await main(['bag', 'record', '--topic', '/a:std_msgs/msg/Bool'])).toBe(2);
     expect(await main(['bag', 'record', '-o', '/tmp/x', '--topic', 'camera'])).toBe(2);
