@@ -4,6 +4,7 @@
  * MAE and the worst moments marked), the error table and the worst moments; the runtime's latency
  * and safety numbers; with two models, where they disagree. Every string is escaped.
  */
+import { escapeHtml, htmlPage } from '../util/html.js';
 import type { Comparison, Evaluation } from './evaluate.js';
 import type { ReplayResult, ReplayRun } from './replay-session.js';
 import { fmtLatency, fmtNumber, fmtS, fmtSigned } from './report-terminal.js';
@@ -16,9 +17,6 @@ const MAX_POINTS = 2 * (WIDTH - M.left - M.right);
 
 const COLOURS = { recorded: '#222222', predicted: '#1f77b4', b: '#d62728', error: '#d62728', segment: '#ff7f0e', marker: '#9467bd' };
 
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
-}
 const esc = escapeHtml;
 
 interface Series {
@@ -301,20 +299,5 @@ export function renderReplayHtml(result: ReplayResult): string {
     body.push('<h3>Runtime</h3>', runtimeSection(run));
   }
   if (result.comparison) body.push(comparisonSection(result, result.comparison));
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="generator" content="pilot ${esc(result.schema)}">`,
-    `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body>',
-    ...body,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage({ title, generator: `pilot ${result.schema}`, css: CSS, body });
 }
