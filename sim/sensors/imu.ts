@@ -12,7 +12,7 @@ import type { Imu } from '../../src/messages/types.js';
 import type { VehicleState } from '../vehicle/types.js';
 import { GaussianNoise, noiseScale, type NoiseMultiplierHook } from './noise.js';
 import { requireFinite, requireNonNegative, variance, withoutUndefined } from './options.js';
-import { stampFromMs } from './stamp.js';
+import { writeTimeFromMs } from '../../src/messages/time.js';
 
 export type Vec3 = readonly [number, number, number];
 
@@ -77,7 +77,7 @@ export class ImuSensor {
     const n = this.#noise;
     const k = noiseScale(o.noiseMultiplier, simTimeMs);
     const m = this.message;
-    stampFromMs(m.header.stamp, simTimeMs);
+    writeTimeFromMs(m.header.stamp, simTimeMs);
 
     const g = o.gyroBiasRadps;
     m.angular_velocity.x = n.sample(o.gyroSigmaRadps, g[0], k);

@@ -12,7 +12,7 @@ import { PilotError } from '../../src/util/errors.js';
 import type { Pose2D, VehicleState } from '../vehicle/types.js';
 import { GaussianNoise, noiseScale, type NoiseMultiplierHook } from './noise.js';
 import { floorVariance, requireFinite, requireNonNegative, variance, withoutUndefined } from './options.js';
-import { stampFromMs } from './stamp.js';
+import { writeTimeFromMs } from '../../src/messages/time.js';
 
 /** Variance for what wheel odometry does not measure (z, roll, pitch): large, i.e. "ignore". */
 export const UNMEASURED_VARIANCE = 1e6;
@@ -133,7 +133,7 @@ export class WheelOdometry {
     this.#lastYawRateRadps = yawRateRadps;
 
     const m = this.message;
-    stampFromMs(m.header.stamp, simTimeMs);
+    writeTimeFromMs(m.header.stamp, simTimeMs);
     m.pose.pose.position.x = p.x;
     m.pose.pose.position.y = p.y;
     m.pose.pose.position.z = 0;

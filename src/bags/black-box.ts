@@ -5,13 +5,13 @@
  * the runtime.
  */
 import type { PilotConfig } from '../config/schema.js';
+import { TICK_TIMELINE_TYPE } from '../messages/tick-timeline.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { BagWriter } from './bag-writer.js';
 import { Recorder, type RecordTopic, type RecorderOptions } from './recorder.js';
 
-/** The per-tick timeline message: one per control tick, the stage times of `Timeline.last`. */
-export const TICK_TIMELINE_TYPE = 'pilot_msgs/msg/TickTimeline';
+export { TICK_TIMELINE_TYPE };
 
 /** Its `ros2msg` schema text (no dependencies beyond builtin_interfaces/Time). */
 export const TICK_TIMELINE_SCHEMA = `# One control tick of the pilot runtime: when it was scheduled and how long each stage took.
@@ -58,7 +58,7 @@ export function blackBoxTopics(config: PilotConfig, options: BlackBoxTopicOption
   add({ topic: config.safety.estop_topic, type: 'std_msgs/msg/Bool', qos: RELIABLE_QOS });
   add({ topic: config.outputs.command.topic, type: COMMAND_MESSAGE_TYPES[config.outputs.command.type], qos: RELIABLE_QOS });
   add({ topic: config.outputs.diagnostics.topic, type: 'diagnostic_msgs/msg/DiagnosticArray', qos: RELIABLE_QOS });
-  const timeline = options.timelineTopic === undefined ? DEFAULT_TIMELINE_TOPIC : options.timelineTopic;
+  const timeline = options.timelineTopic === undefined ? config.outputs.timeline.topic : options.timelineTopic;
   if (timeline !== null) add({ topic: timeline, type: TICK_TIMELINE_TYPE, qos: RELIABLE_QOS, schemaText: TICK_TIMELINE_SCHEMA });
   return topics;
 }

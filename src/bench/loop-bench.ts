@@ -9,6 +9,7 @@ import type { PilotConfigInput, ProviderName } from '../config/schema.js';
 import { WallClock } from '../loop/clock.js';
 import { makeHeader, makeImage } from '../messages/factories.js';
 import type { Image } from '../messages/types.js';
+import { writeTimeFromMs } from '../messages/time.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { SENSOR_QOS } from '../transport/transport.js';
@@ -82,9 +83,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   let frameIndex = 0;
   const publishFrame = (): void => {
     const frame = frames[frameIndex++ % frames.length]!;
-    const stamp = clock.stampMs();
-    frame.header.stamp.sec = Math.floor(stamp / 1000);
-    frame.header.stamp.nanosec = Math.round((stamp % 1000) * 1e6);
+    writeTimeFromMs(frame.header.stamp, clock.stampMs());
     cameraPub.publish(frame);
   };
   // Wait until frames flow end to end (ZeroMQ subscriptions join asynchronously).

@@ -11,7 +11,7 @@ import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
 const USAGE = `pilot — control runtime for robots and vehicles
 
 Usage:
-  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>]
+  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>]
   pilot model inspect <model.onnx> [--json]
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]

@@ -1,3 +1,5 @@
+import { recordBlackBox } from '../bags/black-box.js';
+import { createBagWriter } from '../bags/node-io.js';
 import { loadConfig } from '../config/load.js';
 import { WallClock } from '../loop/clock.js';
 import { Pilot } from '../runtime/pilot.js';
@@ -9,15 +11,21 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     transport: { type: 'string' },
     duration: { type: 'string' },
+    record: { type: 'string' },
   });
   if (!values.config) throw new CliError('run needs --config <yaml>');
-  const config = loadConfig(values.config);
+  const loaded = loadConfig(values.config);
+  // The black box records the per-tick timeline too, so the runtime publishes it while recording.
+  const config = values.record ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
   const kind = values.transport ? transportKind(values.transport) : config.transport.kind;
   const transport = createTransport(kind, {
     ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir } : {}),
     endpoints: config.transport.endpoints,
   });
   const pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: (l) => console.error(l) });
+  const recorder = values.record
+    ? recordBlackBox({ transport, writer: await createBagWriter(values.record), config, onError: (e) => console.error(`pilot: record: ${e.message}`) })
+    : undefined;
   pilot.start();
   const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
   await new Promise<void>((resolve) => {
@@ -27,6 +35,10 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     if (durationS) setTimeout(done, durationS * 1000);
   });
   await pilot.dispose();
+  if (recorder) {
+    const stats = await recorder.stop();
+    console.error(`pilot: recorded ${stats.written} messages (${(stats.bytesWritten / 1e6).toFixed(1)} MB, ${stats.dropped} dropped) to ${values.record}`);
+  }
   await transport.close();
   console.error(
     `pilot: stopped after ${pilot.loop.stats.ticks} ticks, ${pilot.counters.lateResults} deadline misses, safety: ` +

@@ -10,6 +10,7 @@ import type {
   JointTrajectory,
   Twist,
 } from '../messages/types.js';
+import { writeTimeFromMs } from '../messages/time.js';
 import { PilotError } from '../util/errors.js';
 
 export type CommandKind = (typeof COMMAND_TYPES)[number];
@@ -50,11 +51,6 @@ function requireAction(names: readonly string[], name: string, kind: string): nu
   return i;
 }
 
-function writeStamp(stamp: { sec: number; nanosec: number }, ms: number): void {
-  const sec = Math.floor(ms / 1000);
-  stamp.sec = sec;
-  stamp.nanosec = Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6));
-}
 
 class AckermannBuilder implements CommandBuilder<AckermannDriveStamped> {
   readonly type = 'ackermann_msgs/msg/AckermannDriveStamped';
@@ -72,7 +68,7 @@ class AckermannBuilder implements CommandBuilder<AckermannDriveStamped> {
   }
 
   fill(command: Float64Array, stampMs: number): AckermannDriveStamped {
-    writeStamp(this.message.header.stamp, stampMs);
+    writeTimeFromMs(this.message.header.stamp, stampMs);
     this.message.drive.steering_angle = command[this.#steer]!;
     this.message.drive.speed = command[this.#speed]!;
     return this.message;
@@ -128,7 +124,7 @@ class JointTrajectoryBuilder implements CommandBuilder<JointTrajectory> {
   }
 
   fill(command: Float64Array, stampMs: number): JointTrajectory {
-    writeStamp(this.message.header.stamp, stampMs);
+    writeTimeFromMs(this.message.header.stamp, stampMs);
     this.#positions.set(command);
     return this.message;
   }

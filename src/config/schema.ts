@@ -105,6 +105,11 @@ const OutputsSection = z
       .object({ topic: z.string().startsWith('/').default('/diagnostics'), rate_hz: z.number().positive().max(10).default(1) })
       .strict()
       .default({ topic: '/diagnostics', rate_hz: 1 }),
+    /** Per-tick stage times (pilot_msgs/msg/TickTimeline), for the black-box recorder; off by default. */
+    timeline: z
+      .object({ topic: z.string().startsWith('/').default('/pilot/timeline'), enabled: z.boolean().default(false) })
+      .strict()
+      .default({ topic: '/pilot/timeline', enabled: false }),
     /** Frame id stamped on outgoing commands. */
     frame_id: z.string().default('base_link'),
   })
@@ -136,6 +141,7 @@ export const PilotConfig = z
     outputs: OutputsSection.default({
       command: { topic: '/cmd/ackermann', type: 'ackermann' },
       diagnostics: { topic: '/diagnostics', rate_hz: 1 },
+      timeline: { topic: '/pilot/timeline', enabled: false },
       frame_id: 'base_link',
     }),
     safety: SafetySection.default({

@@ -14,6 +14,11 @@ function checkSec(sec: number, from: string): void {
 
 /** Milliseconds (e.g. since the epoch) → Time; negative times keep nanosec in [0, 1e9). */
 export function timeFromMs(ms: number): Time {
+  return writeTimeFromMs({ sec: 0, nanosec: 0 }, ms);
+}
+
+/** timeFromMs into an existing Time (reused messages are stamped without allocating). */
+export function writeTimeFromMs(out: Time, ms: number): Time {
   if (!Number.isFinite(ms)) throw new MessageError('E_TIME_RANGE', `timeFromMs(${ms})`);
   let sec = Math.floor(ms / 1000);
   let nanosec = Math.round((ms - sec * 1000) * 1e6);
@@ -22,7 +27,9 @@ export function timeFromMs(ms: number): Time {
     nanosec -= 1e9;
   }
   checkSec(sec, `timeFromMs(${ms})`);
-  return { sec, nanosec };
+  out.sec = sec;
+  out.nanosec = nanosec;
+  return out;
 }
 
 /** Time → milliseconds (fractional: keeps sub-ms precision up to float64 limits). */

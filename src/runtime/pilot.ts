@@ -13,7 +13,9 @@ import { InputSlot } from '../input/input-slot.js';
 import { FieldPath } from '../input/state-reader.js';
 import type { Clock } from '../loop/clock.js';
 import { LoopRunner } from '../loop/loop-runner.js';
-import { Timeline } from '../loop/timeline.js';
+import { Timeline, type TickRecord } from '../loop/timeline.js';
+import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../messages/tick-timeline.js';
+import { writeTimeFromMs } from '../messages/time.js';
 import type { Bool, CompressedImage, Image } from '../messages/types.js';
 import { PolicySession, type Policy } from '../policy/policy-session.js';
 import type { CameraContractInput } from '../policy/contract.js';
@@ -77,6 +79,19 @@ export class Pilot {
   readonly #actions: Float64Array;
   readonly #builder: CommandBuilder;
   readonly #commandPub: Publisher;
+  /** Per-tick stage times for the black box (outputs.timeline), reused message. */
+  readonly #timelinePub: Publisher<TickTimelineMessage> | null;
+  readonly #timelineMessage: TickTimelineMessage = {
+    stamp: { sec: 0, nanosec: 0 },
+    scheduled_ms: 0,
+    input_age_ms: 0,
+    preprocess_ms: 0,
+    inference_ms: 0,
+    postprocess_ms: 0,
+    publish_ms: 0,
+    tick_latency_ms: 0,
+    reason: '',
+  };
   readonly #subscriptions: Subscription[] = [];
   readonly #log: (line: string) => void;
   #state: 'created' | 'running' | 'stopped' | 'disposed' = 'created';
@@ -153,6 +168,8 @@ export class Pilot {
     );
 
     this.#commandPub = transport.advertise(config.outputs.command.topic, this.#builder.type, RELIABLE_QOS);
+    const timelineOut = config.outputs.timeline;
+    this.#timelinePub = timelineOut.enabled ? transport.advertise<TickTimelineMessage>(timelineOut.topic, TICK_TIMELINE_TYPE, RELIABLE_QOS) : null;
     this.#subscriptions.push(
       transport.subscribe<Image | CompressedImage>(camCfg.topic, camType, this.#onCamera, SENSOR_QOS),
       transport.subscribe<Bool>(config.safety.estop_topic, 'std_msgs/msg/Bool', this.#onEstop, RELIABLE_QOS),
@@ -218,6 +235,7 @@ export class Pilot {
     this.#publish();
     for (const s of this.#subscriptions) s.close();
     this.#commandPub.close();
+    this.#timelinePub?.close();
   }
 
   async dispose(): Promise<void> {
@@ -285,8 +303,23 @@ export class Pilot {
     // Waiting before the tick (clock) plus the tick's own work (stopwatch).
     rec.tickLatencyMs = start - inputReady + (end - watchStart);
     this.timeline.commit();
+    if (this.#timelinePub) this.#publishTimeline(rec);
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
+  }
+
+  #publishTimeline(rec: TickRecord): void {
+    const m = this.#timelineMessage;
+    writeTimeFromMs(m.stamp, this.#clock.stampMs());
+    m.scheduled_ms = rec.scheduledMs;
+    m.input_age_ms = rec.inputAgeMs;
+    m.preprocess_ms = rec.preprocessMs;
+    m.inference_ms = rec.inferenceMs;
+    m.postprocess_ms = rec.postprocessMs;
+    m.publish_ms = rec.publishMs;
+    m.tick_latency_ms = rec.tickLatencyMs;
+    m.reason = rec.reason;
+    this.#timelinePub!.publish(m);
   }
 
   #raceDeadline(run: Promise<void>, deadlineAtMs: number): Promise<'done' | 'deadline'> {

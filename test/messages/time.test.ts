@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { msFromTime, nsFromTime, timeFromMs, timeFromNs } from '../../src/messages/index.js';
+import { writeTimeFromMs } from '../../src/messages/time.js';
 
 describe('time helpers', () => {
   it('timeFromMs splits into sec and nanosec', () => {
@@ -30,5 +31,16 @@ describe('time helpers', () => {
     expect(() => timeFromMs(2 ** 31 * 1000)).toThrow(/E_TIME_RANGE/);
     expect(() => timeFromNs(-(2n ** 31n + 1n) * 1_000_000_000n)).toThrow(/E_TIME_RANGE/);
     expect(() => timeFromMs(Number.NaN)).toThrow(/E_TIME_RANGE/);
+  });
+});
+
+describe('writeTimeFromMs', () => {
+  it('stamps in place exactly like timeFromMs', () => {
+    const out = { sec: -1, nanosec: -1 };
+    for (const ms of [0, 0.0005, 1, 999.9999999, 1000, 12_345.678, 1e9 + 0.25, 1_700_000_000_123.456, -1.5]) {
+      expect(writeTimeFromMs(out, ms)).toBe(out);
+      expect({ ...out }).toEqual(timeFromMs(ms));
+    }
+    expect(() => writeTimeFromMs(out, Number.NaN)).toThrow(/timeFromMs\(NaN\)/);
   });
 });

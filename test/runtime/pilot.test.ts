@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/loop/clock.js';
 import { makeHeader, makeImage } from '../../src/messages/factories.js';
 import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
+import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../../src/messages/tick-timeline.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 
 const PERIOD_MS = 10;
@@ -284,5 +285,32 @@ describe('Pilot refuses a bad deployment at start', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/execution provider 'cuda' unavailable/);
     expect(lines[0]).not.toContain('\n');
+  });
+});
+
+describe('Pilot timeline output (black box)', () => {
+  it('publishes one TickTimeline per tick with the stage times and the safety reason, when enabled', async () => {
+    const r = await rig({ outputs: { timeline: { topic: '/pilot/timeline', enabled: true } } });
+    const got: TickTimelineMessage[] = [];
+    r.transport.subscribe<TickTimelineMessage>('/pilot/timeline', TICK_TIMELINE_TYPE, (m) => got.push({ ...m, stamp: { ...m.stamp } }));
+    r.pilot.start();
+    await r.step(null); // no frame yet: stale input
+    await r.step();
+    await r.step();
+    expect(got.map((m) => m.reason)).toEqual(['stale_input', 'ok', 'ok']);
+    expect(Number.isFinite(got[1]!.inference_ms)).toBe(true); // measured on the clock: 0 on a ManualClock
+    expect(Number.isNaN(got[0]!.inference_ms)).toBe(true); // no inference on a stale tick
+    expect(got[2]!.stamp.sec * 1000 + got[2]!.stamp.nanosec / 1e6 - (got[1]!.stamp.sec * 1000 + got[1]!.stamp.nanosec / 1e6)).toBeCloseTo(PERIOD_MS, 6);
+  });
+
+  it('publishes nothing on the timeline topic by default', async () => {
+    const r = await rig();
+    let n = 0;
+    r.transport.subscribe('/pilot/timeline', TICK_TIMELINE_TYPE, () => n++);
+    r.pilot.start();
+    await r.step();
+    await r.step();
+    expect(r.commands.length).toBeGreaterThan(1);
+    expect(n).toBe(0);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { GaussianNoise, TableGaussianNoise, inverseNormalCdf } from '../../../sim/sensors/noise.js';
-import { stampFromMs } from '../../../sim/sensors/stamp.js';
 import { timeFromMs } from '../../../src/messages/time.js';
 
 function stats(values: readonly number[]): { mean: number; std: number } {
@@ -70,13 +69,4 @@ describe('TableGaussianNoise', () => {
   });
 });
 
-describe('stampFromMs', () => {
-  it('stamps in place exactly like timeFromMs', () => {
-    const out = { sec: -1, nanosec: -1 };
-    for (const ms of [0, 0.0005, 1, 999.9999999, 1000, 12_345.678, 1e9 + 0.25, 1_700_000_000_123.456, -1.5]) {
-      expect(stampFromMs(out, ms)).toBe(out);
-      expect({ ...out }).toEqual(timeFromMs(ms));
-    }
-    expect(() => stampFromMs(out, Number.NaN)).toThrow(/timeFromMs\(NaN\)/);
-  });
-});
+
