@@ -7,6 +7,8 @@ import { modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { CliError } from './args.js';
 import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
+import { BRIDGE_USAGE, bridgeCommand } from '../ros2/bridge-command.js';
+import { NODE_USAGE, nodeCommand } from '../ros2/node-command.js';
 
 const USAGE = `pilot — control runtime for robots and vehicles
 
@@ -19,6 +21,8 @@ ${BAG_USAGE}
   ${REPLAY_USAGE}
   ${DRIVE_USAGE}
   ${SIM_USAGE}
+  ${NODE_USAGE}
+  ${BRIDGE_USAGE}
   pilot help
 
 See README.md for the configuration keys and the data flow.`;
@@ -41,6 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await bagCommand(rest);
       case 'replay':
         return await replayCommand(rest);
+      case 'node':
+        return await nodeCommand(rest);
+      case 'bridge':
+        return await bridgeCommand(rest);
       case undefined:
       case 'help':
       case '--help':

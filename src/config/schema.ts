@@ -37,7 +37,8 @@ const ModelSection = z
 
 const TransportSection = z
   .object({
-    kind: z.enum(['zeromq', 'inprocess']).default('zeromq'),
+    /** `ros2` runs as a ROS 2 node (`pilot node`, needs rclnodejs and a sourced ROS 2). */
+    kind: z.enum(['zeromq', 'inprocess', 'ros2']).default('zeromq'),
     ipc_dir: z.string().optional(),
     /** Per-topic endpoint override, e.g. `tcp://127.0.0.1:5601`. */
     endpoints: z.record(z.string(), z.string()).default({}),
@@ -131,6 +132,27 @@ const SafetySection = z
   })
   .strict();
 
+/**
+ * ROS 2 node settings (`pilot node`); the other transports ignore them. Every key is also a ROS
+ * parameter of the node (`ros2.publish_tf`…), except `remap` (ROS's own `-r from:=to` does the same).
+ */
+export const Ros2Section = z
+  .object({
+    /** Config topic → ROS topic name, e.g. `/camera/image_raw: /front/image_raw`. */
+    remap: z.record(z.string().startsWith('/'), z.string().min(1)).default({}),
+    /** Resolve the configured topics in the node's namespace (except /clock, /tf, /tf_static, /diagnostics). */
+    namespaced_topics: z.boolean().default(true),
+    /** Camera mounting (extrinsics) published on /tf_static; '' publishes none. */
+    camera_mount: z.string().default('calibration/camera_mount.yaml'),
+    publish_tf: z.boolean().default(true),
+    /** Publish sensor_msgs/CameraInfo from calibration.camera here (latched); '' = off (the camera driver's job). */
+    camera_info_topic: z.string().default(''),
+    /** std_srvs/srv/SetBool e-stop service; '' = none. */
+    estop_service: z.string().default('/pilot/set_estop'),
+  })
+  .strict();
+export type Ros2Settings = z.infer<typeof Ros2Section>;
+
 export const PilotConfig = z
   .object({
     model: ModelSection,
@@ -152,6 +174,7 @@ export const PilotConfig = z
       max_consecutive_misses: 3,
       stop: {},
     }),
+    ros2: Ros2Section.optional(),
   })
   .strict();
 

@@ -41,6 +41,8 @@ export interface SafetyFieldSpec {
   readonly initial: number;
 }
 
+type MutableFieldSpec = { -readonly [K in keyof SafetyFieldSpec]: SafetyFieldSpec[K] };
+
 export interface SafetyOptions {
   readonly fields: readonly SafetyFieldSpec[];
   /** Nominal control period, for slew limiting. */
@@ -62,7 +64,8 @@ export class SafetyLayer {
   /** The command to publish after `update`. */
   readonly command: Float64Array;
   readonly counters: SafetyCounters;
-  readonly #fields: readonly SafetyFieldSpec[];
+  /** Copies of the specs: `setLimits` changes their limits at run time. */
+  readonly #fields: MutableFieldSpec[];
   readonly #maxStep: Float64Array;
   #estop = false;
   #hadValidCommand = false;
@@ -70,7 +73,7 @@ export class SafetyLayer {
   lastReason: SafetyReason = 'startup';
 
   constructor(readonly options: SafetyOptions) {
-    this.#fields = options.fields;
+    this.#fields = options.fields.map((f) => ({ ...f }));
     for (const f of options.fields) {
       const inRange = (v: number) => Number.isFinite(v) && v >= f.min && v <= f.max;
       if (!(f.min <= f.max)) throw new PilotError('E_SAFETY_CONFIG', `limits for '${f.name}': min ${f.min} > max ${f.max}`);
@@ -88,6 +91,40 @@ export class SafetyLayer {
 
   get estopped(): boolean {
     return this.#estop;
+  }
+
+  /** The limits in effect for one action field. */
+  limitsOf(name: string): { readonly min: number; readonly max: number; readonly maxRatePerS: number } {
+    const f = this.#field(name);
+    return { min: f.min, max: f.max, maxRatePerS: f.maxRatePerS };
+  }
+
+  /**
+   * Changes one field's limits while running (a ROS parameter update), between two `update`s: the next
+   * one clamps to them, at once (a tighter limit does not wait for the slew limit). Invalid limits
+   * (min > max, a non-finite bound, a rate that is not positive, a stop value outside) throw
+   * E_SAFETY_CONFIG and change nothing; allowed ranges are the caller's policy.
+   */
+  setLimits(name: string, limits: { readonly min: number; readonly max: number; readonly maxRatePerS: number }): void {
+    const f = this.#field(name);
+    const { min, max, maxRatePerS } = limits;
+    if (!Number.isFinite(min) || !Number.isFinite(max) || !(min <= max)) {
+      throw new PilotError('E_SAFETY_CONFIG', `limits for '${name}' must be finite with min <= max (got [${min}, ${max}])`);
+    }
+    if (!(maxRatePerS > 0)) throw new PilotError('E_SAFETY_CONFIG', `max rate for '${name}' must be positive or Infinity (got ${maxRatePerS})`);
+    if (f.stop !== undefined && (f.stop < min || f.stop > max)) {
+      throw new PilotError('E_SAFETY_CONFIG', `limits [${min}, ${max}] for '${name}' would exclude its stop value ${f.stop}`);
+    }
+    f.min = min;
+    f.max = max;
+    f.maxRatePerS = maxRatePerS;
+    this.#maxStep[this.#fields.indexOf(f)] = (maxRatePerS * this.options.periodMs) / 1000;
+  }
+
+  #field(name: string): MutableFieldSpec {
+    const f = this.#fields.find((x) => x.name === name);
+    if (!f) throw new PilotError('E_SAFETY_CONFIG', `no action field '${name}' (fields: ${this.#fields.map((x) => x.name).join(', ')})`);
+    return f;
   }
 
   /** E-stop latches: only an explicit release clears it. */

@@ -1,0 +1,63 @@
+/**
+ * `pilot node`: pilot as a managed ROS 2 node. Everything after `--ros-args` is for ROS (rcl reads it:
+ * `-r __ns:=/robot1`, `-p loop.rate_hz:=20.0`, `--params-file launch/pilot.params.yaml`).
+ */
+import { CliError, parse } from '../cli/args.js';
+import type { RclnodejsLoader } from './rclnodejs-api.js';
+import { startRclnodejs, untilSignal } from './open.js';
+import { PilotNode } from './pilot-node.js';
+
+export const NODE_USAGE = `pilot node [--config <yaml>] [--autostart true|false] [--name pilot] [--namespace <ns>] [--ros-args ...]
+              managed ROS 2 node (rclnodejs); --autostart configures and activates it at start`;
+
+/** Splits pilot's own arguments from the ROS ones (`--ros-args ... [--]`). */
+export function splitRosArgs(args: readonly string[]): { own: string[]; ros: string[] } {
+  const own: string[] = [];
+  const ros: string[] = [];
+  let inRos = false;
+  for (const a of args) {
+    if (a === '--ros-args') {
+      inRos = true;
+      ros.push(a);
+    } else if (inRos && a === '--') {
+      inRos = false;
+      ros.push(a);
+    } else (inRos ? ros : own).push(a);
+  }
+  return { own, ros };
+}
+
+export async function nodeCommand(args: readonly string[], load?: RclnodejsLoader): Promise<number> {
+  const { own } = splitRosArgs(args);
+  const { values } = parse(own, {
+    config: { type: 'string', short: 'c' },
+    autostart: { type: 'string' },
+    name: { type: 'string' },
+    namespace: { type: 'string' },
+  });
+  const autostart = values.autostart ?? 'false';
+  if (autostart !== 'true' && autostart !== 'false') throw new CliError(`--autostart must be true or false, got '${autostart}'`);
+  const api = await startRclnodejs(load);
+  const pilotNode = new PilotNode({
+    api,
+    ...(values.name ? { nodeName: values.name } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values.config ? { configFile: values.config } : {}),
+  });
+  const signal = untilSignal();
+  try {
+    pilotNode.node.spin();
+    if (autostart === 'true') {
+      pilotNode.node.configure();
+      if (pilotNode.state === 'inactive') pilotNode.node.activate();
+      if (pilotNode.state !== 'active') console.error('pilot node: autostart did not reach active (see the log above); waiting for lifecycle requests');
+    }
+    const why = await Promise.race([signal.promise, pilotNode.whenFinalized().then(() => 'shutdown transition')]);
+    console.error(`pilot node: ${why}: stopping`);
+    await pilotNode.destroy();
+    return 0;
+  } finally {
+    signal.dispose();
+    if (!api.isShutdown()) api.shutdown();
+  }
+}
