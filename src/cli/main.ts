@@ -2,6 +2,7 @@
 import { bagCommand, BAG_USAGE } from './bag-command.js';
 import { benchCommand } from './bench-command.js';
 import { DRIVE_USAGE, driveCommand } from './drive-command.js';
+import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
@@ -21,6 +22,7 @@ ${BAG_USAGE}
   ${REPLAY_USAGE}
   ${DRIVE_USAGE}
   ${SIM_USAGE}
+  ${EVAL_USAGE}
   ${NODE_USAGE}
   ${BRIDGE_USAGE}
   pilot help
@@ -39,6 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await benchCommand(rest);
       case 'drive':
         return await driveCommand(rest);
+      case 'eval':
+        return await evalCommand(rest);
       case 'sim':
         return await simCommand(rest);
       case 'bag':

@@ -22,6 +22,8 @@ const ModelSection = z
      */
     inference_thread: z.enum(['main', 'worker']).default('main'),
     warmup_runs: z.number().int().min(0).max(10_000).default(20),
+    /** Refuse a model without a passing `pilot eval` record for exactly its bytes (`<model>.eval.json`). */
+    require_eval: z.boolean().default(false),
     /** ONNX Runtime's own log (process-wide, set by the first session); pilot reports provider failures itself. */
     ort_log_level: z.enum(['verbose', 'info', 'warning', 'error', 'fatal']).default('fatal'),
     cuda: z

@@ -3,6 +3,7 @@
  * model contract against the graph, preallocates every input and output tensor, and warms up.
  * `run()` feeds the preallocated inputs and leaves the result in the preallocated output.
  */
+import { checkDeployable } from '../eval/eval-record.js';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { PilotConfig, ProviderName } from '../config/schema.js';
@@ -73,6 +74,7 @@ export class PolicySession implements Policy {
   static async create(options: PolicySessionOptions): Promise<Policy> {
     const { model } = options;
     const log = options.log ?? ((line: string) => console.warn(line));
+    if (model.require_eval) checkDeployable(model.path);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(model.path);

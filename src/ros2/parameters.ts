@@ -57,6 +57,7 @@ export const STATIC_PARAMS: readonly ParamSpec[] = [
   i('model.intra_op_threads', 'ONNX Runtime intra-op threads', [1, 64]),
   s('model.inference_thread', 'main: on the loop thread; worker: a worker thread (fallback at the deadline)', oneOf(['main', 'worker'])),
   i('model.warmup_runs', 'inference runs before the loop starts', [0, 10_000]),
+  b('model.require_eval', 'refuse a model without a passing pilot eval record for its exact bytes'),
   s('model.ort_log_level', 'ONNX Runtime log level', oneOf(['verbose', 'info', 'warning', 'error', 'fatal'])),
   i('model.cuda.device_id', 'CUDA device', [0, 64]),
   i('model.cuda.memory_limit_mb', 'CUDA arena limit', [0, 1 << 20], '0 = no limit'),
