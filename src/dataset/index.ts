@@ -1,0 +1,34 @@
+/** Imitation-learning datasets: bags → frames + labels, splits, steering balance, augmentation. */
+export {
+  checkDataset,
+  concatDatasets,
+  emptyDataset,
+  frameBytes,
+  splitByEpisode,
+  subsetDataset,
+  summarizeTargets,
+  type DatasetSplit,
+  type ImageDataset,
+  type SplitOptions,
+  type TargetSummary,
+} from './dataset.js';
+export { FrameExtractor, modelInputSize, type ExtractResult, type ImageSize } from './frame-extractor.js';
+export {
+  datasetFromBags,
+  formatDatasetReport,
+  resolveCameraTopic,
+  resolveCommandTopic,
+  targetSpecFromContract,
+  DEFAULT_CAMERA_TOPIC,
+  DEFAULT_COMMAND_TOPIC,
+  SKIP_REASONS,
+  type BagDataset,
+  type BagDatasetBagReport,
+  type BagDatasetOptions,
+  type BagDatasetReport,
+  type BagInput,
+  type DatasetTargetSpec,
+  type SkipReason,
+} from './from-bags.js';
+export { formatBalance, resampleIndices, steeringBalance, type BalanceOptions, type SteeringBalance } from './balance.js';
+export { augmentConfig, createAugmenter, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig, type AugmentFn, type AugmentOptions, type Rng } from './augment.js';
