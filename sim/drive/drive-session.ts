@@ -21,10 +21,12 @@ import { Simulation } from '../core/simulation.js';
 import { HeadlessRenderer } from '../render/headless-renderer.js';
 import { effectsFromDomain, lookFromDomain, NOMINAL_LOOK } from '../render/domain-look.js';
 import type { SceneLook } from '../render/scene-builder.js';
+import type { SteeringCommand } from '../bridge/command-listener.js';
+import type { VehicleState } from '../vehicle/types.js';
 import { parseFaultConfig, TOPIC_CLASSES } from '../faults/config.js';
 import { FaultInjector } from '../faults/fault-injector.js';
 import { sampleDomain, describeDomain } from '../world/domain-randomization.js';
-import { loadTrack, type Track } from '../world/track.js';
+import { loadTrack, type Track, type TrackProjection } from '../world/track.js';
 import type { DriveResult, DriveSample } from './drive-result.js';
 import { ExpertCommandDriver, ExternalDriver, RuntimeDriver, type SimDriver } from './drivers.js';
 import type { DriveMetrics } from './metrics.js';
@@ -49,7 +51,13 @@ export interface DriveSessionOptions {
   /** Render camera frames even for the expert (recording demonstrations, viewer). */
   renderForExpert?: boolean;
   onStep?: (sample: Readonly<DriveSample>, metrics: DriveMetrics) => void;
-  onFrame?: (rgb: Uint8Array, width: number, height: number) => void;
+  /** Each camera frame rendered, with the ground truth it was rendered at (training labels, viewer). */
+  onFrame?: (rgb: Uint8Array, width: number, height: number, truth: Readonly<DriveTruth>) => void;
+  /**
+   * May overwrite the command applied this step (the driver's, after the failsafe), given the ground
+   * truth the step starts from: DAgger's β mixture, where the expert takes over for some steps.
+   */
+  overrideCommand?: (command: SteeringCommand, truth: Readonly<DriveTruth>) => void;
   /** The world as built (track and look), e.g. for the viewer. */
   onWorld?: (track: Track, look: SceneLook) => void;
   /**
@@ -61,6 +69,14 @@ export interface DriveSessionOptions {
   onTransport?: (transport: Transport) => void | Promise<void>;
   signal?: AbortSignal;
   log?: (line: string) => void;
+}
+
+/** Ground truth at a step: sim time and the vehicle state (live objects: read, don't keep). */
+export interface DriveTruth {
+  tMs: number;
+  state: Readonly<VehicleState>;
+  /** The car's projection onto the centreline at `state`. */
+  projection: Readonly<TrackProjection>;
 }
 
 export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResult> {
@@ -111,6 +127,9 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
     renderer,
     noiseMultiplier: faults ? (sensor, simTimeMs) => faults.noiseMultiplier(sensor, simTimeMs) : null,
   });
+  // The vehicle state and projection are live objects of the simulation: one view, updated in place.
+  const truth: DriveTruth = { tMs: 0, state: simulation.vehicle.state, projection: simulation.projection };
+  const truthAt = (tMs: number): DriveTruth => ((truth.tMs = tMs), truth);
   let recorder: Recorder | undefined;
   try {
     await o.onTransport?.(transport);
@@ -164,7 +183,8 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
       faults: faults ? { decide: (c, t) => faults.decide(c, t), counters: () => faultCounters(faults) } : null,
       ...(o.maxSimTimeS ? { maxSimTimeS: o.maxSimTimeS } : {}),
       ...(o.onStep ? { onStep: o.onStep } : {}),
-      ...(o.onFrame ? { onFrame: o.onFrame } : {}),
+      ...(o.onFrame ? { onFrame: (rgb: Uint8Array, w: number, h: number) => o.onFrame!(rgb, w, h, truthAt(simulation.timeMs)) } : {}),
+      ...(o.overrideCommand ? { overrideCommand: (c: SteeringCommand, tMs: number) => o.overrideCommand!(c, truthAt(tMs)) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
   } finally {

@@ -4,7 +4,7 @@
  * Produces a DriveResult with laps, cross-track error, interventions and the runtime's statistics.
  */
 import type { Transport } from '../../src/transport/transport.js';
-import { CommandListener } from '../bridge/command-listener.js';
+import { CommandListener, type SteeringCommand } from '../bridge/command-listener.js';
 import { SensorPublisher, type DeliveryPolicy } from '../bridge/sensor-publisher.js';
 import type { Simulation } from '../core/simulation.js';
 import type { DriveDriverInfo, DriveResult, DriveSample, TrackOutline } from './drive-result.js';
@@ -32,6 +32,11 @@ export interface TestDriveOptions {
   onStep?: (sample: Readonly<DriveSample>, metrics: DriveMetrics) => void;
   /** Called with each camera frame published (viewer). */
   onFrame?: (rgb: Uint8Array, width: number, height: number) => void;
+  /**
+   * May overwrite the command applied this step (the driver's, after the failsafe), before physics
+   * runs: DAgger's β mixture lets the expert take over here. The sim state is still the one at tMs.
+   */
+  overrideCommand?: (command: SteeringCommand, tMs: number) => void;
   /** Abort (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -71,6 +76,7 @@ export async function runTestDrive(o: TestDriveOptions): Promise<DriveResult> {
 
   driver.start();
   const sample = sim.sample;
+  const applied: SteeringCommand = { steeringRad: 0, speedMps: 0 };
   try {
     for (let k = 0; ; k++) {
       if (o.signal?.aborted) {
@@ -106,10 +112,12 @@ export async function runTestDrive(o: TestDriveOptions): Promise<DriveResult> {
       }
       if (gotCommand) lastCommandMs = tMs;
       // ESC-style failsafe: no fresh command for too long and the car brakes (steering held).
-      const speed = tMs - lastCommandMs > failsafeMs ? 0 : commands.latest.speedMps;
-      sim.setCommand(commands.latest.steeringRad, speed);
+      applied.speedMps = tMs - lastCommandMs > failsafeMs ? 0 : commands.latest.speedMps;
+      applied.steeringRad = commands.latest.steeringRad;
+      o.overrideCommand?.(applied, tMs);
+      sim.setCommand(applied.steeringRad, applied.speedMps);
       sim.stepTo(tMs + stepMs);
-      sample.steeringRad = commands.latest.steeringRad;
+      sample.steeringRad = applied.steeringRad;
       sample.safetyReason = driver.lastReason;
       metrics.add(sample);
       o.onStep?.(sample, metrics);
