@@ -10,6 +10,8 @@ import { WallClock } from '../loop/clock.js';
 import { makeHeader, makeImage } from '../messages/factories.js';
 import type { Image } from '../messages/types.js';
 import { writeTimeFromMs } from '../messages/time.js';
+import { PolicySession } from '../policy/policy-session.js';
+import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { SENSOR_QOS } from '../transport/transport.js';
@@ -27,6 +29,8 @@ export interface LoopBenchOptions {
   /** Also time the bare model, paced at the loop rate with no loop, transport or camera around it. */
   readonly baselineRuns?: number;
   readonly inferenceThread?: 'main' | 'worker';
+  /** Only the given providers, without CPU appended: fails with E_NO_PROVIDER when none loads. */
+  readonly strictProviders?: boolean;
 }
 
 export interface Percentiles {
@@ -40,6 +44,8 @@ export interface LoopBenchResult {
   model: string;
   provider: string;
   providers: string;
+  /** The start-up report: provider chosen, providers skipped and why, first inference apart from warm-up. */
+  startup: ProviderStartup;
   transport: string;
   rateHz: number;
   ticks: number;
@@ -70,9 +76,18 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
   const config = parseConfig(raw, 'bench', options.projectDir);
   const clock = new WallClock();
+  // The policy first: with strict providers it may refuse, and nothing else is open yet.
+  const policy = await PolicySession.create({ model: config.model, log: () => {}, strictProviders: options.strictProviders ?? false });
   const transport = createTransport(options.transport, { ipcDir: undefined });
   const warmupTicks = Math.min(500, Math.floor(options.ticks / 5));
-  const pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {} });
+  let pilot: Pilot;
+  try {
+    pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {}, policy });
+  } catch (err) {
+    await policy.dispose();
+    await transport.close();
+    throw err;
+  }
   const cam = pilot.cameraCalibration;
 
   // Synthetic camera: a few distinct frames cycled, published like a driver would.
@@ -129,6 +144,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     model: pilot.policy.contract.id,
     provider: pilot.policy.activeProvider,
     providers: pilot.policy.providerSummary,
+    startup: pilot.policy.startup,
     transport: options.transport,
     rateHz: options.rateHz,
     ticks: pilot.loop.stats.ticks,
@@ -196,7 +212,8 @@ export function formatLoopBench(r: LoopBenchResult): string {
   const p = (x: Percentiles) => `p50 ${x.p50.toFixed(3)}  p99 ${x.p99.toFixed(3)}  p99.9 ${x.p999.toFixed(3)}  max ${x.max.toFixed(3)} ms`;
   return [
     `model          ${r.model}`,
-    `provider       ${r.providers}`,
+    `provider       ${r.provider}`,
+    ...formatProviderReport(r.startup).map((l) => `  ${l}`),
     `transport      ${r.transport}, loop ${r.rateHz} Hz, ${r.ticks} ticks`,
     `tick latency   ${p(r.tickLatencyMs)}   (input ready → command published)`,
     `inference      ${p(r.inferenceMs)}`,
@@ -209,4 +226,49 @@ export function formatLoopBench(r: LoopBenchResult): string {
       : []),
     `safety         ${Object.entries(r.safetyReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ].join('\n');
+}
+
+/** One provider's row in `pilot bench --compare-eps`: measured, or skipped with the reason. */
+export type ProviderBenchRow =
+  | { readonly provider: ProviderName; readonly status: 'ran'; readonly loop: LoopBenchResult }
+  | { readonly provider: ProviderName; readonly status: 'skipped'; readonly reason: string };
+
+/**
+ * The same loop benchmark once per provider, one after another in this process, each provider alone
+ * (no CPU fallback), so the rows compare providers on the same machine, model and load.
+ */
+export async function benchProviders(
+  options: Omit<LoopBenchOptions, 'providers' | 'strictProviders'>,
+  providers: readonly ProviderName[],
+  onProvider?: (provider: ProviderName) => void,
+): Promise<ProviderBenchRow[]> {
+  const rows: ProviderBenchRow[] = [];
+  for (const provider of providers) {
+    onProvider?.(provider);
+    try {
+      rows.push({ provider, status: 'ran', loop: await benchLoop({ ...options, providers: [provider], strictProviders: true }) });
+    } catch (err) {
+      if (!(err instanceof NoProviderError)) throw err;
+      rows.push({ provider, status: 'skipped', reason: err.attempts.map((a) => a.reason).join('; ') });
+    }
+  }
+  return rows;
+}
+
+export function formatProviderComparison(rows: readonly ProviderBenchRow[]): string {
+  const ran = rows.find((r) => r.status === 'ran');
+  const header = ran ? `model ${ran.loop.model}, ${ran.loop.transport}, loop ${ran.loop.rateHz} Hz; inference ms per tick (first inference at start-up apart)` : 'no provider ran';
+  const n = (x: number) => x.toFixed(3).padStart(8);
+  const lines = [header, `${'provider'.padEnd(9)} ${'first'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'p99.9'.padStart(8)} ${'max'.padStart(8)} ${'tick p99'.padStart(8)}  misses  ticks`];
+  for (const r of rows) {
+    if (r.status === 'skipped') {
+      lines.push(`${r.provider.padEnd(9)} skipped: ${r.reason}`);
+      continue;
+    }
+    const l = r.loop;
+    lines.push(
+      `${r.provider.padEnd(9)} ${n(l.startup.warmup.firstInferenceMs)} ${n(l.inferenceMs.p50)} ${n(l.inferenceMs.p99)} ${n(l.inferenceMs.p999)} ${n(l.inferenceMs.max)} ${n(l.tickLatencyMs.p99)}  ${String(l.deadlineMisses).padStart(6)}  ${l.ticks}`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -4,7 +4,7 @@ import { benchCommand } from './bench-command.js';
 import { DRIVE_USAGE, driveCommand } from './drive-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
-import { modelCommand } from './model-command.js';
+import { MODEL_USAGE, modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { CliError } from './args.js';
 import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
@@ -15,8 +15,8 @@ const USAGE = `pilot — control runtime for robots and vehicles
 
 Usage:
   pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>]
-  pilot model inspect <model.onnx> [--json]
-  pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--model <onnx>]
+  ${MODEL_USAGE}
+  pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--compare-eps] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
 ${BAG_USAGE}
   ${REPLAY_USAGE}

@@ -24,6 +24,12 @@ const ModelSection = z
     warmup_runs: z.number().int().min(0).max(10_000).default(20),
     /** Refuse a model without a passing `pilot eval` record for exactly its bytes (`<model>.eval.json`). */
     require_eval: z.boolean().default(false),
+    /**
+     * Ask ORT to leave the outputs in device memory (`preferredOutputLocation: 'gpu-buffer'`) where the
+     * execution provider and onnxruntime-node allow it (WebGPU only in 1.30), copying them to the host
+     * buffer only when read. Never applies on CPU; the start-up report says whether it took effect.
+     */
+    device_outputs: z.boolean().default(false),
     /** ONNX Runtime's own log (process-wide, set by the first session); pilot reports provider failures itself. */
     ort_log_level: z.enum(['verbose', 'info', 'warning', 'error', 'fatal']).default('fatal'),
     cuda: z

@@ -1,5 +1,6 @@
 // Inference worker (plain JS so it runs from src/ and dist/ alike). It owns its own ORT session,
-// picks the first provider that loads, and then serves runs signalled through shared memory:
+// picks the first provider that loads and runs (candidates come planned from worker-policy.ts), warms
+// up, and then serves runs signalled through shared memory:
 // the main thread copies inputs into `shared`, sets control[0] = RUN and waits asynchronously;
 // this thread computes, writes the output into `shared`, sets DONE (or ERROR) and notifies.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,34 +12,71 @@ const state = new Int32Array(control);
 const sharedFloats = new Float32Array(shared);
 
 ort.env.logLevel = logLevel;
+const message = (err) => String(err && err.message ? err.message : err);
 const attempts = [];
 let session;
 let active;
-for (const { provider, options } of candidates) {
-  try {
-    session = await ort.InferenceSession.create(bytes, options);
-    active = provider;
-    attempts.push({ provider, ok: true, reason: '' });
-    break;
-  } catch (err) {
-    const text = String(err && err.message ? err.message : err);
-    attempts.push({ provider, ok: false, reason: (text.split('\n').find((l) => l.trim()) ?? text).trim().slice(0, 300) });
+let firstInferenceMs = 0;
+let copyOutputs = false;
+const feeds = {};
+const local = inputs.map((spec) => {
+  const data = new Float32Array(spec.length);
+  feeds[spec.name] = new ort.Tensor('float32', data, spec.shape);
+  return { data, view: sharedFloats.subarray(spec.offset, spec.offset + spec.length) };
+});
+const outData = new Float32Array(output.length);
+const fetches = { [output.name]: new ort.Tensor('float32', outData, output.shape) };
+const outView = sharedFloats.subarray(output.offset, output.offset + output.length);
+// ORT writes into outData (preallocated), or, for builds that refuse that, returns a tensor we copy.
+const runOnce = async () => {
+  if (!copyOutputs) {
+    await session.run(feeds, fetches);
+    return;
   }
+  const result = await session.run(feeds);
+  outData.set(result[output.name].data);
+};
+
+// Same rule as the main thread: a provider counts only once its session exists and one inference ran.
+for (const { provider, options, path } of candidates) {
+  let candidateSession;
+  try {
+    candidateSession = await ort.InferenceSession.create(path ?? bytes, options);
+  } catch (err) {
+    attempts.push({ provider, ok: false, stage: 'session', message: message(err) });
+    continue;
+  }
+  session = candidateSession;
+  const start = performance.now();
+  try {
+    copyOutputs = false;
+    try {
+      await runOnce();
+    } catch {
+      copyOutputs = true;
+      await runOnce();
+    }
+  } catch (err) {
+    attempts.push({ provider, ok: false, stage: 'first', message: message(err) });
+    await candidateSession.release().catch(() => {});
+    session = undefined;
+    continue;
+  }
+  firstInferenceMs = performance.now() - start;
+  active = provider;
+  attempts.push({ provider, ok: true, stage: 'first', message: '' });
+  break;
 }
 if (!session) {
   parentPort.postMessage({ type: 'failed', attempts });
 } else {
-  const feeds = {};
-  const local = inputs.map((spec) => {
-    const data = new Float32Array(spec.length);
-    feeds[spec.name] = new ort.Tensor('float32', data, spec.shape);
-    return { data, view: sharedFloats.subarray(spec.offset, spec.offset + spec.length) };
-  });
-  const outData = new Float32Array(output.length);
-  const fetches = { [output.name]: new ort.Tensor('float32', outData, output.shape) };
-  const outView = sharedFloats.subarray(output.offset, output.offset + output.length);
-  for (let i = 0; i < warmupRuns; i++) await session.run(feeds, fetches);
-  parentPort.postMessage({ type: 'ready', attempts, active });
+  const warmupMs = [];
+  for (let i = 1; i < warmupRuns; i++) {
+    const start = performance.now();
+    await runOnce();
+    warmupMs.push(performance.now() - start);
+  }
+  parentPort.postMessage({ type: 'ready', attempts, active, firstInferenceMs, warmupMs, copyOutputs });
   for (;;) {
     // Sleep until the main thread asks for a run (or a stop); DONE/ERROR wait for it to reset to IDLE.
     let command = Atomics.load(state, 0);
@@ -49,7 +87,7 @@ if (!session) {
     if (command === STOP) break;
     try {
       for (const { data, view } of local) data.set(view);
-      await session.run(feeds, fetches);
+      await runOnce();
       outView.set(outData);
       Atomics.store(state, 0, DONE);
     } catch (err) {

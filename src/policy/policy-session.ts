@@ -1,22 +1,45 @@
 /**
- * The session runner: loads the ONNX model with the first execution provider that works, checks the
- * model contract against the graph, preallocates every input and output tensor, and warms up.
- * `run()` feeds the preallocated inputs and leaves the result in the preallocated output.
+ * The session runner: loads the ONNX model with the first execution provider that works (CPU last),
+ * checks the model contract against the graph, preallocates every input and output tensor, runs the
+ * first inference as part of choosing the provider (a provider that loads but cannot run is skipped
+ * too), and warms up. `run()` feeds the preallocated inputs and leaves the result in `output`.
  */
-import { checkDeployable } from '../eval/eval-record.js';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { checkDeployable } from '../eval/eval-record.js';
 import type { PilotConfig, ProviderName } from '../config/schema.js';
 import { readOnnxInfo, type OnnxInfo, type OnnxValueInfo } from '../export/onnx-read.js';
 import { PilotError } from '../util/errors.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
-import { describeProviders, firstLine, logFailure, noProvider, sessionOptionsFor, type ProviderAttempt } from './providers.js';
+import { nodeProviderEnvironment } from './provider-environment.js';
+import {
+  describeProviders,
+  explainFailure,
+  planCandidate,
+  probeProvider,
+  providerOrder,
+  selectProvider,
+  startupLine,
+  warmupTiming,
+  withHostOutputs,
+  type ProviderAttempt,
+  type ProviderCandidate,
+  type ProviderEnvironment,
+  type ProviderStartup,
+} from './providers.js';
 import { WorkerPolicy } from './worker-policy.js';
 
 export interface PolicySessionOptions {
   readonly model: PilotConfig['model'];
-  /** Log sink for provider fallbacks; defaults to console.warn. */
+  /** Log sink: one line per skipped provider, then the start-up headline. Defaults to console.warn. */
   readonly log?: (line: string) => void;
+  /** Try only the configured providers, without CPU appended (a benchmark of one provider). */
+  readonly strictProviders?: boolean;
+  /** What is installed; tests pass a made-up machine. Defaults to this process's. */
+  readonly environment?: ProviderEnvironment;
+  /** Monotonic milliseconds for the warm-up timings. Defaults to performance.now. */
+  readonly now?: () => number;
 }
 
 /** What the loop needs from a policy, whichever thread runs the network. */
@@ -26,6 +49,8 @@ export interface Policy {
   readonly activeProvider: ProviderName;
   readonly attempts: readonly ProviderAttempt[];
   readonly providerSummary: string;
+  /** The start-up report: which provider runs the model, why the others were skipped, warm-up timings. */
+  readonly startup: ProviderStartup;
   /** Preallocated input buffers by contract input name; the preprocessor writes into these. */
   readonly inputs: ReadonlyMap<string, Float32Array>;
   /** Preallocated output buffer (the contract's single output). */
@@ -36,6 +61,26 @@ export interface Policy {
   dispose(): Promise<void>;
 }
 
+/**
+ * How the output reaches `output`: ORT writes into our tensor (`preallocated`); ORT returns a host
+ * tensor we copy (`copy`, for builds that refuse preallocated outputs); or ORT returns a device tensor
+ * (`device`, preferredOutputLocation 'gpu-buffer') that is read back into `output`.
+ */
+type OutputMode = 'preallocated' | 'copy' | 'device';
+
+interface OpenContext {
+  readonly bytes: Uint8Array;
+  readonly contract: ModelContract;
+  readonly modelPath: string;
+  readonly env: ProviderEnvironment;
+  readonly now: () => number;
+}
+
+/** The first inference failed: the provider loads the model but cannot run it. */
+class FirstInferenceError extends Error {}
+/** The device output could not be read back to the host. */
+class DeviceReadbackError extends Error {}
+
 export class PolicySession implements Policy {
   readonly concurrent = false;
   /** Preallocated input buffers by contract input name; the preprocessor writes into these. */
@@ -45,15 +90,18 @@ export class PolicySession implements Policy {
   readonly #feeds: Record<string, ort.Tensor>;
   readonly #fetches: Record<string, ort.Tensor>;
   readonly #outputName: string;
-  /** Whether ORT writes straight into our output tensor (preallocated output); otherwise we copy. */
-  #preallocatedOutput = true;
+  #mode: OutputMode;
+  /**
+   * The start-up report; set once by create(), before the policy is handed out. A plain property (not
+   * #private) so wrappers made with Object.create(policy) still read it through the prototype.
+   */
+  startup!: ProviderStartup;
 
   private constructor(
     readonly session: ort.InferenceSession,
     readonly contract: ModelContract,
     readonly modelPath: string,
-    readonly activeProvider: ProviderName,
-    readonly attempts: readonly ProviderAttempt[],
+    readonly candidate: ProviderCandidate,
   ) {
     const inputs = new Map<string, Float32Array>();
     this.#feeds = {};
@@ -68,12 +116,14 @@ export class PolicySession implements Policy {
     this.#outputName = out.name;
     this.output = new Float32Array(out.shape[0]! * out.shape[1]!);
     this.#fetches = { [out.name]: new ort.Tensor('float32', this.output, out.shape) };
+    this.#mode = candidate.deviceOutputs ? 'device' : 'preallocated';
   }
 
   /** Load, pick a provider, check the contract, warm up. Every failure names the model file. */
   static async create(options: PolicySessionOptions): Promise<Policy> {
     const { model } = options;
     const log = options.log ?? ((line: string) => console.warn(line));
+    const now = options.now ?? (() => performance.now());
     if (model.require_eval) checkDeployable(model.path);
     let bytes: Uint8Array;
     try {
@@ -84,27 +134,84 @@ export class PolicySession implements Policy {
     const info = readOnnxInfo(bytes, model.path);
     const contract = parseContract(info.metadata[CONTRACT_METADATA_KEY], model.path);
     checkContractAgainstGraph(contract, info, model.path);
-    if (model.inference_thread === 'worker') return WorkerPolicy.create(bytes, contract, model, log);
+    const env = options.environment ?? nodeProviderEnvironment();
+    const { order, cpuAppended } = providerOrder(model.providers, options.strictProviders);
+    const modelKey = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    if (model.inference_thread === 'worker') {
+      return WorkerPolicy.create({ bytes, contract, model, log, env, order, cpuAppended, modelKey });
+    }
 
     ort.env.logLevel = model.ort_log_level;
-    const attempts: ProviderAttempt[] = [];
-    let session: ort.InferenceSession | undefined;
-    let active: ProviderName | undefined;
-    for (const provider of model.providers) {
-      try {
-        session = await ort.InferenceSession.create(bytes, sessionOptionsFor(provider, model));
-        active = provider;
-        attempts.push({ provider, ok: true, reason: '' });
-        break;
-      } catch (err) {
-        attempts.push({ provider, ok: false, reason: firstLine((err as Error).message) });
-        logFailure(attempts.at(-1)!, model.path, log);
+    const selection = await selectProvider({
+      order,
+      modelPath: model.path,
+      probe: (provider) => probeProvider(provider, env),
+      open: (provider) => PolicySession.#open(planCandidate(provider, model, { modelPath: model.path, modelKey, env }), { bytes, contract, modelPath: model.path, env, now }),
+      explain: (provider, err) =>
+        (err instanceof FirstInferenceError ? 'first inference failed: ' : '') + explainFailure(provider, (err as Error).message ?? String(err), env),
+      log,
+    });
+    const { policy, firstInferenceMs } = selection.value;
+    const runs: number[] = [];
+    try {
+      for (let i = 1; i < model.warmup_runs; i++) {
+        const start = now();
+        await policy.run();
+        runs.push(now() - start);
       }
+    } catch (err) {
+      await policy.dispose().catch(() => {});
+      throw new PilotError('E_INFERENCE', `${model.path}: warm-up run ${runs.length + 2} failed on ${selection.active}: ${explainFailure(selection.active, (err as Error).message, env)}`);
     }
-    if (!session || !active) throw noProvider(model.path, attempts);
-    const policy = new PolicySession(session, contract, model.path, active, attempts);
-    await policy.warmUp(model.warmup_runs);
+    const candidate = policy.candidate;
+    const cacheNote =
+      candidate.cacheFile && candidate.source.kind === 'bytes' && !env.exists(candidate.cacheFile)
+        ? [`TensorRT did not write ${candidate.cacheFile}: the engine will be built again at the next start`]
+        : [];
+    policy.startup = {
+      modelPath: model.path,
+      active: selection.active,
+      attempts: selection.attempts,
+      cpuAppended,
+      thread: 'main',
+      warmup: warmupTiming(firstInferenceMs, runs),
+      outputs: describeOutputs(policy.#mode, selection.active),
+      notes: [...candidate.notes, ...cacheNote, ...candidate.notApplied.map((n) => `not applied: ${n}`)],
+    };
+    log(startupLine(policy.startup));
     return policy;
+  }
+
+  /** Creates the session and runs the first inference; throws when either fails (the provider is skipped). */
+  static async #open(candidate: ProviderCandidate, model: OpenContext): Promise<{ policy: PolicySession; firstInferenceMs: number }> {
+    const { env, now } = model;
+    if (candidate.ensureDir) env.ensureDir(candidate.ensureDir);
+    // A file source is TensorRT's engine model: opened by path so the engine file resolves beside it.
+    const session =
+      candidate.source.kind === 'file'
+        ? await ort.InferenceSession.create(candidate.source.path, candidate.options)
+        : await ort.InferenceSession.create(model.bytes, candidate.options);
+    const policy = new PolicySession(session, model.contract, model.modelPath, candidate);
+    const start = now();
+    try {
+      await policy.#firstInference();
+    } catch (err) {
+      await session.release().catch(() => {});
+      if (err instanceof DeviceReadbackError) {
+        const hostOnly = withHostOutputs(candidate, `onnxruntime-node could not read the device output back (${(err.message || 'no reason').slice(0, 120)}), so ORT copies it to the host`);
+        return PolicySession.#open(hostOnly, model);
+      }
+      throw err;
+    }
+    return { policy, firstInferenceMs: now() - start };
+  }
+
+  get activeProvider(): ProviderName {
+    return this.startup.active;
+  }
+
+  get attempts(): readonly ProviderAttempt[] {
+    return this.startup.attempts;
   }
 
   get providerSummary(): string {
@@ -113,27 +220,75 @@ export class PolicySession implements Policy {
 
   /** Run once on the current input buffers; the result is in `output` when the promise resolves. */
   async run(): Promise<void> {
-    if (this.#preallocatedOutput) {
-      await this.session.run(this.#feeds, this.#fetches);
-      return;
+    switch (this.#mode) {
+      case 'preallocated':
+        await this.session.run(this.#feeds, this.#fetches);
+        return;
+      case 'copy': {
+        const result = await this.session.run(this.#feeds);
+        this.output.set(result[this.#outputName]!.data as Float32Array);
+        return;
+      }
+      case 'device': {
+        const result = await this.session.run(this.#feeds);
+        const tensor = result[this.#outputName]!;
+        // Off the device only here, because the safety layer reads the command on the host.
+        this.output.set((tensor.location === 'gpu-buffer' ? await tensor.getData(true) : tensor.data) as Float32Array);
+        return;
+      }
     }
-    const result = await this.session.run(this.#feeds);
-    this.output.set(result[this.#outputName]!.data as Float32Array);
   }
 
-  /** First runs pay for allocation and kernel selection: do them before the loop starts. */
-  async warmUp(runs: number): Promise<void> {
+  /** The first run also settles how the output reaches `output`. */
+  async #firstInference(): Promise<void> {
+    if (this.#mode === 'device') {
+      let tensor: ort.Tensor;
+      try {
+        tensor = (await this.session.run(this.#feeds))[this.#outputName]!;
+      } catch (err) {
+        throw new FirstInferenceError((err as Error).message);
+      }
+      if (tensor.location !== 'gpu-buffer') {
+        this.output.set(tensor.data as Float32Array);
+        return;
+      }
+      try {
+        this.output.set((await tensor.getData(true)) as Float32Array);
+      } catch (err) {
+        throw new DeviceReadbackError((err as Error).message);
+      }
+      return;
+    }
     try {
       await this.session.run(this.#feeds, this.#fetches);
+      return;
     } catch {
-      // This build/provider does not accept preallocated outputs: copy instead.
-      this.#preallocatedOutput = false;
+      // This build/provider may refuse preallocated outputs: try once more letting ORT allocate.
     }
-    for (let i = 1; i < runs; i++) await this.run();
+    try {
+      await this.session.run(this.#feeds);
+      this.#mode = 'copy';
+      await this.run();
+    } catch (err) {
+      throw new FirstInferenceError((err as Error).message);
+    }
   }
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+function describeOutputs(mode: OutputMode, provider: ProviderName): string {
+  switch (mode) {
+    case 'preallocated':
+      return provider === 'cpu'
+        ? "host memory, preallocated: ORT writes into pilot's output buffer"
+        : `preallocated host buffer: ORT copies the ${provider} output into it after each run`;
+    case 'copy':
+      return "host memory allocated by ORT each run, copied into pilot's buffer (this build refused preallocated outputs)";
+    case 'device':
+      return "device memory (gpu-buffer), read back into pilot's host buffer each run for the safety layer";
   }
 }
 

@@ -10,7 +10,20 @@ import { packageRoot } from '../util/package-root.js';
 import { PilotError } from '../util/errors.js';
 import type { ModelContract } from './contract.js';
 import type { Policy } from './policy-session.js';
-import { describeProviders, logFailure, noProvider, sessionOptionsFor, type ProviderAttempt } from './providers.js';
+import {
+  describeProviders,
+  explainFailure,
+  logFailure,
+  noProvider,
+  planCandidate,
+  probeProvider,
+  startupLine,
+  warmupTiming,
+  type ProviderAttempt,
+  type ProviderCandidate,
+  type ProviderEnvironment,
+  type ProviderStartup,
+} from './providers.js';
 
 const IDLE = 0;
 const RUN = 1;
@@ -30,10 +43,31 @@ interface Slot {
   readonly length: number;
 }
 
+/** A provider the worker tried: `stage` says whether the session or the first inference failed. */
+interface WorkerAttempt {
+  readonly provider: ProviderName;
+  readonly ok: boolean;
+  readonly stage: 'session' | 'first';
+  readonly message: string;
+}
+
 type WorkerReply =
-  | { type: 'ready'; attempts: ProviderAttempt[]; active: ProviderName }
-  | { type: 'failed'; attempts: ProviderAttempt[] }
+  | { type: 'ready'; attempts: WorkerAttempt[]; active: ProviderName; firstInferenceMs: number; warmupMs: number[]; copyOutputs: boolean }
+  | { type: 'failed'; attempts: WorkerAttempt[] }
   | { type: 'error'; message: string };
+
+export interface WorkerPolicyOptions {
+  readonly bytes: Uint8Array;
+  readonly contract: ModelContract;
+  readonly model: PilotConfig['model'];
+  readonly log: (line: string) => void;
+  readonly env: ProviderEnvironment;
+  /** Providers to try, CPU already appended unless strict. */
+  readonly order: readonly ProviderName[];
+  readonly cpuAppended: boolean;
+  /** Short hash of the model bytes (names the TensorRT engine cache entry). */
+  readonly modelKey: string;
+}
 
 export class WorkerPolicy implements Policy {
   readonly concurrent = true;
@@ -47,8 +81,7 @@ export class WorkerPolicy implements Policy {
   private constructor(
     readonly contract: ModelContract,
     readonly modelPath: string,
-    readonly activeProvider: ProviderName,
-    readonly attempts: readonly ProviderAttempt[],
+    readonly startup: ProviderStartup,
     readonly worker: Worker,
     control: SharedArrayBuffer,
     shared: Float32Array,
@@ -71,7 +104,8 @@ export class WorkerPolicy implements Policy {
     worker.on('exit', (code) => (this.#dead ||= `inference worker exited with code ${code}`));
   }
 
-  static async create(bytes: Uint8Array, contract: ModelContract, model: PilotConfig['model'], log: (line: string) => void): Promise<WorkerPolicy> {
+  static async create(options: WorkerPolicyOptions): Promise<WorkerPolicy> {
+    const { contract, model, log, env } = options;
     let offset = 0;
     const slot = (name: string, shape: readonly number[]): Slot => {
       const length = shape.reduce((a, b) => a * b, 1);
@@ -84,10 +118,19 @@ export class WorkerPolicy implements Policy {
     const outputSlot = slot(out.name, out.shape);
     const shared = new Float32Array(new SharedArrayBuffer(offset * 4));
     const control = new SharedArrayBuffer(4);
+    // Providers ruled out by what is installed never reach the worker; the rest are planned here.
+    const skipped = new Map<ProviderName, string>();
+    const candidates: ProviderCandidate[] = [];
+    for (const provider of options.order) {
+      const reason = probeProvider(provider, env);
+      if (reason !== undefined) skipped.set(provider, reason);
+      else candidates.push(planCandidate(provider, model, { modelPath: model.path, modelKey: options.modelKey, env, allowDeviceOutputs: false }));
+    }
+    for (const c of candidates) if (c.ensureDir) env.ensureDir(c.ensureDir);
     const worker = new Worker(join(packageRoot(), 'src/policy/inference-worker.mjs'), {
       workerData: {
-        bytes,
-        candidates: model.providers.map((provider) => ({ provider, options: sessionOptionsFor(provider, model) })),
+        bytes: options.bytes,
+        candidates: candidates.map((c) => ({ provider: c.provider, options: c.options, path: c.source.kind === 'file' ? c.source.path : null })),
         logLevel: model.ort_log_level,
         inputs: inputSlots,
         output: outputSlot,
@@ -100,14 +143,49 @@ export class WorkerPolicy implements Policy {
       worker.once('message', resolve);
       worker.once('error', (err) => reject(new PilotError('E_INFERENCE_WORKER', `inference worker for ${model.path} failed to start: ${err.message}`)));
     });
+    const tried = new Map<ProviderName, WorkerAttempt>(reply.type === 'error' ? [] : reply.attempts.map((a) => [a.provider, a]));
+    const attempts: ProviderAttempt[] = [];
+    for (const provider of options.order) {
+      const skip = skipped.get(provider);
+      const a = tried.get(provider);
+      if (skip !== undefined) attempts.push({ provider, ok: false, reason: skip });
+      else if (a) attempts.push({ provider, ok: a.ok, reason: a.ok ? '' : (a.stage === 'first' ? 'first inference failed: ' : '') + explainFailure(provider, a.message, env) });
+    }
+    attempts.filter((a) => !a.ok).forEach((a) => logFailure(a, model.path, log));
     if (reply.type !== 'ready') {
       await worker.terminate();
-      const attempts = reply.type === 'failed' ? reply.attempts : [];
-      attempts.filter((a) => !a.ok).forEach((a) => logFailure(a, model.path, log));
+      if (reply.type === 'error') throw new PilotError('E_INFERENCE_WORKER', `inference worker for ${model.path}: ${reply.message}`);
       throw noProvider(model.path, attempts);
     }
-    reply.attempts.filter((a) => !a.ok).forEach((a) => logFailure(a, model.path, log));
-    return new WorkerPolicy(contract, model.path, reply.active, reply.attempts, worker, control, shared, inputSlots, outputSlot);
+    const candidate = candidates.find((c) => c.provider === reply.active)!;
+    const startup: ProviderStartup = {
+      modelPath: model.path,
+      active: reply.active,
+      attempts,
+      cpuAppended: options.cpuAppended,
+      thread: 'worker',
+      warmup: warmupTiming(reply.firstInferenceMs, reply.warmupMs),
+      outputs: reply.copyOutputs
+        ? 'host memory allocated by ORT each run, copied into shared memory for the loop thread'
+        : 'preallocated host buffer on the worker, copied into shared memory for the loop thread',
+      notes: [
+        ...candidate.notes,
+        ...(candidate.cacheFile && candidate.source.kind === 'bytes' && !env.exists(candidate.cacheFile)
+          ? [`TensorRT did not write ${candidate.cacheFile}: the engine will be built again at the next start`]
+          : []),
+        ...candidate.notApplied.map((n) => `not applied: ${n}`),
+      ],
+    };
+    log(startupLine(startup));
+    return new WorkerPolicy(contract, model.path, startup, worker, control, shared, inputSlots, outputSlot);
+  }
+
+  get activeProvider(): ProviderName {
+    return this.startup.active;
+  }
+
+  get attempts(): readonly ProviderAttempt[] {
+    return this.startup.attempts;
   }
 
   get providerSummary(): string {

@@ -68,6 +68,7 @@ function withoutInference(policy: Policy): Policy {
     activeProvider: policy.activeProvider,
     attempts: policy.attempts,
     providerSummary: `${policy.providerSummary} (not run)`,
+    startup: policy.startup,
     inputs: policy.inputs,
     output: policy.output,
     concurrent: false,

@@ -58,6 +58,7 @@ export const STATIC_PARAMS: readonly ParamSpec[] = [
   s('model.inference_thread', 'main: on the loop thread; worker: a worker thread (fallback at the deadline)', oneOf(['main', 'worker'])),
   i('model.warmup_runs', 'inference runs before the loop starts', [0, 10_000]),
   b('model.require_eval', 'refuse a model without a passing pilot eval record for its exact bytes'),
+  b('model.device_outputs', "keep outputs in device memory where the provider allows (WebGPU 'gpu-buffer'); off: host buffer"),
   s('model.ort_log_level', 'ONNX Runtime log level', oneOf(['verbose', 'info', 'warning', 'error', 'fatal'])),
   i('model.cuda.device_id', 'CUDA device', [0, 64]),
   i('model.cuda.memory_limit_mb', 'CUDA arena limit', [0, 1 << 20], '0 = no limit'),

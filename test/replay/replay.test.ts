@@ -276,6 +276,7 @@ describe('replay --compare', () => {
       activeProvider: inner.activeProvider,
       attempts: inner.attempts,
       providerSummary: inner.providerSummary,
+      startup: inner.startup,
       inputs: inner.inputs,
       output: inner.output,
       concurrent: false,

@@ -282,9 +282,11 @@ describe('Pilot refuses a bad deployment at start', () => {
     rigs.push({ pilot, transport } as Rig);
     expect(pilot.policy.activeProvider).toBe('cpu');
     expect(pilot.policy.attempts[0]).toMatchObject({ provider: 'cuda', ok: false });
-    expect(lines).toHaveLength(1);
+    // One line for the skipped provider, then the start-up headline naming the one that runs.
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/execution provider 'cuda' unavailable/);
     expect(lines[0]).not.toContain('\n');
+    expect(lines[1]).toMatch(/pilotnet-test.onnx runs on cpu: first inference [\d.]+ ms/);
   });
 });
 
