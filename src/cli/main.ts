@@ -3,6 +3,7 @@ import { bagCommand, BAG_USAGE } from './bag-command.js';
 import { benchCommand } from './bench-command.js';
 import { DRIVE_USAGE, driveCommand } from './drive-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { PRETRAIN_USAGE, TRAIN_USAGE, pretrainCommand, trainCommand } from './train-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { MODEL_USAGE, modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
@@ -22,6 +23,8 @@ ${BAG_USAGE}
   ${REPLAY_USAGE}
   ${DRIVE_USAGE}
   ${SIM_USAGE}
+  ${PRETRAIN_USAGE}
+  ${TRAIN_USAGE}
   ${EVAL_USAGE}
   ${NODE_USAGE}
   ${BRIDGE_USAGE}
@@ -41,6 +44,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await benchCommand(rest);
       case 'drive':
         return await driveCommand(rest);
+      case 'pretrain':
+        return await pretrainCommand(rest);
+      case 'train':
+        return await trainCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'sim':
