@@ -79,12 +79,23 @@ describe('gate metadata', () => {
   it('a check that cannot be measured fails the gate', async () => {
     const path = modelFile();
     const config = PilotConfig.parse({ model: { path, warmup_runs: 0 } });
-    const r = await runEvaluation({ modelPath: path, config, gate: DEFAULT_DRIVING_GATE, bags: [], sections: ['open_loop', 'latency'] });
+    const r = await runEvaluation({ modelPath: path, config, gate: DEFAULT_DRIVING_GATE, bags: [], sections: ['open_loop'] });
     expect(r.passed).toBe(false);
-    expect(r.checks.map((c) => [c.section, c.actual, c.pass])).toEqual([
-      ['open_loop', null, false],
-      ['latency', null, false],
-      ['latency', null, false],
-    ]);
+    expect(r.checks.map((c) => [c.section, c.actual, c.pass])).toEqual([['open_loop', null, false]]);
+  });
+
+  it('measures latency with the runtime alone and holds it to the gate', async () => {
+    const path = modelFile();
+    const config = PilotConfig.parse({ model: { path, warmup_runs: 1 }, loop: { rate_hz: 100 } });
+    const lenient = { ...DEFAULT_DRIVING_GATE, latency: { max_p99_ms: 1000, max_deadline_misses: 1000 } };
+    const r = await runEvaluation({ modelPath: path, config, gate: lenient, bags: [], sections: ['latency'], latencyTicks: 60 });
+    expect(r.checks.map((c) => c.section)).toEqual(['latency', 'latency']);
+    expect(r.checks[0]!.actual).toBeGreaterThan(0);
+    expect(r.checks.every((c) => c.pass)).toBe(true);
+    // A partial run never passes: the gate is all sections.
+    expect(r.passed).toBe(false);
+    const strict = { ...DEFAULT_DRIVING_GATE, latency: { max_p99_ms: 1e-6, max_deadline_misses: 0 } };
+    const s = await runEvaluation({ modelPath: path, config, gate: strict, bags: [], sections: ['latency'], latencyTicks: 60 });
+    expect(s.checks[0]!.pass).toBe(false);
   });
 });

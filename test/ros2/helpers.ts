@@ -15,6 +15,7 @@ export const BASE_OVERRIDES: Readonly<Record<string, unknown>> = {
   'model.path': 'models/pilotnet-test.onnx',
   'model.providers': ['cpu'],
   'model.warmup_runs': 1,
+  'model.require_eval': false,
   // An integer, as a params file saying `rate_hz: 100` gives it: the node takes it as 100.0.
   'loop.rate_hz': 100,
   'loop.deadline_ms': 8.0,
