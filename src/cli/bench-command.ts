@@ -25,7 +25,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
   const rateHz = positiveNumber(values['rate-hz'], '--rate-hz', 100);
   if (rateHz > 200) throw new Error(`--rate-hz must be ≤ 200, got ${rateHz}`);
   const common = {
-    modelPath: values.model ? resolve(values.model) : resolve(root, 'models/pilotnet-test.onnx'),
+    modelPath: values.model ? resolve(values.model) : resolve(root, 'models/pilot-drive.onnx'),
     ticks,
     rateHz,
     cameraHz: positiveNumber(values['camera-hz'], '--camera-hz', 30),
