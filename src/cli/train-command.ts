@@ -1,8 +1,11 @@
 /**
  * `pilot pretrain` (the perception backbone, from simulated data) and `pilot train` (a driving policy
- * fine-tuned on demonstrations, with rehearsal and DAgger). Progress on stderr, a summary on stdout.
+ * fine-tuned on demonstrations, with rehearsal and DAgger; or, with `--profile arm`, an arm policy
+ * from camera + joint-state demonstrations). Progress on stderr, a summary on stdout.
  */
+import { armBackbone, ARM_BACKBONES, ARM_CAMERA, type ArmBackbonePreset } from '../finetune/arm-setup.js';
 import { runPretrain } from '../finetune/pretrain.js';
+import { runTrainArmPolicy, SCRATCH } from '../finetune/train-arm-policy.js';
 import { runTrainPolicy, type DaggerOptions } from '../finetune/train-policy.js';
 import type { TrainMode, TrainProgress } from '../train/index.js';
 import { CliError, parse } from './args.js';
@@ -13,7 +16,11 @@ export const TRAIN_USAGE = `pilot train --data <bag,...> --base models/pilot-bac
               [--mode head|partial|full] [--partial-layers 1] [--epochs 30] [--seed 1] [--latency-ms 0]
               [--rehearse <bag,...>] [--dagger N [--dagger-tracks oval,chicane,...] [--dagger-laps 1] [--dagger-beta 0.5]
               [--dagger-epochs 10] [--dagger-randomize 0.3]] [--no-augment] [--no-balance] [--copies 2]
-              [--camera-topic T] [--command-topic T] [--config launch/drive.yaml] [--sim-config <yaml>]`;
+              [--camera-topic T] [--command-topic T] [--config launch/drive.yaml] [--sim-config <yaml>]
+       pilot train --profile arm [--arm calibration/arm.yaml] --data <bag,...> --base <backbone.onnx|arm policy.onnx|scratch>
+              --out models/<name>.onnx [--mode head|partial|full (scratch: full)] [--arch small|medium] [--input-size WxH]
+              [--crop top,bottom,left,right] [--hidden 64] [--epochs 30] [--seed 1] [--latency-ms 0] [--no-augment] [--copies 2]
+              [--camera-topic /arm_camera/image_raw] [--joint-state-topic /joint_states] [--command-topic T] [--max-state-age-ms 200]`;
 
 const int = (v: string | undefined, flag: string, fallback: number, min = 0): number => {
   if (v === undefined) return fallback;
@@ -143,7 +150,21 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     'command-topic': { type: 'string' },
     config: { type: 'string', short: 'c' },
     'sim-config': { type: 'string' },
+    profile: { type: 'string' },
+    arm: { type: 'string' },
+    arch: { type: 'string' },
+    'input-size': { type: 'string' },
+    crop: { type: 'string' },
+    hidden: { type: 'string' },
+    'joint-state-topic': { type: 'string' },
+    'max-state-age-ms': { type: 'string' },
   });
+  const profile = values.profile ?? (values.arm ? 'arm' : 'vehicle');
+  if (profile !== 'vehicle' && profile !== 'arm') throw new CliError(`--profile must be vehicle or arm, got '${values.profile}'`);
+  if (profile === 'arm') return trainArm(args, values);
+  for (const flag of ['arm', 'arch', 'input-size', 'crop', 'hidden', 'joint-state-topic', 'max-state-age-ms'] as const) {
+    if (values[flag] !== undefined) throw new CliError(`--${flag} is for --profile arm`);
+  }
   if (!values.base) throw new CliError('train needs --base <backbone or policy onnx>');
   if (!values.out) throw new CliError('train needs --out <onnx>');
   const mode = (values.mode ?? 'head') as TrainMode;
@@ -199,5 +220,79 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
   console.log(`policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
   for (const [k, v] of Object.entries(summary.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
   console.log(`next: pilot eval --model ${summary.out}${data.length > 0 ? '' : ''}`);
+  return 0;
+}
+
+/** `pilot train --profile arm`: camera + joint state → joint position targets. */
+async function trainArm(args: readonly string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  for (const flag of ['dagger', 'rehearse', 'no-balance', 'config', 'sim-config'] as const) {
+    if (values[flag] !== undefined) throw new CliError(`--${flag} is not available with --profile arm`);
+  }
+  const base = str('base');
+  if (!base) throw new CliError(`train --profile arm needs --base <backbone onnx | arm policy onnx | ${SCRATCH}>`);
+  if (!str('out')) throw new CliError('train needs --out <onnx>');
+  const data = ((values.data as string[] | undefined) ?? []).flatMap(list);
+  if (data.length === 0) throw new CliError('train --profile arm needs --data <bag,...>');
+  const mode = str('mode') as TrainMode | undefined;
+  if (mode !== undefined && !['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${mode}'`);
+  const scratch = base === SCRATCH;
+  if (!scratch) {
+    for (const flag of ['arch', 'input-size', 'crop'] as const) {
+      if (values[flag] !== undefined) throw new CliError(`--${flag} shapes a fresh backbone: it needs --base ${SCRATCH} (a base file brings its own)`);
+    }
+  }
+  const arch = (str('arch') ?? 'small') as ArmBackbonePreset;
+  if (!(arch in ARM_BACKBONES)) throw new CliError(`--arch must be ${Object.keys(ARM_BACKBONES).join(' or ')}, got '${arch}'`);
+  let inputSize: { height: number; width: number } | undefined;
+  if (str('input-size') !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(str('input-size')!);
+    if (!m) throw new CliError(`--input-size must be WIDTHxHEIGHT (e.g. 64x48), got '${str('input-size')}'`);
+    inputSize = { width: Number(m[1]), height: Number(m[2]) };
+  }
+  let crop = ARM_CAMERA.crop;
+  if (str('crop') !== undefined) {
+    const parts = list(str('crop')).map(Number);
+    if (parts.length !== 4 || parts.some((v) => !(v >= 0 && v < 1))) throw new CliError(`--crop must be four fractions top,bottom,left,right in [0, 1), got '${str('crop')}'`);
+    crop = { top: parts[0]!, bottom: parts[1]!, left: parts[2]!, right: parts[3]! };
+  }
+  const hidden = str('hidden') !== undefined ? list(str('hidden')).map((v) => int(v, '--hidden', 0, 1)) : undefined;
+  const line = progressLine();
+  const summary = await withSignal((signal) =>
+    runTrainArmPolicy({
+      out: str('out')!,
+      arm: str('arm') ?? 'calibration/arm.yaml',
+      base,
+      data,
+      ...(mode ? { mode } : {}),
+      partialLayers: int(str('partial-layers'), '--partial-layers', 1, 1),
+      epochs: int(str('epochs'), '--epochs', 30, 1),
+      batchSize: int(str('batch'), '--batch', 32, 1),
+      learningRate: num(str('lr'), '--lr', 1e-3, 1e-7, 1),
+      patience: int(str('patience'), '--patience', 4, 1),
+      seed: int(str('seed'), '--seed', 1),
+      latencyMs: num(str('latency-ms'), '--latency-ms', 0, -1000, 1000),
+      validationFraction: num(str('validation-fraction'), '--validation-fraction', 0.2, 0, 0.9),
+      augment: values['no-augment'] !== true,
+      copies: int(str('copies'), '--copies', 2),
+      ...(scratch ? { scratch: { backbone: armBackbone(arch, inputSize), camera: { ...ARM_CAMERA, crop } } } : {}),
+      ...(hidden ? { hidden } : {}),
+      ...(str('camera-topic') ? { cameraTopic: str('camera-topic')! } : {}),
+      ...(str('joint-state-topic') ? { jointStateTopic: str('joint-state-topic')! } : {}),
+      ...(str('command-topic') ? { commandTopic: str('command-topic')! } : {}),
+      ...(str('max-state-age-ms') !== undefined ? { maxStateAgeMs: num(str('max-state-age-ms'), '--max-state-age-ms', 200, 0) } : {}),
+      command: ['pilot train', ...args].join(' '),
+      log: (l) => {
+        line.done();
+        console.error(l);
+      },
+      onProgress: (p, stage) => line.update(describeProgress(p, stage.split(' on ')[0]!)),
+      signal,
+    }),
+  );
+  line.done();
+  console.log(`arm policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
+  for (const [k, v] of Object.entries(summary.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
+  console.log(`next: pilot arm --model ${summary.out}`);
   return 0;
 }

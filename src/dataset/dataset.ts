@@ -1,6 +1,7 @@
 /**
  * The in-memory training set: frames at the model's input resolution (uint8 RGB, HWC) with their
- * labels in the network's raw output space, and the episode (bag / drive) each frame came from.
+ * labels in the network's raw output space, the episode (bag / drive) each frame came from, and,
+ * for policies with a state input (an arm's joint positions), one state vector per frame.
  * Helpers here never copy more than they must and never reorder frames within an episode, so an
  * episode's frames stay in time order (the single-episode split relies on it).
  */
@@ -19,6 +20,22 @@ export interface ImageDataset {
   readonly episodes: Int32Array;
   readonly episodeNames: readonly string[];
   readonly count: number;
+  /**
+   * Optional state input per frame, `count × stateNames.length`, row-major, in the units the runtime
+   * feeds the network (an arm's joint positions in rad, joint order). Present together with `stateNames`.
+   */
+  readonly states?: Float32Array;
+  readonly stateNames?: readonly string[];
+}
+
+/** Number of state values per frame (0 without states). */
+export function stateSize(ds: Pick<ImageDataset, 'stateNames'>): number {
+  return ds.stateNames?.length ?? 0;
+}
+
+/** The optional state fields of a dataset being built: both when both are given, else neither. */
+function stateFields(states: Float32Array | undefined, stateNames: readonly string[] | undefined): Pick<ImageDataset, 'states' | 'stateNames'> {
+  return stateNames && states ? { states, stateNames } : {};
 }
 
 /** Bytes of one frame (RGB). */
@@ -34,6 +51,13 @@ export function checkDataset(ds: ImageDataset, what = 'dataset'): ImageDataset {
   if (ds.images.length !== ds.count * frameBytes(ds)) problems.push(`images has ${ds.images.length} bytes, expected ${ds.count}×${ds.height}×${ds.width}×3 = ${ds.count * frameBytes(ds)}`);
   if (ds.targets.length !== ds.count * k) problems.push(`targets has ${ds.targets.length} values, expected ${ds.count}×${k}`);
   if (ds.episodes.length !== ds.count) problems.push(`episodes has ${ds.episodes.length} entries, expected ${ds.count}`);
+  if ((ds.states === undefined) !== (ds.stateNames === undefined)) {
+    problems.push(`states and stateNames must come together (states ${ds.states ? 'given' : 'missing'}, stateNames ${ds.stateNames ? 'given' : 'missing'})`);
+  } else if (ds.states && ds.stateNames) {
+    const n = ds.stateNames.length;
+    if (n === 0) problems.push('stateNames is empty (leave states out instead)');
+    if (ds.states.length !== ds.count * n) problems.push(`states has ${ds.states.length} values, expected ${ds.count}×${n}`);
+  }
   for (let i = 0; i < ds.episodes.length; i++) {
     const e = ds.episodes[i]!;
     if (e < 0 || e >= ds.episodeNames.length) {
@@ -45,14 +69,25 @@ export function checkDataset(ds: ImageDataset, what = 'dataset'): ImageDataset {
   return ds;
 }
 
-/** An empty dataset of the given shape (e.g. the start of a DAgger aggregate). */
-export function emptyDataset(height: number, width: number, targetNames: readonly string[]): ImageDataset {
-  return { images: new Uint8Array(0), height, width, targets: new Float32Array(0), targetNames: [...targetNames], episodes: new Int32Array(0), episodeNames: [], count: 0 };
+/** An empty dataset of the given shape (e.g. the start of a DAgger aggregate); with `stateNames`, one that carries states. */
+export function emptyDataset(height: number, width: number, targetNames: readonly string[], stateNames?: readonly string[]): ImageDataset {
+  return {
+    images: new Uint8Array(0),
+    height,
+    width,
+    targets: new Float32Array(0),
+    targetNames: [...targetNames],
+    episodes: new Int32Array(0),
+    episodeNames: [],
+    count: 0,
+    ...(stateNames ? { states: new Float32Array(0), stateNames: [...stateNames] } : {}),
+  };
 }
 
 /**
  * Frames of several datasets back to back (rehearsal: earlier data + new data). Episodes stay apart:
- * each input's episodes get new indices after the previous inputs'. Sizes and target names must match.
+ * each input's episodes get new indices after the previous inputs'. Sizes, target names and state
+ * names (all with the same states, or none with states) must match.
  */
 export function concatDatasets(parts: readonly ImageDataset[]): ImageDataset {
   if (parts.length === 0) throw new PilotError('E_DATASET_SHAPE', 'concat: no datasets given');
@@ -65,6 +100,9 @@ export function concatDatasets(parts: readonly ImageDataset[]): ImageDataset {
     if (d.targetNames.join(',') !== first.targetNames.join(',')) {
       throw new PilotError('E_DATASET_SHAPE', `concat: dataset ${p} has targets [${d.targetNames.join(', ')}], dataset 0 has [${first.targetNames.join(', ')}]`);
     }
+    if (describeStates(d) !== describeStates(first)) {
+      throw new PilotError('E_DATASET_SHAPE', `concat: dataset ${p} has ${describeStates(d)}, dataset 0 has ${describeStates(first)}`);
+    }
   }
   const count = parts.reduce((s, d) => s + d.count, 0);
   const k = first.targetNames.length;
@@ -73,16 +111,23 @@ export function concatDatasets(parts: readonly ImageDataset[]): ImageDataset {
   const targets = new Float32Array(count * k);
   const episodes = new Int32Array(count);
   const episodeNames: string[] = [];
+  const n = stateSize(first);
+  const states = describeStates(first) !== 'no states' ? new Float32Array(count * n) : undefined;
   let at = 0;
   for (const d of parts) {
     images.set(d.images.subarray(0, d.count * fb), at * fb);
     targets.set(d.targets.subarray(0, d.count * k), at * k);
+    if (states) states.set(d.states!.subarray(0, d.count * n), at * n);
     const base = episodeNames.length;
     for (let i = 0; i < d.count; i++) episodes[at + i] = d.episodes[i]! + base;
     episodeNames.push(...d.episodeNames);
     at += d.count;
   }
-  return { images, height: first.height, width: first.width, targets, targetNames: [...first.targetNames], episodes, episodeNames, count };
+  return { images, height: first.height, width: first.width, targets, targetNames: [...first.targetNames], episodes, episodeNames, count, ...stateFields(states, first.stateNames && [...first.stateNames]) };
+}
+
+function describeStates(d: ImageDataset): string {
+  return d.stateNames && d.states ? `states [${d.stateNames.join(', ')}]` : 'no states';
 }
 
 /**
@@ -96,14 +141,17 @@ export function subsetDataset(ds: ImageDataset, indices: ArrayLike<number>): Ima
   const images = new Uint8Array(n * fb);
   const targets = new Float32Array(n * k);
   const episodes = new Int32Array(n);
+  const m = stateSize(ds);
+  const states = ds.stateNames && ds.states ? new Float32Array(n * m) : undefined;
   for (let j = 0; j < n; j++) {
     const i = indices[j]!;
     if (!(Number.isInteger(i) && i >= 0 && i < ds.count)) throw new PilotError('E_DATASET_INDEX', `subset: index ${i} (position ${j}) outside 0..${ds.count - 1}`);
     images.set(ds.images.subarray(i * fb, (i + 1) * fb), j * fb);
     for (let t = 0; t < k; t++) targets[j * k + t] = ds.targets[i * k + t]!;
+    if (states) for (let t = 0; t < m; t++) states[j * m + t] = ds.states![i * m + t]!;
     episodes[j] = ds.episodes[i]!;
   }
-  return { images, height: ds.height, width: ds.width, targets, targetNames: ds.targetNames, episodes, episodeNames: ds.episodeNames, count: n };
+  return { images, height: ds.height, width: ds.width, targets, targetNames: ds.targetNames, episodes, episodeNames: ds.episodeNames, count: n, ...stateFields(states, ds.stateNames) };
 }
 
 export interface SplitOptions {

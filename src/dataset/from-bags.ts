@@ -282,14 +282,17 @@ function describeInput(bag: BagInput): string {
   return typeof bag === 'string' ? bag : bag.path;
 }
 
-function listTopics(topics: readonly BagTopicInfo[]): string {
+export function listTopics(topics: readonly BagTopicInfo[]): string {
   return topics.map((t) => `${t.name} (${t.type}, ${t.messageCount})`).join(', ') || 'none';
 }
 
-/** The camera topic to read, by the same rules as replay's camera adaptation. */
-export function resolveCameraTopic(topics: readonly BagTopicInfo[], requested: string | undefined, bagPath: string, notes: string[]): BagTopicInfo {
+/**
+ * The camera topic to read, by the same rules as replay's camera adaptation: `requested` must exist;
+ * without one, `defaultTopic`, then `<defaultTopic>/compressed`, then the bag's only camera topic.
+ */
+export function resolveCameraTopic(topics: readonly BagTopicInfo[], requested: string | undefined, bagPath: string, notes: string[], defaultTopic = DEFAULT_CAMERA_TOPIC): BagTopicInfo {
   const isCamera = (t: BagTopicInfo): boolean => t.type === IMAGE || t.type === COMPRESSED;
-  const want = requested ?? DEFAULT_CAMERA_TOPIC;
+  const want = requested ?? defaultTopic;
   const exact = topics.find((t) => t.name === want);
   if (exact) {
     if (!isCamera(exact)) throw new PilotError('E_DATASET_TOPIC', `${bagPath}: camera topic ${want} is ${exact.type}, not ${IMAGE} or ${COMPRESSED}`);
@@ -547,7 +550,7 @@ function readCommand(kind: CommandKind, message: unknown, wheelbaseM: number, ou
 }
 
 /** Index of the last element ≤ x in ascending `a`, or -1. */
-function lastAtOrBefore(a: readonly number[], x: number): number {
+export function lastAtOrBefore(a: readonly number[], x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
@@ -559,7 +562,7 @@ function lastAtOrBefore(a: readonly number[], x: number): number {
 }
 
 /** Source size of a frame: Image fields, or the decoded CompressedImage. */
-function sourceSize(img: Image | CompressedImage): ImageSize | undefined {
+export function sourceSize(img: Image | CompressedImage): ImageSize | undefined {
   if (!('format' in img)) return { width: img.width, height: img.height };
   const size = compressedSize(img.data);
   return size;
@@ -591,7 +594,7 @@ function compressedSize(d: Uint8Array): ImageSize | undefined {
   return undefined;
 }
 
-function describeImage(img: Image | CompressedImage): string {
+export function describeImage(img: Image | CompressedImage): string {
   return 'format' in img ? `CompressedImage '${img.format}' (${img.data.length} bytes)` : `Image ${img.width}x${img.height} ${img.encoding}`;
 }
 
@@ -600,7 +603,7 @@ function describeSkips(s: Record<SkipReason, number>): string {
   return parts.join(', ') || 'none';
 }
 
-function fmtMs(ms: number): string {
+export function fmtMs(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 

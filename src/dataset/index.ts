@@ -1,10 +1,11 @@
-/** Imitation-learning datasets: bags → frames + labels, splits, steering balance, augmentation. */
+/** Imitation-learning datasets: bags → frames + labels (+ joint states for arms), splits, steering balance, augmentation. */
 export {
   checkDataset,
   concatDatasets,
   emptyDataset,
   frameBytes,
   splitByEpisode,
+  stateSize,
   subsetDataset,
   summarizeTargets,
   type DatasetSplit,
@@ -32,3 +33,22 @@ export {
 } from './from-bags.js';
 export { formatBalance, resampleIndices, steeringBalance, type BalanceOptions, type SteeringBalance } from './balance.js';
 export { augmentConfig, createAugmenter, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig, type AugmentFn, type AugmentOptions, type Rng } from './augment.js';
+export {
+  armDatasetFromBags,
+  armSpecFromContract,
+  formatArmDatasetReport,
+  positionsByName,
+  resolveArmCommandTopic,
+  resolveJointStateTopic,
+  summarizeStates,
+  ARM_SKIP_REASONS,
+  DEFAULT_ARM_CAMERA_TOPIC,
+  DEFAULT_ARM_COMMAND_TOPICS,
+  DEFAULT_JOINT_STATE_TOPIC,
+  type ArmBagDataset,
+  type ArmBagDatasetOptions,
+  type ArmBagReport,
+  type ArmDatasetReport,
+  type ArmDatasetSpec,
+  type ArmSkipReason,
+} from './arm-from-bags.js';

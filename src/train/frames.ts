@@ -13,6 +13,12 @@ export interface LabelledFrames {
   readonly targets: Float32Array;
   readonly targetNames: readonly string[];
   readonly count: number;
+  /**
+   * State input per frame (`count × stateNames.length`), for a network with a state input (its head
+   * architecture's `state.names` must equal `stateNames`); ignored by a network without one.
+   */
+  readonly states?: Float32Array;
+  readonly stateNames?: readonly string[];
 }
 
 /** Which frames of a set to use, and how much each counts in the loss. */
@@ -69,8 +75,11 @@ export class FrameNormalizer {
   }
 }
 
-/** Checks a selection against the network's input and outputs; returns the resolved indices. */
-export function checkSelection(sel: FrameSelection, role: string, input: { height: number; width: number }, outputs: readonly string[]): Int32Array {
+/**
+ * Checks a selection against the network's input, outputs and state input (`stateNames`, empty for a
+ * network without one); returns the resolved indices.
+ */
+export function checkSelection(sel: FrameSelection, role: string, input: { height: number; width: number }, outputs: readonly string[], stateNames: readonly string[] = []): Int32Array {
   const f = sel.frames;
   const fail = (what: string): never => {
     throw new PilotError('E_TRAIN_DATA', `${role} set: ${what}`);
@@ -83,6 +92,14 @@ export function checkSelection(sel: FrameSelection, role: string, input: { heigh
     fail(`targets [${f.targetNames.join(', ')}] do not match the network outputs [${outputs.join(', ')}]`);
   }
   if (f.targets.length !== f.count * outputs.length) fail(`targets has ${f.targets.length} values, expected ${f.count}×${outputs.length}`);
+  const m = stateNames.length;
+  if (m > 0) {
+    if (!f.states || !f.stateNames) fail(`the network has a state input [${stateNames.join(', ')}], the frames carry no states`);
+    if (f.stateNames!.length !== m || f.stateNames!.some((n, i) => n !== stateNames[i])) {
+      fail(`states [${f.stateNames!.join(', ')}] do not match the network's state input [${stateNames.join(', ')}]`);
+    }
+    if (f.states!.length !== f.count * m) fail(`states has ${f.states!.length} values, expected ${f.count}×${m}`);
+  }
   const indices = sel.indices ? Int32Array.from(sel.indices) : Int32Array.from({ length: f.count }, (_, i) => i);
   for (const i of indices) if (!(i >= 0 && i < f.count) || !Number.isInteger(i)) fail(`index ${i} is outside 0..${f.count - 1}`);
   if (sel.weights && sel.weights.length !== f.count) fail(`weights has ${sel.weights.length} values, expected one per frame (${f.count})`);
@@ -91,6 +108,10 @@ export function checkSelection(sel: FrameSelection, role: string, input: { heigh
     for (let t = 0; t < k; t++) {
       const v = f.targets[i * k + t]!;
       if (!Number.isFinite(v)) fail(`target ${outputs[t]} of frame ${i} is ${v}`);
+    }
+    for (let t = 0; t < m; t++) {
+      const v = f.states![i * m + t]!;
+      if (!Number.isFinite(v)) fail(`state ${stateNames[t]} of frame ${i} is ${v}`);
     }
     const w = sel.weights ? sel.weights[i]! : 1;
     if (!(w >= 0) || !Number.isFinite(w)) fail(`weight of frame ${i} is ${w}; weights must be finite and ≥ 0`);

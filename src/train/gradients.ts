@@ -116,6 +116,16 @@ export const TRAINING_GRADIENTS: readonly GradConfig[] = [
     gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as Tensor, saved[0]!.shape) }),
   },
   {
+    // Concatenated inputs (an arm head's features ‖ state): each gets its slice of dy back.
+    kernelName: tf.Concat,
+    saveAllInputs: true,
+    gradFunc: (dy, saved, attrs) => {
+      const axis = util.parseAxisParam(attrs.axis as number, saved[0]!.shape)[0]!;
+      const parts = tf.split(dy as Tensor, saved.map((t) => t.shape[axis]!), axis);
+      return parts.map((t) => () => t) as unknown as Record<string, () => Tensor>;
+    },
+  },
+  {
     kernelName: tf.Transpose,
     gradFunc: (dy, _saved, attrs) => ({
       x: () => tf.transpose(dy as Tensor, backend_util.getUndoAxesPermutation(attrs.perm as number[])),

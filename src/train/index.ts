@@ -10,6 +10,11 @@
  * });                                                            // E_TRAIN_NAN on a non-finite loss
  * const { bytes: onnx, contract } = exportPolicyOnnx(net, { id, camera: base.metadata.input, maxSteeringRad, maxSpeedMps });
  * net.dispose();
+ *
+ * // An arm policy: the head also takes the joint state (rad, joint order), normalised in-graph.
+ * const arm = new Network({ backbone, head: { hidden: [64], outputs: jointNames, outputActivation: 'tanh', state: armStateArchitecture(limits) } });
+ * await trainNetwork(arm, { train: { frames: datasetWithStates } }, { mode: 'full' });  // frames.states / stateNames
+ * const { bytes } = exportArmPolicyOnnx(arm, { id, camera, joints: limits });           // image + joint_state → action
  * ```
  *
  * API
@@ -18,7 +23,8 @@
  *   Conv2DBackpropInput). Idempotent.
  * - `new Network(arch, { seed })`: named tf.Variables (HWIO conv, [in, out] dense), seeded He/Glorot init.
  *   `forward(x)`, `features(x)`, `head(f)` take NHWC float input (`{ fused: true }` for inference-only
- *   passes); `trainableVariables(mode, k)`, `getWeights()`, `setWeights(map)`, `dispose()`.
+ *   passes; `{ state }` [B, S] for a head with a state input, `arch.head.state`, concatenated to the
+ *   features after (s − offset) / scale); `trainableVariables(mode, k)`, `getWeights()`, `setWeights(map)`, `dispose()`.
  *   Architectures: `DRIVING_BACKBONE`, `POLICY_HEAD`, `DRIVING_NETWORK`, `geometryHead(names)`, `describeLayers(arch)`.
  * - `trainNetwork(network, { train, validation? }, options): Promise<TrainResult>` — Adam, weighted MSE,
  *   modes 'head' | 'partial' | 'full', early stopping with best weights kept, augmentation hook,
@@ -26,6 +32,8 @@
  *   and per-frame weights.
  * - `exportPolicyOnnx(network, options): { bytes, contract }`, `exportBackboneOnnx(network, options)`,
  *   `exportPretrainOnnx(network, options)`: ONNX bytes (NCHW `image` → `action` / `features` / `geometry`).
+ * - `exportArmPolicyOnnx(network, { id, camera, joints })`: `image` + `joint_state` [1, n] → `action` [1, n],
+ *   contract profile 'arm', tanh mapped to each joint's limits (`armActionFields`, `armStateArchitecture`).
  * - `readNetworkOnnx(bytes, source): SavedNetwork` and `loadNetwork(saved, source, { head?, seed? })`.
  *
  * Error codes: E_TRAIN_BACKEND, E_TRAIN_ARCH, E_TRAIN_OPTIONS, E_TRAIN_DATA, E_TRAIN_WEIGHTS, E_TRAIN_NAN,
@@ -44,12 +52,19 @@ export {
   type ConvSpec,
   type HeadArchitecture,
   type LayerInfo,
+  type ForwardOptions,
   type NetworkArchitecture,
   type NetworkOptions,
+  type StateInputArchitecture,
 } from './network.js';
 export {
+  ARM_STATE_INPUT,
+  armActionFields,
+  armStateArchitecture,
   BACKBONE_METADATA_KEY,
   BACKBONE_OUTPUT,
+  DEFAULT_STATE_INPUT,
+  exportArmPolicyOnnx,
   exportBackboneOnnx,
   exportPolicyOnnx,
   exportPretrainOnnx,
@@ -59,6 +74,8 @@ export {
   POLICY_OUTPUT,
   PRETRAIN_OUTPUT,
   readNetworkOnnx,
+  type ArmJoint,
+  type ArmPolicyExportOptions,
   type CameraPreprocessing,
   type ExportOptions,
   type LoadNetworkOptions,

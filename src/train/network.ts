@@ -26,12 +26,29 @@ export interface BackboneArchitecture {
   readonly activation: 'elu' | 'relu';
 }
 
-/** Feature vector → outputs: hidden dense layers with the backbone's activation, then a linear or tanh layer. */
+/**
+ * Feature vector (and optional state vector) → outputs: hidden dense layers with the backbone's
+ * activation, then a linear or tanh layer.
+ */
 export interface HeadArchitecture {
   readonly hidden: readonly number[];
   /** One name per output, e.g. `steering_angle`, `speed`; the dataset's targetNames must match. */
   readonly outputs: readonly string[];
   readonly outputActivation: 'tanh' | 'linear';
+  /** A state input (e.g. an arm's joint positions) concatenated to the features before the first head layer. */
+  readonly state?: StateInputArchitecture;
+}
+
+/**
+ * The state vector a head takes besides the image features, normalised in the network (and in the
+ * exported graph) as (state − offset) / scale per element before the concatenation, so the runtime
+ * feeds physical values (rad) and the head sees values around ±1.
+ */
+export interface StateInputArchitecture {
+  /** One name per element, e.g. the arm's joint names in joint order; the dataset's stateNames must match. */
+  readonly names: readonly string[];
+  readonly offset: readonly number[];
+  readonly scale: readonly number[];
 }
 
 export interface NetworkArchitecture {
@@ -85,6 +102,7 @@ export function describeLayers(arch: NetworkArchitecture): LayerInfo[] {
   }
   if (backbone.dense.length === 0) throw new PilotError('E_TRAIN_ARCH', 'backbone needs at least one dense layer (the feature vector)');
   if (head.outputs.length === 0) throw new PilotError('E_TRAIN_ARCH', 'head needs at least one output');
+  if (head.state) checkStateArchitecture(head.state);
   const layers: LayerInfo[] = [];
   let [h, w, c]: number[] = [input.height, input.width, input.channels];
   backbone.convs.forEach((spec, i) => {
@@ -107,9 +125,24 @@ export function describeLayers(arch: NetworkArchitecture): LayerInfo[] {
     width = units;
   };
   backbone.dense.forEach((units, i) => dense(`backbone.fc${i + 1}`, 'backbone', units, backbone.activation));
+  // The head's first layer also takes the state vector, concatenated after the features.
+  width += head.state?.names.length ?? 0;
   head.hidden.forEach((units, i) => dense(`head.fc${i + 1}`, 'head', units, backbone.activation));
   dense('head.out', 'head', head.outputs.length, head.outputActivation);
   return layers;
+}
+
+function checkStateArchitecture(state: StateInputArchitecture): void {
+  const fail = (what: string): never => {
+    throw new PilotError('E_TRAIN_ARCH', `head.state: ${what}`);
+  };
+  const { names, offset, scale } = state;
+  if (names.length === 0) fail('names is empty (leave state out for a network without a state input)');
+  if (new Set(names).size !== names.length) fail(`names [${names.join(', ')}] repeat a name`);
+  if (offset.length !== names.length || scale.length !== names.length) fail(`${names.length} names, ${offset.length} offsets, ${scale.length} scales: one each per element`);
+  names.forEach((n, i) => {
+    if (!Number.isFinite(offset[i]!) || !(Number.isFinite(scale[i]!) && scale[i]! !== 0)) fail(`${n}: offset ${offset[i]} / scale ${scale[i]} must be finite with scale ≠ 0`);
+  });
 }
 
 let networkCount = 0;
@@ -124,6 +157,14 @@ function variable(initial: tf.Tensor, name: string): tf.Variable {
 interface Layer extends LayerInfo {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
+}
+
+/** Options of the forward passes. */
+export interface ForwardOptions {
+  /** Fused conv/matmul kernels: faster, no gradients (inference-only passes). */
+  readonly fused?: boolean;
+  /** The state vector [B, S] in physical units, required by (and only by) a network with a state input. */
+  readonly state?: tf.Tensor2D;
 }
 
 export interface NetworkOptions {
@@ -141,6 +182,9 @@ export class Network {
   readonly #layers: Layer[];
   readonly #backbone: Layer[];
   readonly #head: Layer[];
+  /** State normalisation constants [S] (null without a state input). */
+  readonly #stateOffset: tf.Tensor1D | null;
+  readonly #stateScale: tf.Tensor1D | null;
 
   constructor(architecture: NetworkArchitecture, options: NetworkOptions = {}) {
     this.architecture = architecture;
@@ -158,6 +202,18 @@ export class Network {
     this.layers = infos;
     this.#backbone = this.#layers.filter((l) => l.part === 'backbone');
     this.#head = this.#layers.filter((l) => l.part === 'head');
+    const state = architecture.head.state;
+    this.#stateOffset = state ? tf.tensor1d(Float32Array.from(state.offset)) : null;
+    this.#stateScale = state ? tf.tensor1d(Float32Array.from(state.scale)) : null;
+  }
+
+  /** Names of the state input's elements; empty without a state input. */
+  get stateNames(): readonly string[] {
+    return this.architecture.head.state?.names ?? [];
+  }
+
+  get stateSize(): number {
+    return this.stateNames.length;
   }
 
   get inputShape(): [number, number, number] {
@@ -207,14 +263,29 @@ export class Network {
     return tf.tidy(() => this.#run(this.#backbone, x, options.fused ?? false) as tf.Tensor2D);
   }
 
-  /** Head: features [B, F] → outputs [B, K]. */
-  head(features: tf.Tensor2D, options: { fused?: boolean } = {}): tf.Tensor2D {
-    return tf.tidy(() => this.#run(this.#head, features, options.fused ?? false) as tf.Tensor2D);
+  /** Head: features [B, F] (and the state [B, S] with a state input) → outputs [B, K]. */
+  head(features: tf.Tensor2D, options: ForwardOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => this.#run(this.#head, this.#headInput(features, options.state), options.fused ?? false) as tf.Tensor2D);
   }
 
-  /** Whole network: normalised NHWC images → outputs [B, K]. */
-  forward(x: tf.Tensor4D, options: { fused?: boolean } = {}): tf.Tensor2D {
-    return tf.tidy(() => this.#run(this.#layers, x, options.fused ?? false) as tf.Tensor2D);
+  /** Whole network: normalised NHWC images (and the state [B, S] with a state input) → outputs [B, K]. */
+  forward(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    const fused = options.fused ?? false;
+    return tf.tidy(() => this.#run(this.#head, this.#headInput(this.#run(this.#backbone, x, fused) as tf.Tensor2D, options.state), fused) as tf.Tensor2D);
+  }
+
+  /** The head's input: the features, with the normalised state concatenated when the network has one. */
+  #headInput(features: tf.Tensor2D, state: tf.Tensor2D | undefined): tf.Tensor2D {
+    const m = this.stateSize;
+    if (m === 0) {
+      if (state) throw new PilotError('E_TRAIN_DATA', `a state of shape [${state.shape.join(',')}] was given, but this network has no state input`);
+      return features;
+    }
+    if (!state) throw new PilotError('E_TRAIN_DATA', `this network takes a state input [${this.stateNames.join(', ')}]; none was given`);
+    if (state.rank !== 2 || state.shape[0] !== features.shape[0] || state.shape[1] !== m) {
+      throw new PilotError('E_TRAIN_DATA', `state has shape [${state.shape.join(',')}], expected [${features.shape[0]},${m}] (batch × [${this.stateNames.join(', ')}])`);
+    }
+    return tf.concat([features, tf.div(tf.sub(state, this.#stateOffset!), this.#stateScale!) as tf.Tensor2D], 1);
   }
 
   /** Copies of the current weights by parameter name (tfjs layouts). */
@@ -251,6 +322,8 @@ export class Network {
       l.weight.dispose();
       l.bias.dispose();
     }
+    this.#stateOffset?.dispose();
+    this.#stateScale?.dispose();
   }
 
   #run(layers: readonly Layer[], input: tf.Tensor, fused: boolean): tf.Tensor {

@@ -1,12 +1,15 @@
 /**
  * Network ↔ ONNX. Export builds the graph with src/export's OnnxModelBuilder: NCHW input `image`
  * [1, 3, H, W], Conv with OIHW weights (tfjs keeps HWIO), a Transpose NCHW → NHWC before Flatten so the
- * dense weights keep tfjs's flatten order, Gemm with [out, in] weights (transB), Elu/Relu, Tanh.
+ * dense weights keep tfjs's flatten order, Gemm with [out, in] weights (transB), Elu/Relu, Tanh. A head
+ * with a state input gets a second graph input [1, S] (an arm policy's `joint_state`), normalised in
+ * the graph exactly as in tfjs ((state − offset) / scale: Sub, Div) and concatenated after the features.
  *
  * Every exported file describes itself in metadata, so it can be loaded back for further training:
  *  - backbone (`features` output): `pilot.backbone`;
  *  - policy (`action` output): `pilot.contract` (the runtime's model contract, checked exactly as the
- *    runtime checks it before anything is returned) and `pilot.network`;
+ *    runtime checks it before anything is returned; profile 'vehicle', or 'arm' with the joint state
+ *    input) and `pilot.network`;
  *  - pretraining network (backbone + geometry head, `geometry` output): `pilot.network`.
  * Import reverses the layouts exactly (float32 round trip), and names what does not match (E_BASE_MODEL).
  */
@@ -19,7 +22,7 @@ import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, parseContract, type ModelContr
 import { checkContractAgainstGraph } from '../policy/policy-session.js';
 import { PilotError } from '../util/errors.js';
 import type { Normalize } from './frames.js';
-import { describeLayers, Network, type BackboneArchitecture, type HeadArchitecture, type LayerInfo } from './network.js';
+import { describeLayers, Network, type BackboneArchitecture, type HeadArchitecture, type LayerInfo, type StateInputArchitecture } from './network.js';
 
 export const BACKBONE_METADATA_KEY = 'pilot.backbone';
 export const NETWORK_METADATA_KEY = 'pilot.network';
@@ -28,6 +31,10 @@ export const INPUT_NAME = 'image';
 export const BACKBONE_OUTPUT = 'features';
 export const POLICY_OUTPUT = 'action';
 export const PRETRAIN_OUTPUT = 'geometry';
+/** The state input of an arm policy: joint positions (rad) in joint order. */
+export const ARM_STATE_INPUT = 'joint_state';
+/** The state input's name when an export does not give one. */
+export const DEFAULT_STATE_INPUT = 'state';
 
 /** How camera frames become the network input; the same fields as the contract's camera input. */
 export interface CameraPreprocessing {
@@ -49,6 +56,8 @@ export interface SavedNetworkMetadata {
   readonly head?: HeadArchitecture;
   readonly input: { readonly name: string; readonly shape: readonly number[]; readonly layout: 'NCHW' } & CameraPreprocessing;
   readonly output: { readonly name: string; readonly size: number };
+  /** The graph's state input, for a head with a state input (its normalisation is in `head.state`). */
+  readonly state?: { readonly name: string; readonly size: number };
   /** Free-form: data, steps, losses, hashes, code version. */
   readonly provenance: Record<string, unknown>;
 }
@@ -59,6 +68,8 @@ export interface ExportOptions {
   readonly docString?: string;
   /** A symbolic batch dimension instead of 1 (for batched evaluation; the runtime feeds batch 1 either way). */
   readonly dynamicBatch?: boolean;
+  /** Name of the state input of a head with one (default `state`; arm policies use `joint_state`). */
+  readonly stateInputName?: string;
 }
 
 export interface PolicyExportOptions extends ExportOptions {
@@ -67,6 +78,32 @@ export interface PolicyExportOptions extends ExportOptions {
   /** tanh ±1 maps to ±maxSteeringRad and to 0..maxSpeedMps. */
   readonly maxSteeringRad: number;
   readonly maxSpeedMps: number;
+}
+
+/** One joint of an arm, as the arm description gives it (src/kinematics ArmJointLimits fits). */
+export interface ArmJoint {
+  readonly name: string;
+  /** Position limits, rad. */
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export interface ArmPolicyExportOptions extends Omit<ExportOptions, 'stateInputName'> {
+  /** Contract id, e.g. the model's file stem. */
+  readonly id: string;
+  /** The arm's joints in joint order (base → tool): the action fields and the state input's fields. */
+  readonly joints: readonly ArmJoint[];
+}
+
+/** Action fields of an arm policy: tanh ±1 ↔ each joint's [lower, upper] (scale = half range, offset = middle), rad. */
+export function armActionFields(joints: readonly ArmJoint[]): { name: string; unit: string; scale: number; offset: number }[] {
+  return joints.map((j) => ({ name: j.name, unit: 'rad', scale: (j.upper - j.lower) / 2, offset: (j.upper + j.lower) / 2 }));
+}
+
+/** State normalisation of an arm policy's head: each joint's range to ±1, as its action fields. */
+export function armStateArchitecture(joints: readonly ArmJoint[]): StateInputArchitecture {
+  const fields = armActionFields(joints);
+  return { names: fields.map((f) => f.name), offset: fields.map((f) => f.offset), scale: fields.map((f) => f.scale) };
 }
 
 /** Backbone only: `image` → `features`, metadata `pilot.backbone`. */
@@ -91,6 +128,7 @@ export function exportPolicyOnnx(network: Network, options: PolicyExportOptions)
   if (head.outputs.length !== 2 || head.outputs[0] !== 'steering_angle' || head.outputs[1] !== 'speed') {
     fail(`a vehicle policy outputs [steering_angle, speed], this network outputs [${head.outputs.join(', ')}]`);
   }
+  if (head.state) fail(`a vehicle policy takes the camera only; this network has a state input [${head.state.names.join(', ')}] (an arm policy? use exportArmPolicyOnnx)`);
   if (head.outputActivation !== 'tanh') fail(`the contract maps a tanh output to physical units; the head is ${head.outputActivation}`);
   if (!(options.maxSteeringRad > 0) || !(options.maxSpeedMps > 0)) {
     fail(`maxSteeringRad and maxSpeedMps must be > 0, got ${options.maxSteeringRad}, ${options.maxSpeedMps}`);
@@ -123,6 +161,45 @@ export function exportPolicyOnnx(network: Network, options: PolicyExportOptions)
       },
     ],
   };
+  return buildPolicy(network, contract, options);
+}
+
+/**
+ * An arm policy: `image` [1, 3, H, W] and `joint_state` [1, n] (joint positions, rad, joint order) →
+ * `action` [1, n] = tanh joint position targets, mapped to each joint's limits by the contract
+ * (profile 'arm'; state and action fields = the joint names). The network's outputs and state input
+ * must both be the joints, in order. Checked with the runtime's own checks before the bytes are returned.
+ */
+export function exportArmPolicyOnnx(network: Network, options: ArmPolicyExportOptions): { bytes: Uint8Array; contract: ModelContract } {
+  const fail = (what: string): never => {
+    throw new PilotError('E_TRAIN_EXPORT', `arm policy '${options.id}': ${what}`);
+  };
+  const { head } = network.architecture;
+  const names = options.joints.map((j) => j.name);
+  if (names.length === 0) fail('no joints given');
+  for (const j of options.joints) {
+    if (!(Number.isFinite(j.lower) && Number.isFinite(j.upper) && j.lower < j.upper)) fail(`joint ${j.name}: limits ${j.lower}..${j.upper} must be finite with lower < upper`);
+  }
+  if (head.outputs.join('\u0000') !== names.join('\u0000')) fail(`the action fields must be the arm's joints [${names.join(', ')}]; this network outputs [${head.outputs.join(', ')}]`);
+  if (!head.state) fail(`an arm policy takes the joint state [${names.join(', ')}]; this network has no state input`);
+  if (head.state!.names.join('\u0000') !== names.join('\u0000')) fail(`the state input must be the arm's joints [${names.join(', ')}]; this network's state input is [${head.state!.names.join(', ')}]`);
+  if (head.outputActivation !== 'tanh') fail(`the contract maps a tanh output to the joint limits; the head is ${head.outputActivation}`);
+  const { height, width } = network.architecture.backbone.input;
+  const contract: ModelContract = {
+    version: CONTRACT_VERSION,
+    id: options.id,
+    profile: 'arm',
+    inputs: [
+      { name: INPUT_NAME, role: 'camera', shape: [1, 3, height, width], dtype: 'float32', layout: 'NCHW', ...cameraFields(options.camera) },
+      { name: ARM_STATE_INPUT, role: 'state', shape: [1, names.length], dtype: 'float32', fields: [...names] },
+    ],
+    outputs: [{ name: POLICY_OUTPUT, shape: [1, names.length], dtype: 'float32', fields: armActionFields(options.joints) }],
+  };
+  return buildPolicy(network, contract, { ...options, stateInputName: ARM_STATE_INPUT });
+}
+
+/** The policy graph with its contract; the contract is checked as the runtime checks it at load. */
+function buildPolicy(network: Network, contract: ModelContract, options: ExportOptions & { readonly id: string }): { bytes: Uint8Array; contract: ModelContract } {
   const json = JSON.stringify(contract);
   // Same checks as the runtime at load: never hand back a model it would refuse.
   const parsed = parseContract(json, `policy '${options.id}'`);
@@ -142,9 +219,19 @@ function build(network: Network, kind: SavedKind, outputName: string, options: E
   const batch: Dim = options.dynamicBatch ? 'batch' : 1;
   const { channels, height, width } = backbone.input;
   let x = g.input(INPUT_NAME, [batch, channels, height, width]);
+  const state = kind === 'backbone' ? undefined : head?.state;
+  const stateName = options.stateInputName ?? DEFAULT_STATE_INPUT;
+  const stateIn = state ? g.input(stateName, [batch, state.names.length]) : undefined;
   let rank = 4;
   layers.forEach((l, i) => {
     const last = i === layers.length - 1;
+    if (state && l.part === 'head' && layers[i - 1]?.part === 'backbone') {
+      // As Network#headInput: features ‖ (state − offset) / scale.
+      const m = state.names.length;
+      const offset = g.initializer('head.state.offset', Float32Array.from(state.offset), [m]);
+      const scale = g.initializer('head.state.scale', Float32Array.from(state.scale), [m]);
+      x = g.concat([x, g.div(g.sub(stateIn!, offset), scale)], 1);
+    }
     const w = weights.get(`${l.name}.weight`)!;
     const b = g.initializer(`${l.name}.bias`, weights.get(`${l.name}.bias`)!, [l.weightShape.at(-1)!]);
     let z: string;
@@ -174,6 +261,7 @@ function build(network: Network, kind: SavedKind, outputName: string, options: E
     ...(kind === 'backbone' ? {} : { head }),
     input: { name: INPUT_NAME, shape: [1, channels, height, width], layout: 'NCHW', ...cameraFields(options.camera) },
     output: { name: outputName, size: outSize },
+    ...(state ? { state: { name: stateName, size: state.names.length } } : {}),
     provenance: options.provenance ?? {},
   };
   g.setMetadata(kind === 'backbone' ? BACKBONE_METADATA_KEY : NETWORK_METADATA_KEY, JSON.stringify(metadata));
@@ -216,8 +304,11 @@ const Backbone = z
     activation: z.enum(['elu', 'relu']),
   })
   .strict();
+const StateArch = z
+  .object({ names: z.array(z.string().min(1)).min(1), offset: z.array(z.number()), scale: z.array(z.number()) })
+  .strict();
 const Head = z
-  .object({ hidden: z.array(z.number().int().positive()), outputs: z.array(z.string().min(1)).min(1), outputActivation: z.enum(['tanh', 'linear']) })
+  .object({ hidden: z.array(z.number().int().positive()), outputs: z.array(z.string().min(1)).min(1), outputActivation: z.enum(['tanh', 'linear']), state: StateArch.optional() })
   .strict();
 const Metadata = z
   .object({
@@ -237,6 +328,7 @@ const Metadata = z
       })
       .strict(),
     output: z.object({ name: z.string(), size: z.number().int().positive() }).strict(),
+    state: z.object({ name: z.string().min(1), size: z.number().int().positive() }).strict().optional(),
     provenance: z.record(z.string(), z.unknown()),
   })
   .strict();

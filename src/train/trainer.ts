@@ -10,6 +10,10 @@
  *    forward each batch (augmentation applies per batch).
  *  - 'full': everything trains.
  *
+ * A network with a state input (`head.state`) gets each frame's state vector (`frames.states`, names
+ * checked against the network's) beside the image; in 'head' mode the states are cached per row next
+ * to the features and concatenated in the head each batch, so feature caching still applies.
+ *
  * Deterministic: the same network seed, data and options give the same weights (single-threaded wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -96,12 +100,17 @@ export interface TrainData {
   readonly validation?: FrameSelection;
 }
 
-/** A batch source: fills the input tensor data and the targets/weights for a list of row ids. */
+/**
+ * A batch source: fills the input tensor data, the state vectors (a network with a state input), and
+ * the targets/weights for a list of row ids.
+ */
 interface Rows {
   readonly count: number;
   /** Input shape without batch: [H, W, 3] for images, [F] for cached features. */
   readonly inputShape: readonly number[];
-  fill(ids: ArrayLike<number>, x: Float32Array, y: Float32Array, w: Float32Array, rng: () => number): void;
+  /** State values per row (0 without a state input). */
+  readonly stateSize: number;
+  fill(ids: ArrayLike<number>, x: Float32Array, s: Float32Array, y: Float32Array, w: Float32Array, rng: () => number): void;
 }
 
 const FEATURE_BATCH = 128;
@@ -135,9 +144,11 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
     throw new PilotError('E_TRAIN_OPTIONS', `targetWeights must be ${k} values ≥ 0, not all 0 (outputs ${outputs.join(', ')}), got [${options.targetWeights?.join(', ')}]`);
   }
   const [height, width] = network.inputShape;
-  const trainIdx = checkSelection(data.train, 'training', { height, width }, outputs);
+  const stateNames = network.stateNames;
+  const m = stateNames.length;
+  const trainIdx = checkSelection(data.train, 'training', { height, width }, outputs, stateNames);
   if (trainIdx.length === 0) throw new PilotError('E_TRAIN_DATA', 'training set is empty');
-  const valIdx = data.validation ? checkSelection(data.validation, 'validation', { height, width }, outputs) : new Int32Array(0);
+  const valIdx = data.validation ? checkSelection(data.validation, 'validation', { height, width }, outputs, stateNames) : new Int32Array(0);
   const vars = network.trainableVariables(mode, options.partialLayers ?? 1);
   const normalizer = new FrameNormalizer(options.normalize ?? SYMMETRIC_NORMALIZE);
   const augRng = mulberry32((seed ^ 0x5eed_a06) >>> 0);
@@ -157,9 +168,10 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
   const started = now();
   let trainRows: Rows;
   let valRows: Rows | undefined;
-  // `predict` records gradients; `infer` (validation) runs the fused inference kernels.
-  let predict: (x: tf.Tensor) => tf.Tensor2D;
-  let infer: (x: tf.Tensor) => tf.Tensor2D;
+  // `predict` records gradients; `infer` (validation) runs the fused inference kernels. `s` is the
+  // state batch of a network with a state input (concatenated to the features in the head).
+  let predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D;
+  let infer: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D;
   if (mode === 'head') {
     const copies = augment ? (options.augmentedCopies ?? 2) : 0;
     checkInt('augmentedCopies', copies, 0);
@@ -171,16 +183,16 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
       const elapsedMs = now() - started;
       options.onProgress?.({ phase: 'features', epoch: 0, epochs, step: ++step, steps: total, trainLoss: NaN, samplesPerSec: (done / Math.max(elapsedMs, 1e-3)) * 1000, elapsedMs });
     };
-    const augmented = augment ? imageRows(data.train, trainIdx, normalizer, augment) : undefined;
-    trainRows = await featurise(network, imageRows(data.train, trainIdx, normalizer, undefined), augmented, copies, augRng, k, tick, breathe);
-    if (valIdx.length > 0) valRows = await featurise(network, imageRows(data.validation!, valIdx, normalizer, undefined), undefined, 0, augRng, k, tick, breathe);
-    predict = (x) => network.head(x as tf.Tensor2D);
-    infer = (x) => network.head(x as tf.Tensor2D, { fused: true });
+    const augmented = augment ? imageRows(data.train, trainIdx, normalizer, augment, m) : undefined;
+    trainRows = await featurise(network, imageRows(data.train, trainIdx, normalizer, undefined, m), augmented, copies, augRng, k, tick, breathe);
+    if (valIdx.length > 0) valRows = await featurise(network, imageRows(data.validation!, valIdx, normalizer, undefined, m), undefined, 0, augRng, k, tick, breathe);
+    predict = (x, st) => network.head(x as tf.Tensor2D, st ? { state: st } : {});
+    infer = (x, st) => network.head(x as tf.Tensor2D, { fused: true, ...(st ? { state: st } : {}) });
   } else {
-    trainRows = imageRows(data.train, trainIdx, normalizer, augment);
-    if (valIdx.length > 0) valRows = imageRows(data.validation!, valIdx, normalizer, undefined);
-    predict = (x) => network.forward(x as tf.Tensor4D);
-    infer = (x) => network.forward(x as tf.Tensor4D, { fused: true });
+    trainRows = imageRows(data.train, trainIdx, normalizer, augment, m);
+    if (valIdx.length > 0) valRows = imageRows(data.validation!, valIdx, normalizer, undefined, m);
+    predict = (x, st) => network.forward(x as tf.Tensor4D, st ? { state: st } : {});
+    infer = (x, st) => network.forward(x as tf.Tensor4D, { fused: true, ...(st ? { state: st } : {}) });
   }
   const featureMs = mode === 'head' ? now() - started : 0;
 
@@ -192,6 +204,7 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
   let stoppedEarly = false;
   const trainStart = now();
   const xBuf = new Float32Array(batchSize * trainRows.inputShape.reduce((a, b) => a * b, 1));
+  const sBuf = new Float32Array(batchSize * m);
   const yBuf = new Float32Array(batchSize * k);
   const wBuf = new Float32Array(batchSize);
   const order = Int32Array.from({ length: trainRows.count }, (_, i) => i);
@@ -206,14 +219,15 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
         await breathe();
         const ids = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, order.length));
         const b = ids.length;
-        trainRows.fill(ids, xBuf, yBuf, wBuf, augRng);
+        trainRows.fill(ids, xBuf, sBuf, yBuf, wBuf, augRng);
         const wTotal = sum(wBuf, b);
         if (wTotal === 0) continue; // every frame in this batch has weight 0: nothing to learn from it
         const loss = tf.tidy(() => {
           const x = tf.tensor(xBuf.subarray(0, (xBuf.length / batchSize) * b), [b, ...trainRows.inputShape]);
+          const st = m > 0 ? tf.tensor2d(sBuf.subarray(0, b * m), [b, m]) : undefined;
           const y = tf.tensor2d(yBuf.subarray(0, b * k), [b, k]);
           const w = tf.tensor1d(wBuf.subarray(0, b));
-          return optimizer.minimize(() => weightedLoss(predict(x), y, w, tw, wTotal * twSum), true, vars)!;
+          return optimizer.minimize(() => weightedLoss(predict(x, st), y, w, tw, wTotal * twSum), true, vars)!;
         });
         const value = (await loss.data())[0]!;
         loss.dispose();
@@ -276,9 +290,11 @@ function weightedLoss(pred: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D, tw: tf.
 }
 
 /** The same loss over a whole set, in inference batches. */
-function evaluate(rows: Rows, predict: (x: tf.Tensor) => tf.Tensor2D, tw: Float32Array, k: number): number {
+function evaluate(rows: Rows, predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D, tw: Float32Array, k: number): number {
   const per = rows.inputShape.reduce((a, b) => a * b, 1);
+  const m = rows.stateSize;
   const x = new Float32Array(EVAL_BATCH * per);
+  const s = new Float32Array(EVAL_BATCH * m);
   const y = new Float32Array(EVAL_BATCH * k);
   const w = new Float32Array(EVAL_BATCH);
   const twSum = tw.reduce((a, b) => a + b, 0);
@@ -288,8 +304,8 @@ function evaluate(rows: Rows, predict: (x: tf.Tensor) => tf.Tensor2D, tw: Float3
   for (let start = 0; start < rows.count; start += EVAL_BATCH) {
     const b = Math.min(EVAL_BATCH, rows.count - start);
     for (let i = 0; i < b; i++) ids[i] = start + i;
-    rows.fill(ids.subarray(0, b), x, y, w, () => 0);
-    const pred = tf.tidy(() => predict(tf.tensor(x.subarray(0, b * per), [b, ...rows.inputShape])));
+    rows.fill(ids.subarray(0, b), x, s, y, w, () => 0);
+    const pred = tf.tidy(() => predict(tf.tensor(x.subarray(0, b * per), [b, ...rows.inputShape]), m > 0 ? tf.tensor2d(s.subarray(0, b * m), [b, m]) : undefined));
     const p = pred.dataSync();
     pred.dispose();
     for (let i = 0; i < b; i++) {
@@ -302,8 +318,11 @@ function evaluate(rows: Rows, predict: (x: tf.Tensor) => tf.Tensor2D, tw: Float3
   return den > 0 ? num / den : NaN;
 }
 
-/** Rows backed by frames: gathers bytes, applies the augmentation, normalises. */
-function imageRows(sel: FrameSelection, indices: Int32Array, normalizer: FrameNormalizer, augment: AugmentFn | undefined): Rows {
+/**
+ * Rows backed by frames: gathers bytes, applies the augmentation, normalises; copies `m` state values
+ * per frame (the network's state input; checkSelection made sure the frames carry them).
+ */
+function imageRows(sel: FrameSelection, indices: Int32Array, normalizer: FrameNormalizer, augment: AugmentFn | undefined, m: number): Rows {
   const { frames, weights } = sel;
   const frameBytes = frames.height * frames.width * 3;
   const k = frames.targetNames.length;
@@ -311,13 +330,15 @@ function imageRows(sel: FrameSelection, indices: Int32Array, normalizer: FrameNo
   return {
     count: indices.length,
     inputShape: [frames.height, frames.width, 3],
-    fill(ids, x, y, w, rng) {
+    stateSize: m,
+    fill(ids, x, s, y, w, rng) {
       const b = ids.length;
       if (bytes.length < b * frameBytes) bytes = new Uint8Array(b * frameBytes);
       for (let i = 0; i < b; i++) {
         const f = indices[ids[i]!]!;
         bytes.set(frames.images.subarray(f * frameBytes, (f + 1) * frameBytes), i * frameBytes);
         y.set(frames.targets.subarray(f * k, (f + 1) * k), i * k);
+        if (m > 0) s.set(frames.states!.subarray(f * m, (f + 1) * m), i * m);
         w[i] = weights ? weights[f]! : 1;
       }
       const batchBytes = bytes.subarray(0, b * frameBytes);
@@ -327,7 +348,10 @@ function imageRows(sel: FrameSelection, indices: Int32Array, normalizer: FrameNo
   };
 }
 
-/** Runs the frozen backbone over every row (and `copies` augmented versions); returns cached-feature rows. */
+/**
+ * Runs the frozen backbone over every row (and `copies` augmented versions); returns cached-feature
+ * rows. States are cached per row beside the features; the head concatenates them each batch.
+ */
 async function featurise(
   network: Network,
   source: Rows,
@@ -342,6 +366,8 @@ async function featurise(
   const f = network.featureSize;
   const rows = n * (1 + copies);
   const feats = new Float32Array(rows * f);
+  const m = source.stateSize;
+  const states = new Float32Array(rows * m);
   const targets = new Float32Array(rows * k);
   const weights = new Float32Array(rows);
   const per = source.inputShape.reduce((a, b) => a * b, 1);
@@ -355,7 +381,7 @@ async function featurise(
       const b = Math.min(FEATURE_BATCH, n - start);
       for (let i = 0; i < b; i++) ids[i] = start + i;
       const row = c * n + start;
-      rowsOf.fill(ids.subarray(0, b), x, targets.subarray(row * k), weights.subarray(row), rng);
+      rowsOf.fill(ids.subarray(0, b), x, states.subarray(row * m), targets.subarray(row * k), weights.subarray(row), rng);
       const out = tf.tidy(() => network.features(tf.tensor4d(x.subarray(0, b * per), [b, ...source.inputShape] as [number, number, number, number]), { fused: true }));
       feats.set(out.dataSync(), row * f);
       out.dispose();
@@ -365,10 +391,12 @@ async function featurise(
   return {
     count: rows,
     inputShape: [f],
-    fill(idList, xOut, y, w) {
+    stateSize: m,
+    fill(idList, xOut, sOut, y, w) {
       for (let i = 0; i < idList.length; i++) {
         const r = idList[i]!;
         xOut.set(feats.subarray(r * f, (r + 1) * f), i * f);
+        if (m > 0) sOut.set(states.subarray(r * m, (r + 1) * m), i * m);
         y.set(targets.subarray(r * k, (r + 1) * k), i * k);
         w[i] = weights[r]!;
       }

@@ -165,12 +165,14 @@ describe('wasm training kernels', () => {
 });
 
 describe('registered gradients', () => {
-  /** A small conv → dense → tanh graph that uses every registered gradient. */
+  /** A small conv → concat → dense → tanh graph that uses every registered gradient. */
   function lossOf(x: tf.Tensor4D, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, y: tf.Tensor): tf.Scalar {
     const h = tf.elu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 2, 'valid'), b1));
     const r = tf.relu(tf.sub(h, 0.1));
     const flat = tf.reshape(tf.transpose(r, [0, 2, 1, 3]), [x.shape[0], -1]);
-    const out = tf.tanh(tf.matMul(flat as tf.Tensor2D, w2 as tf.Tensor2D));
+    // Concat (an arm head's features ‖ state): the bias again as 3 extra columns, so both parts carry gradient.
+    const joined = tf.concat([flat as tf.Tensor2D, tf.mul(tf.ones([x.shape[0], 1]), tf.reshape(b1, [1, 3])) as tf.Tensor2D], 1);
+    const out = tf.tanh(tf.matMul(joined, w2 as tf.Tensor2D));
     const e = tf.sum(tf.mul(tf.squaredDifference(out, y), tf.tensor1d([1, 0.5])), 1);
     return tf.div(tf.add(tf.mean(tf.square(tf.neg(e))), tf.sum(e)), tf.scalar(3)) as tf.Scalar;
   }
@@ -178,7 +180,7 @@ describe('registered gradients', () => {
   it('match central finite differences on a conv/elu/relu/transpose/dense/tanh/MSE graph', () => {
     const random = mulberry32(21);
     const x = tf.tensor4d(uniform(random, 2 * 7 * 7 * 2, 1), [2, 7, 7, 2]);
-    const params = [tf.tensor(uniform(random, 3 * 3 * 2 * 3, 0.5), [3, 3, 2, 3]), tf.tensor(uniform(random, 3, 0.1), [3]), tf.tensor(uniform(random, 27 * 2, 0.3), [27, 2])];
+    const params = [tf.tensor(uniform(random, 3 * 3 * 2 * 3, 0.5), [3, 3, 2, 3]), tf.tensor(uniform(random, 3, 0.1), [3]), tf.tensor(uniform(random, 30 * 2, 0.3), [30, 2])];
     const y = tf.tensor2d(uniform(random, 4, 0.5), [2, 2]);
     const f = (p: tf.Tensor[]) => lossOf(x, p[0]!, p[1]!, p[2]!, y);
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f([a, b, c]))(params);
@@ -206,7 +208,7 @@ describe('registered gradients', () => {
       x: uniform(random, 3 * 11 * 11 * 2, 1),
       w1: uniform(random, 3 * 3 * 2 * 3, 0.5),
       b1: uniform(random, 3, 0.1),
-      w2: uniform(random, 75 * 2, 0.2),
+      w2: uniform(random, 78 * 2, 0.2),
       y: uniform(random, 6, 0.5),
     };
     const run = async (backend: 'wasm' | 'cpu') => {
@@ -215,7 +217,7 @@ describe('registered gradients', () => {
         return tf.tidy(() => {
           const x = tf.tensor4d(data.x, [3, 11, 11, 2]);
           const y = tf.tensor2d(data.y, [3, 2]);
-          const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => lossOf(x, a, b, c, y))([tf.tensor(data.w1, [3, 3, 2, 3]), tf.tensor(data.b1, [3]), tf.tensor(data.w2, [75, 2])]);
+          const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => lossOf(x, a, b, c, y))([tf.tensor(data.w1, [3, 3, 2, 3]), tf.tensor(data.b1, [3]), tf.tensor(data.w2, [78, 2])]);
           return gs.map((g) => g.dataSync().slice());
         });
       } finally {
