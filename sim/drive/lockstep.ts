@@ -5,13 +5,20 @@
  * Sim time stands still while the driver computes, so two runs with the same seed are identical.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { CommandListener } from '../bridge/command-listener.js';
 
 export interface LockstepDriver {
   /** Sensor messages the driver has received so far; lockstep waits until it matches what was sent. */
   inputsArrived(): number;
   /** Let the driver run at sim time `tMs` (advance its clock: its tick fires). */
   advanceTo(tMs: number): void;
+}
+
+/** The simulator's command side (the car's CommandListener, the arm's ArmCommandListener). */
+export interface CommandArrivals {
+  /** Valid commands received so far. */
+  readonly received: number;
+  /** Resolves true once `received > after` (with a stamp ≥ `minStampMs` when stamped), false after `timeoutMs`. */
+  waitFor(after: number, minStampMs: number, timeoutMs: number): Promise<boolean>;
 }
 
 export interface LockstepStats {
@@ -25,10 +32,10 @@ export interface LockstepStats {
 export class Lockstep {
   readonly stats: LockstepStats = { steps: 0, commandTimeouts: 0, deliveryTimeouts: 0 };
   readonly #driver: LockstepDriver;
-  readonly #commands: CommandListener;
+  readonly #commands: CommandArrivals;
   readonly #stepTimeoutMs: number;
 
-  constructor(driver: LockstepDriver, commands: CommandListener, stepTimeoutMs: number) {
+  constructor(driver: LockstepDriver, commands: CommandArrivals, stepTimeoutMs: number) {
     this.#driver = driver;
     this.#commands = commands;
     this.#stepTimeoutMs = stepTimeoutMs;

@@ -26,6 +26,7 @@ export function parseConfig(raw: unknown, source: string, baseDir: string): Pilo
   config.calibration.camera = abs(config.calibration.camera);
   config.calibration.vehicle = abs(config.calibration.vehicle);
   config.model.tensorrt.engine_cache_dir = abs(config.model.tensorrt.engine_cache_dir);
+  if (config.arm) config.arm.description = abs(config.arm.description);
   return config;
 }
 

@@ -141,6 +141,27 @@ const SafetySection = z
   .strict();
 
 /**
+ * Robot arm deployments (model contract profile `arm`): the arm description the safety layer limits
+ * (calibration/arm.yaml: URDF chain, joint position/velocity/acceleration limits, workspace box, home)
+ * and the sensor_msgs/JointState input, read by joint name. A vehicle config has no `arm:` section.
+ */
+const ArmSection = z
+  .object({
+    description: z.string().min(1).default('calibration/arm.yaml'),
+    joint_states: z
+      .object({
+        topic: z.string().startsWith('/').default('/joint_states'),
+        /** Older joint states (or none yet) hold the arm at its last measured position. */
+        max_age_ms: z.number().positive().default(100),
+      })
+      .strict()
+      .default({ topic: '/joint_states', max_age_ms: 100 }),
+    /** Forward kinematics of every target and command: a tool point outside the workspace box is not sent (hold). */
+    workspace_check: z.boolean().default(true),
+  })
+  .strict();
+
+/**
  * ROS 2 node settings (`pilot node`); the other transports ignore them. Every key is also a ROS
  * parameter of the node (`ros2.publish_tf`…), except `remap` (ROS's own `-r from:=to` does the same).
  */
@@ -160,6 +181,7 @@ export const Ros2Section = z
   })
   .strict();
 export type Ros2Settings = z.infer<typeof Ros2Section>;
+export type ArmSettings = z.infer<typeof ArmSection>;
 
 export const PilotConfig = z
   .object({
@@ -182,6 +204,7 @@ export const PilotConfig = z
       max_consecutive_misses: 3,
       stop: {},
     }),
+    arm: ArmSection.optional(),
     ros2: Ros2Section.optional(),
   })
   .strict();

@@ -113,11 +113,48 @@ export class DiagnosticsReporter {
         last_reason: p.safety.lastReason,
         clamped: String(p.safety.counters.clamped),
         slew_limited: String(p.safety.counters.slewLimited),
-        ...Object.fromEntries(Object.entries(by).map(([k, v]) => [`ticks_${k}`, String(v)])),
+        ...Object.fromEntries(p.safety.reasons.map((k) => [`ticks_${k}`, String(by[k])])),
       }),
     ];
+    if (p.arm) statuses.push(armStatus(p, now));
     return { header: { stamp: { sec, nanosec: Math.round((stamp - sec * 1000) * 1e6) }, frame_id: '' }, status: statuses };
   }
+}
+
+/** Arm: joint-state input health, measured and commanded joints, limit interventions, the workspace. */
+function armStatus(p: Pilot, now: number): DiagnosticStatus {
+  const arm = p.arm!;
+  const slot = p.jointStates!;
+  const reader = p.jointStateReader!;
+  const js = slot.health(now);
+  const ws = p.workspace;
+  const reason = p.safety.lastReason;
+  let level: number = DiagnosticLevel.OK;
+  let message = 'joint states fresh';
+  if (!reader.hasPositions) [level, message] = [DiagnosticLevel.ERROR, 'no joint state yet: no command sent'];
+  else if (!js.alive) [level, message] = [DiagnosticLevel.ERROR, 'joint states stale: holding the measured position'];
+  else if (reason === 'workspace') [level, message] = [DiagnosticLevel.WARN, 'target outside the workspace: holding'];
+  else if (reason === 'bad_input' && slot.rejected > 0) [level, message] = [DiagnosticLevel.WARN, `bad input, holding; last joint state rejection: ${slot.lastRejection}`];
+  const joints = (values: ArrayLike<number>) => arm.jointNames.map((_, i) => fmt(values[i]!)).join(', ');
+  return status(level, 'pilot: arm', message, {
+    description: arm.source,
+    joints: arm.jointNames.join(', '),
+    joint_states_topic: slot.topic,
+    joint_states_age_ms: fmt(js.ageMs),
+    joint_states_rate_hz: js.rateHz.toFixed(1),
+    joint_states_received: String(slot.received),
+    joint_states_rejected: String(slot.rejected),
+    last_rejection: slot.lastRejection,
+    measured_rad: reader.hasPositions ? joints(reader.positions) : 'n/a',
+    commanded_rad: p.safety.commandValid ? joints(p.safety.command) : 'n/a',
+    commands_withheld: String(p.counters.commandsWithheld),
+    position_clamped: String(p.safety.counters.clamped),
+    velocity_limited: String(p.safety.counters.slewLimited),
+    acceleration_limited: String(p.safety.counters.accelerationLimited),
+    workspace_check: ws ? 'on' : 'off',
+    workspace_held: String(p.safety.counters.byReason.workspace),
+    last_outside_tool_point_m: ws && ws.outside > 0 ? Array.from(ws.lastOutsidePoint, (v) => v.toFixed(3)).join(', ') : 'none',
+  });
 }
 
 function fmt(v: number): string {

@@ -27,6 +27,7 @@ import type * as rclnodejs from 'rclnodejs';
 import { loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
 import { loadCameraMount } from '../calibration/mount.js';
 import { loadVehicleCalibration } from '../calibration/vehicle.js';
+import { loadArmDescription } from '../kinematics/arm-description.js';
 import { createCommandBuilder } from '../commands/command-builder.js';
 import { Ros2Section, type PilotConfig, type Ros2Settings } from '../config/schema.js';
 import { readOnnxInfo } from '../export/onnx-read.js';
@@ -207,11 +208,13 @@ export class PilotNode {
       }
     }
     const camera = loadCameraCalibration(config.calibration.camera);
-    const vehicle = loadVehicleCalibration(config.calibration.vehicle);
+    // An arm (config arm:) is limited by its description, not the vehicle calibration.
+    const arm = config.arm ? loadArmDescription(config.arm.description) : undefined;
+    const vehicle = arm ? undefined : loadVehicleCalibration(config.calibration.vehicle);
     const contract = readContract(config.model.path);
-    checkContractAgainstConfig(contract, config, camera);
+    checkContractAgainstConfig(contract, config, camera, arm);
     const actionNames = contract.outputs[0]!.fields.map((f) => f.name);
-    const fields = buildSafetyFields(actionNames, contract.profile, config.safety, vehicle);
+    const fields = buildSafetyFields(actionNames, contract.profile, config.safety, vehicle, arm);
     const periodMs = 1000 / config.loop.rate_hz;
     createCommandBuilder({ kind: config.outputs.command.type, actionNames, frameId: config.outputs.frame_id, periodMs, vehicle });
     const mount = ros2.publish_tf && ros2.camera_mount ? loadCameraMount(this.#abs(ros2.camera_mount)) : undefined;

@@ -2,6 +2,12 @@
  * One pilot instance: inputs → loop → preprocess → policy → actions → safety → command, with
  * diagnostics. Slow work (loading, checking, allocating) happens in `create`; `tick` is the
  * real-time path: no I/O besides publishing, no per-tick allocation of our own.
+ *
+ * The same runtime drives a vehicle or an arm; the model contract's profile and the config say which.
+ * An arm (config `arm:`) adds the sensor_msgs/JointState input read by joint name (it fills the model's
+ * joint-state input and is the measured position the safety layer holds on stop), joint position,
+ * velocity and acceleration limits and the workspace check from the arm description, and publishes
+ * nothing until the first joint state has arrived.
  */
 import { loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
 import { loadVehicleCalibration, type VehicleCalibration } from '../calibration/vehicle.js';
@@ -10,21 +16,24 @@ import { createCommandBuilder, type CommandBuilder } from '../commands/command-b
 import type { PilotConfig } from '../config/schema.js';
 import { DiagnosticsReporter } from '../diagnostics/diagnostics-reporter.js';
 import { InputSlot } from '../input/input-slot.js';
+import { JointStateReader } from '../input/joint-state-reader.js';
 import { FieldPath } from '../input/state-reader.js';
+import { loadArmDescription, type ArmDescription } from '../kinematics/arm-description.js';
 import type { Clock } from '../loop/clock.js';
 import { LoopRunner } from '../loop/loop-runner.js';
 import { Timeline, type TickRecord } from '../loop/timeline.js';
 import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../messages/tick-timeline.js';
 import { writeTimeFromMs } from '../messages/time.js';
-import type { Bool, CompressedImage, Image } from '../messages/types.js';
+import type { Bool, CompressedImage, Image, JointState } from '../messages/types.js';
 import { PolicySession, type Policy } from '../policy/policy-session.js';
 import type { CameraContractInput } from '../policy/contract.js';
 import { CameraPreprocessor, type RawFrame } from '../preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../preprocess/decode-compressed.js';
 import { SafetyLayer, type SafetyReason } from '../safety/safety-layer.js';
 import { buildSafetyFields } from '../safety/safety-spec.js';
+import { WorkspaceCheck } from '../safety/workspace-check.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
-import { checkContractAgainstConfig } from './check-contract.js';
+import { checkContractAgainstConfig, isJointStateInput } from './check-contract.js';
 
 /** How long stop() waits for a tick in flight before it publishes the stop command anyway (wall time). */
 const STOP_WAIT_MS = 1000;
@@ -60,6 +69,8 @@ export interface PilotCounters {
   lateResults: number;
   policyErrors: number;
   commandsPublished: number;
+  /** Arm: commands not published because no joint position was measured yet (any command would move it). */
+  commandsWithheld: number;
 }
 
 export class Pilot {
@@ -68,7 +79,14 @@ export class Pilot {
   readonly safety: SafetyLayer;
   readonly decoder: ActionDecoder;
   readonly camera: InputSlot<Image | CompressedImage>;
-  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0 };
+  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0, commandsWithheld: 0 };
+  /** Arm only: the JointState input, its by-name reader, and the workspace check (when enabled). */
+  readonly jointStates: InputSlot<JointState> | undefined;
+  readonly jointStateReader: JointStateReader | undefined;
+  readonly workspace: WorkspaceCheck | undefined;
+  /** The model's joint-state input tensors (arm), filled from the reader each tick. */
+  readonly #jointTensors: readonly Float32Array[];
+  #newestJointStateRejected = false;
   readonly diagnostics: DiagnosticsReporter;
   readonly #clock: Clock;
   readonly #stopwatch: () => number;
@@ -102,6 +120,7 @@ export class Pilot {
     readonly policy: Policy,
     readonly cameraCalibration: CameraCalibration,
     readonly vehicle: VehicleCalibration | undefined,
+    readonly arm: ArmDescription | undefined,
     readonly transport: Transport,
     clock: Clock,
     log: (line: string) => void,
@@ -112,7 +131,7 @@ export class Pilot {
     this.#stopwatch = stopwatch ?? (() => clock.now());
     this.#log = log;
     const contract = policy.contract;
-    checkContractAgainstConfig(contract, config, cameraCalibration);
+    checkContractAgainstConfig(contract, config, cameraCalibration, arm);
     const periodMs = 1000 / config.loop.rate_hz;
 
     const camInput = contract.inputs.find((i): i is CameraContractInput => i.role === 'camera')!;
@@ -124,9 +143,14 @@ export class Pilot {
 
     const slots = new Map<string, InputSlot<unknown>>();
     const states: StateSource[] = [];
+    const jointTensors: Float32Array[] = [];
     for (const input of contract.inputs) {
       if (input.role !== 'state') continue;
       const tensor = policy.inputs.get(input.name)!;
+      if (isJointStateInput(input, arm)) {
+        jointTensors.push(tensor);
+        continue;
+      }
       input.fields.forEach((field, index) => {
         const cfg = config.inputs.state.find((s) => s.field === field)!;
         let slot = slots.get(cfg.topic);
@@ -138,15 +162,24 @@ export class Pilot {
       });
     }
     this.#states = states;
-    this.#inputSlots = [this.camera, ...slots.values()];
+    this.#jointTensors = jointTensors;
+    if (arm && config.arm) {
+      const js = config.arm.joint_states;
+      this.jointStates = new InputSlot<JointState>(js.topic, 'sensor_msgs/msg/JointState', js.max_age_ms, undefined, clock);
+      this.jointStateReader = new JointStateReader(arm.jointNames);
+      this.workspace = config.arm.workspace_check ? new WorkspaceCheck(arm) : undefined;
+    }
+    this.#inputSlots = [this.camera, ...(this.jointStates ? [this.jointStates as InputSlot<unknown>] : []), ...slots.values()];
 
     this.decoder = new ActionDecoder(contract.outputs[0]!);
     this.#actions = new Float64Array(this.decoder.size);
     this.safety = new SafetyLayer({
-      fields: buildSafetyFields(this.decoder.names, contract.profile, config.safety, vehicle),
+      fields: buildSafetyFields(this.decoder.names, contract.profile, config.safety, vehicle, arm),
       periodMs,
       onDeadlineMiss: config.safety.on_deadline_miss,
       maxConsecutiveMisses: config.safety.max_consecutive_misses,
+      ...(arm ? { holdMeasured: true } : {}),
+      ...(this.workspace ? { commandCheck: this.workspace } : {}),
     });
     this.#builder = createCommandBuilder({
       kind: config.outputs.command.type,
@@ -177,6 +210,9 @@ export class Pilot {
     for (const slot of slots.values()) {
       this.#subscriptions.push(transport.subscribe(slot.topic, slot.type, (msg: unknown) => slot.put(msg), SENSOR_QOS));
     }
+    if (this.jointStates) {
+      this.#subscriptions.push(transport.subscribe<JointState>(this.jointStates.topic, this.jointStates.type, this.#onJointState, SENSOR_QOS));
+    }
     this.diagnostics = new DiagnosticsReporter(this, transport, clock, config.outputs.diagnostics);
   }
 
@@ -184,10 +220,12 @@ export class Pilot {
   static async create(config: PilotConfig, deps: PilotDeps): Promise<Pilot> {
     const log = deps.log ?? ((line: string) => console.warn(line));
     const camera = loadCameraCalibration(config.calibration.camera);
-    const vehicle = loadVehicleCalibration(config.calibration.vehicle);
+    // An arm deployment has no vehicle: its limits come from the arm description.
+    const arm = config.arm ? loadArmDescription(config.arm.description) : undefined;
+    const vehicle = arm ? undefined : loadVehicleCalibration(config.calibration.vehicle);
     const policy = deps.policy ?? (await PolicySession.create({ model: config.model, log }));
     try {
-      return new Pilot(config, policy, camera, vehicle, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
+      return new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
     } catch (err) {
       if (!deps.policy) await policy.dispose();
       throw err;
@@ -208,13 +246,15 @@ export class Pilot {
   start(): void {
     if (this.#state !== 'created') throw new Error(`pilot: start() called when ${this.#state}`);
     this.#state = 'running';
+    this.#syncMeasured();
     this.safety.update('startup', null);
     this.#publish();
     this.loop.start();
     this.diagnostics.start();
     this.#log(
       `pilot: model ${this.policy.contract.id} on ${this.policy.providerSummary}, ${this.config.loop.rate_hz} Hz ${this.config.loop.trigger} loop, ` +
-        `camera ${this.camera.topic} → ${this.config.outputs.command.topic} (${this.#builder.type})`,
+        `camera ${this.camera.topic}${this.jointStates ? ` + ${this.jointStates.topic}` : ''} → ${this.config.outputs.command.topic} (${this.#builder.type})` +
+        (this.arm ? `; arm ${this.arm.robot.name}: ${this.arm.jointNames.length} joints, workspace check ${this.workspace ? 'on' : 'off'}` : ''),
     );
   }
 
@@ -231,6 +271,7 @@ export class Pilot {
     clearTimeout(timer);
     if (gaveUp) this.#log(`pilot: the tick in flight did not finish within ${STOP_WAIT_MS} ms; stopping without it`);
     this.diagnostics.stop();
+    this.#syncMeasured();
     this.safety.update('shutdown', null);
     this.#publish();
     for (const s of this.#subscriptions) s.close();
@@ -258,9 +299,10 @@ export class Pilot {
     const inputReady = this.config.loop.trigger === 'camera' ? Math.max(this.camera.receivedAtMs, scheduledMs) : start;
     rec.inputAgeMs = this.camera.ageMs(start);
 
+    this.#syncMeasured();
     let reason: SafetyReason = this.#checkInputs(start);
-    // The newest frame failed preprocessing: fall back until a good one arrives (or the old one goes stale).
-    if (reason === 'ok' && this.#newestFrameRejected) reason = 'bad_input';
+    // The newest frame (or joint state) was rejected: fall back until a good one arrives (or the old one goes stale).
+    if (reason === 'ok' && (this.#newestFrameRejected || this.#newestJointStateRejected)) reason = 'bad_input';
     if (reason === 'ok') reason = this.#readState();
     const afterPre = watch();
 
@@ -341,6 +383,7 @@ export class Pilot {
   #checkInputs(now: number): SafetyReason {
     if (this.safety.estopped) return 'estop';
     if (!this.camera.isFresh(now)) return 'stale_input';
+    if (this.jointStates && !this.jointStates.isFresh(now)) return 'stale_input';
     for (let i = 0; i < this.#states.length; i++) if (!this.#states[i]!.slot.isFresh(now)) return 'stale_input';
     return 'ok';
   }
@@ -363,7 +406,20 @@ export class Pilot {
     return this.#preprocessor.process(frame, this.#cameraTensor) === 'ok' ? '' : this.#preprocessor.lastRejection;
   }
 
+  /** Arm: the newest accepted joint positions become the measured position the safety layer holds. */
+  #syncMeasured(): void {
+    const reader = this.jointStateReader;
+    if (reader?.hasPositions) this.safety.setMeasured(reader.positions);
+  }
+
   #readState(): SafetyReason {
+    const joints = this.jointStateReader;
+    if (joints) {
+      for (let t = 0; t < this.#jointTensors.length; t++) {
+        const tensor = this.#jointTensors[t]!;
+        for (let i = 0; i < tensor.length; i++) tensor[i] = joints.positions[i]!;
+      }
+    }
     for (let i = 0; i < this.#states.length; i++) {
       const s = this.#states[i]!;
       const v = s.path.read(s.slot.latest);
@@ -377,6 +433,10 @@ export class Pilot {
   }
 
   #publish(): void {
+    if (!this.safety.commandValid) {
+      this.counters.commandsWithheld++;
+      return;
+    }
     const message = this.#builder.fill(this.safety.command, this.#clock.stampMs());
     this.#commandPub.publish(message);
     this.counters.commandsPublished++;
@@ -399,6 +459,19 @@ export class Pilot {
     this.#newestFrameRejected = false;
     this.camera.put(msg);
     this.loop.onFrame();
+  };
+
+  readonly #onJointState = (msg: JointState): void => {
+    const slot = this.jointStates!;
+    const rejection = this.jointStateReader!.read(msg);
+    if (rejection) {
+      slot.reject(rejection);
+      if (slot.rejected === 1) this.#log(`pilot: joint state rejected on ${slot.topic}: ${rejection} (counted; the arm holds position)`);
+      this.#newestJointStateRejected = true;
+      return;
+    }
+    this.#newestJointStateRejected = false;
+    slot.put(msg);
   };
 
   readonly #onEstop = (msg: Bool): void => {

@@ -2,6 +2,14 @@
  * The last stage before publishing, and the only one allowed to decide what the robot receives.
  * Clamps to limits, limits slew rate, replaces non-finite values, stops on stale input and e-stop,
  * starts in the safe state, and counts every intervention. `update` allocates nothing.
+ *
+ * One layer serves both profiles. A vehicle's stop command is a value per field (speed 0). An arm's
+ * fields are joint position targets (`holdMeasured`): its stop command holds the last measured joint
+ * positions (`setMeasured`), nothing is published before the first measurement, fields with an
+ * acceleration limit move toward their target within velocity and acceleration limits (braking in
+ * time, so a target is reached without overshoot), and a `commandCheck` (the workspace) holds the last
+ * command when the target lies outside, or when the next command would be further outside than the
+ * last one (so an arm that finds itself outside can still move back in, never further out).
  */
 import { PilotError } from '../util/errors.js';
 
@@ -15,7 +23,9 @@ export type SafetyReason =
   | 'bad_input'
   | 'nonfinite'
   | 'policy_error'
-  | 'shutdown';
+  | 'shutdown'
+  /** Arm: the target, or the next command, leaves the workspace (commandCheck): the last command is held. */
+  | 'workspace';
 
 export const SAFETY_REASONS: readonly SafetyReason[] = [
   'ok',
@@ -27,14 +37,21 @@ export const SAFETY_REASONS: readonly SafetyReason[] = [
   'nonfinite',
   'policy_error',
   'shutdown',
+  'workspace',
 ];
 
 export interface SafetyFieldSpec {
   readonly name: string;
   readonly min: number;
   readonly max: number;
-  /** Largest change per second; Infinity for none. */
+  /** Largest change per second; Infinity for none. For a joint position: the velocity limit. */
   readonly maxRatePerS: number;
+  /**
+   * Largest change of the rate per second (a joint's acceleration limit); undefined or Infinity for
+   * none. When set (finite), the field is limited in rate and acceleration relative to the last
+   * commands over the period, braking in time to stop at the target.
+   */
+  readonly maxAccelPerS2?: number;
   /** Value of the stop command; undefined holds the last value (e.g. steering while stopping). */
   readonly stop: number | undefined;
   /** Value before any command was ever published (must be within limits). */
@@ -43,12 +60,31 @@ export interface SafetyFieldSpec {
 
 type MutableFieldSpec = { -readonly [K in keyof SafetyFieldSpec]: SafetyFieldSpec[K] };
 
+/** A pure, allocation-free check of a full command vector (the arm's workspace box). */
+export interface CommandCheck {
+  /** What is checked, for messages (e.g. `workspace`). */
+  readonly name: string;
+  /** 0 when the command is allowed, else how far outside it is (any unit; larger = further out). */
+  violation(command: Float64Array): number;
+}
+
 export interface SafetyOptions {
   readonly fields: readonly SafetyFieldSpec[];
   /** Nominal control period, for slew limiting. */
   readonly periodMs: number;
   readonly onDeadlineMiss: 'hold' | 'stop';
   readonly maxConsecutiveMisses: number;
+  /**
+   * Position-controlled joints (arm): the stop command is the last measured position (`setMeasured`)
+   * for fields without a stop value, and there is no command at all (`commandValid` false) until a
+   * measurement arrives. Default false (vehicle: stop values).
+   */
+  readonly holdMeasured?: boolean;
+  /**
+   * Checked on every 'ok' update: a clamped target outside, or a next command further outside than
+   * the last command, holds the last command (reason 'workspace').
+   */
+  readonly commandCheck?: CommandCheck;
 }
 
 export interface SafetyCounters {
@@ -56,17 +92,32 @@ export interface SafetyCounters {
   readonly byReason: Record<SafetyReason, number>;
   /** Values clamped to limits. */
   clamped: number;
-  /** Values slowed by the slew-rate limit. */
+  /** Values slowed by the slew-rate (joint velocity) limit. */
   slewLimited: number;
+  /** Values whose step was changed by the acceleration limit (fields with maxAccelPerS2). */
+  accelerationLimited: number;
 }
 
 export class SafetyLayer {
   /** The command to publish after `update`. */
   readonly command: Float64Array;
   readonly counters: SafetyCounters;
+  /** The reasons this layer can apply ('workspace' only with a commandCheck), for reports. */
+  readonly reasons: readonly SafetyReason[];
   /** Copies of the specs: `setLimits` changes their limits at run time. */
   readonly #fields: MutableFieldSpec[];
   readonly #maxStep: Float64Array;
+  /** Second-order fields: rate of the last command (per s), and the largest rate change per period. */
+  readonly #rate: Float64Array;
+  readonly #maxRateStep: Float64Array;
+  readonly #secondOrder: boolean;
+  /** Scratch for the clamped target and the next command (checked before they replace `command`). */
+  readonly #target: Float64Array;
+  readonly #next: Float64Array;
+  readonly #measured: Float64Array;
+  #hasMeasured = false;
+  /** holdMeasured: whether `command` was ever set from a measurement (before that nothing is sent). */
+  #hasCommand = false;
   #estop = false;
   #hadValidCommand = false;
   #consecutiveMisses = 0;
@@ -84,13 +135,51 @@ export class SafetyLayer {
     }
     this.command = Float64Array.from(options.fields.map((f) => f.initial));
     this.#maxStep = Float64Array.from(options.fields.map((f) => (f.maxRatePerS * options.periodMs) / 1000));
+    for (const f of options.fields) {
+      if (f.maxAccelPerS2 !== undefined && !(f.maxAccelPerS2 > 0)) {
+        throw new PilotError('E_SAFETY_CONFIG', `acceleration limit for '${f.name}' must be positive or Infinity (got ${f.maxAccelPerS2})`);
+      }
+      if (isSecondOrder(f) && !Number.isFinite(f.maxRatePerS)) {
+        throw new PilotError('E_SAFETY_CONFIG', `'${f.name}' has an acceleration limit but no rate (velocity) limit`);
+      }
+    }
+    this.#rate = new Float64Array(options.fields.length);
+    this.#maxRateStep = Float64Array.from(options.fields.map((f) => (isSecondOrder(f) ? (f.maxAccelPerS2! * options.periodMs) / 1000 : Infinity)));
+    this.#secondOrder = options.fields.some(isSecondOrder);
+    this.#target = new Float64Array(options.fields.length);
+    this.#next = new Float64Array(options.fields.length);
+    this.#measured = new Float64Array(options.fields.length);
     const byReason = {} as Record<SafetyReason, number>;
     for (const r of SAFETY_REASONS) byReason[r] = 0;
-    this.counters = { byReason, clamped: 0, slewLimited: 0 };
+    this.counters = { byReason, clamped: 0, slewLimited: 0, accelerationLimited: 0 };
+    this.reasons = options.commandCheck ? SAFETY_REASONS : SAFETY_REASONS.filter((r) => r !== 'workspace');
   }
 
   get estopped(): boolean {
     return this.#estop;
+  }
+
+  /**
+   * Whether `command` is a command to publish. Always true for a vehicle; for an arm (holdMeasured)
+   * false until the first measured position: with none, any position would move the arm.
+   */
+  get commandValid(): boolean {
+    return !this.options.holdMeasured || this.#hasCommand;
+  }
+
+  /** Whether a measured position was given (holdMeasured). */
+  get hasMeasured(): boolean {
+    return this.#hasMeasured;
+  }
+
+  /**
+   * The newest measured positions (field order), held on stop by an arm. Non-finite values are
+   * ignored (the previous measurement stays). Allocates nothing.
+   */
+  setMeasured(values: ArrayLike<number>): void {
+    for (let i = 0; i < this.#measured.length; i++) if (!Number.isFinite(values[i]!)) return;
+    for (let i = 0; i < this.#measured.length; i++) this.#measured[i] = values[i]!;
+    this.#hasMeasured = true;
   }
 
   /** The limits in effect for one action field. */
@@ -142,15 +231,35 @@ export class SafetyLayer {
     else if (applied === 'ok' && proposed && !allFinite(proposed, this.#fields.length)) applied = 'nonfinite';
     else if (applied === 'ok' && !proposed) applied = 'policy_error';
 
-    if (applied === 'ok') {
+    if (applied === 'ok' && this.options.holdMeasured && !this.#hasCommand) {
+      // First command of an arm: start from where it is; with no measurement there is nothing to send.
+      if (this.#hasMeasured) this.#holdMeasured();
+      else applied = 'stale_input';
+    }
+
+    if (applied === 'ok' && this.#secondOrder) {
       this.#consecutiveMisses = 0;
-      this.#applyLimited(proposed!);
-      this.#hadValidCommand = true;
+      if (this.#applySecondOrder(proposed!)) this.#hadValidCommand = true;
+      else applied = 'workspace';
+    } else if (applied === 'ok') {
+      this.#consecutiveMisses = 0;
+      if (this.options.commandCheck) {
+        this.#applyLimited(proposed!, this.#next);
+        if (this.#refused()) applied = 'workspace';
+        else {
+          this.command.set(this.#next);
+          this.#hadValidCommand = true;
+        }
+      } else {
+        this.#applyLimited(proposed!, this.command);
+        this.#hadValidCommand = true;
+      }
     } else if (applied === 'deadline_miss' || applied === 'bad_input' || applied === 'nonfinite' || applied === 'policy_error') {
       // A single bad tick holds the last safe command (named fallback); a run of them stops.
       this.#consecutiveMisses++;
       const hold = this.options.onDeadlineMiss === 'hold' && this.#hadValidCommand && this.#consecutiveMisses <= this.options.maxConsecutiveMisses;
       if (!hold) this.#applyStop();
+      else this.#rate.fill(0);
     } else {
       // startup, stale_input, estop, shutdown: stop now, without slew limits.
       this.#applyStop();
@@ -161,7 +270,8 @@ export class SafetyLayer {
     return applied;
   }
 
-  #applyLimited(proposed: Float64Array): void {
+  /** Clamp and slew-limit from `command` into `out` (which may be `command` itself). */
+  #applyLimited(proposed: Float64Array, out: Float64Array): void {
     for (let i = 0; i < this.#fields.length; i++) {
       const f = this.#fields[i]!;
       let v = proposed[i]!;
@@ -169,6 +279,7 @@ export class SafetyLayer {
         v = v < f.min ? f.min : f.max;
         this.counters.clamped++;
       }
+      this.#target[i] = v;
       const last = this.command[i]!;
       const step = this.#maxStep[i]!;
       if (v - last > step) {
@@ -178,15 +289,115 @@ export class SafetyLayer {
         v = last - step;
         this.counters.slewLimited++;
       }
-      this.command[i] = v;
+      out[i] = v;
     }
   }
 
   #applyStop(): void {
+    if (this.options.holdMeasured) {
+      this.#holdMeasured();
+      return;
+    }
     for (let i = 0; i < this.#fields.length; i++) {
       const stop = this.#fields[i]!.stop;
       if (stop !== undefined) this.command[i] = stop;
     }
+  }
+
+  /** Arm stop: fields with a stop value take it, the others the last measured position (clamped); at rest. */
+  #holdMeasured(): void {
+    this.#rate.fill(0);
+    if (!this.#hasMeasured) return; // nothing measured yet: no command (commandValid stays false)
+    for (let i = 0; i < this.#fields.length; i++) {
+      const f = this.#fields[i]!;
+      const m = this.#measured[i]!;
+      this.command[i] = f.stop ?? (m < f.min ? f.min : m > f.max ? f.max : m);
+    }
+    this.#hasCommand = true;
+  }
+
+  /**
+   * Moves each field from the last command toward its clamped target: fields with an acceleration
+   * limit at most at their rate (velocity) limit, changing the rate by at most the acceleration limit
+   * per period, and slow enough to stop at the target; the others as #applyLimited. The commandCheck
+   * sees the target and the result; a failure leaves `command` and the rates as they were (false).
+   */
+  #applySecondOrder(proposed: Float64Array): boolean {
+    const dtS = this.options.periodMs / 1000;
+    const target = this.#target;
+    const next = this.#next;
+    let clamped = 0;
+    let slewed = 0;
+    let accelerated = 0;
+    for (let i = 0; i < this.#fields.length; i++) {
+      const f = this.#fields[i]!;
+      let v = proposed[i]!;
+      if (v < f.min || v > f.max) {
+        v = v < f.min ? f.min : f.max;
+        clamped++;
+      }
+      target[i] = v;
+      const last = this.command[i]!;
+      const rateStep = this.#maxRateStep[i]!;
+      if (rateStep === Infinity) {
+        const step = this.#maxStep[i]!;
+        if (v - last > step) {
+          v = last + step;
+          slewed++;
+        } else if (last - v > step) {
+          v = last - step;
+          slewed++;
+        }
+        next[i] = v;
+        continue;
+      }
+      const d = v - last;
+      const dist = d < 0 ? -d : d;
+      const maxRate = f.maxRatePerS;
+      let speed = dist / dtS;
+      if (speed > maxRate) {
+        speed = maxRate;
+        slewed++;
+      }
+      const braking = brakingRate(dist / (rateStep * dtS), rateStep);
+      if (speed > braking) speed = braking;
+      let rate = d < 0 ? -speed : speed;
+      const prev = this.#rate[i]!;
+      if (rate > prev + rateStep) {
+        rate = prev + rateStep;
+        accelerated++;
+      } else if (rate < prev - rateStep) {
+        rate = prev - rateStep;
+        accelerated++;
+      }
+      if (rate > maxRate) rate = maxRate;
+      else if (rate < -maxRate) rate = -maxRate;
+      let q = last + rate * dtS;
+      if (q < f.min) q = f.min;
+      else if (q > f.max) q = f.max;
+      next[i] = q;
+    }
+    this.counters.clamped += clamped;
+    this.counters.slewLimited += slewed;
+    this.counters.accelerationLimited += accelerated;
+    if (this.#refused()) {
+      this.#rate.fill(0);
+      return false;
+    }
+    for (let i = 0; i < this.#fields.length; i++) {
+      this.#rate[i] = (next[i]! - this.command[i]!) / dtS;
+      this.command[i] = next[i]!;
+    }
+    return true;
+  }
+
+  /** The commandCheck on the clamped target (#target) and the next command (#next) against the last. */
+  #refused(): boolean {
+    const check = this.options.commandCheck;
+    if (!check) return false;
+    if (check.violation(this.#target) > 0) return true;
+    const out = check.violation(this.#next);
+    return out > 0 && out > check.violation(this.command);
   }
 
   /** Belt and braces: nothing non-finite or out of range ever leaves, whatever happened above. */
@@ -194,11 +405,27 @@ export class SafetyLayer {
     for (let i = 0; i < this.#fields.length; i++) {
       const f = this.#fields[i]!;
       const v = this.command[i]!;
-      if (!Number.isFinite(v)) this.command[i] = f.stop ?? f.initial;
+      if (!Number.isFinite(v)) this.command[i] = f.stop ?? (this.options.holdMeasured && this.#hasMeasured ? this.#measured[i]! : f.initial);
       else if (v < f.min) this.command[i] = f.min;
       else if (v > f.max) this.command[i] = f.max;
     }
   }
+}
+
+/**
+ * The fastest rate from which decelerating by `rateStep` per period stops within a distance of
+ * `s` periods-at-rateStep (distance / (rateStep·period)): rates (n+f)·A, (n−1+f)·A, …, f·A cover
+ * A·((n+1)f + n(n+1)/2) periods, so n is the largest with n(n+1)/2 ≤ s and f the rest. Exact in
+ * discrete time: a target is reached without overshoot.
+ */
+function brakingRate(s: number, rateStep: number): number {
+  const n = Math.floor((Math.sqrt(1 + 8 * s) - 1) / 2);
+  const f = Math.min(1, (s - (n * (n + 1)) / 2) / (n + 1));
+  return (n + f) * rateStep;
+}
+
+function isSecondOrder(f: SafetyFieldSpec): boolean {
+  return f.maxAccelPerS2 !== undefined && Number.isFinite(f.maxAccelPerS2);
 }
 
 function allFinite(values: Float64Array, n: number): boolean {
