@@ -3,6 +3,7 @@ import { bagCommand, BAG_USAGE } from './bag-command.js';
 import { benchCommand } from './bench-command.js';
 import { DRIVE_USAGE, driveCommand } from './drive-command.js';
 import { EVAL_USAGE, evalCommand } from './eval-command.js';
+import { ARM_USAGE, armCommand } from './arm-command.js';
 import { PRETRAIN_USAGE, TRAIN_USAGE, pretrainCommand, trainCommand } from './train-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { MODEL_USAGE, modelCommand } from './model-command.js';
@@ -26,6 +27,7 @@ ${BAG_USAGE}
   ${PRETRAIN_USAGE}
   ${TRAIN_USAGE}
   ${EVAL_USAGE}
+  ${ARM_USAGE}
   ${NODE_USAGE}
   ${BRIDGE_USAGE}
   pilot help
@@ -48,6 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await pretrainCommand(rest);
       case 'train':
         return await trainCommand(rest);
+      case 'arm':
+        return await armCommand(rest);
       case 'eval':
         return await evalCommand(rest);
       case 'sim':

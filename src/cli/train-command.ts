@@ -8,6 +8,8 @@ import { runPretrain } from '../finetune/pretrain.js';
 import { runTrainArmPolicy, SCRATCH } from '../finetune/train-arm-policy.js';
 import { runTrainPolicy, type DaggerOptions } from '../finetune/train-policy.js';
 import type { TrainMode, TrainProgress } from '../train/index.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { CliError, parse } from './args.js';
 
 export const PRETRAIN_USAGE = `pilot pretrain [--out models/pilot-backbone.onnx] [--frames 12000] [--epochs 12] [--seed 1]
@@ -21,6 +23,23 @@ export const TRAIN_USAGE = `pilot train --data <bag,...> --base models/pilot-bac
               --out models/<name>.onnx [--mode head|partial|full (scratch: full)] [--arch small|medium] [--input-size WxH]
               [--crop top,bottom,left,right] [--hidden 64] [--epochs 30] [--seed 1] [--latency-ms 0] [--no-augment] [--copies 2]
               [--camera-topic /arm_camera/image_raw] [--joint-state-topic /joint_states] [--command-topic T] [--max-state-age-ms 200]`;
+
+/** A folder of bag folders (e.g. `pilot arm --record`, one bag per episode) stands for all of them. */
+export function expandBagDirs(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (existsSync(join(p, 'metadata.yaml')) || !existsSync(p) || !statSync(p).isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const children = readdirSync(p)
+      .sort()
+      .map((c) => join(p, c))
+      .filter((c) => statSync(c).isDirectory() && existsSync(join(c, 'metadata.yaml')));
+    out.push(...(children.length > 0 ? children : [p]));
+  }
+  return out;
+}
 
 const int = (v: string | undefined, flag: string, fallback: number, min = 0): number => {
   if (v === undefined) return fallback;
@@ -169,7 +188,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
   if (!values.out) throw new CliError('train needs --out <onnx>');
   const mode = (values.mode ?? 'head') as TrainMode;
   if (!['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${values.mode}'`);
-  const data = (values.data ?? []).flatMap(list);
+  const data = expandBagDirs((values.data ?? []).flatMap(list));
   const iterations = int(values.dagger, '--dagger', 0);
   const dagger: DaggerOptions | undefined =
     iterations > 0
@@ -201,7 +220,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
       augment: values['no-augment'] !== true,
       balance: values['no-balance'] !== true,
       copies: int(values.copies, '--copies', 2),
-      ...(values.rehearse ? { rehearse: values.rehearse.flatMap(list) } : {}),
+      ...(values.rehearse ? { rehearse: expandBagDirs(values.rehearse.flatMap(list)) } : {}),
       ...(dagger ? { dagger } : {}),
       ...(values['camera-topic'] ? { cameraTopic: values['camera-topic'] } : {}),
       ...(values['command-topic'] ? { commandTopic: values['command-topic'] } : {}),
@@ -232,7 +251,7 @@ async function trainArm(args: readonly string[], values: Record<string, string |
   const base = str('base');
   if (!base) throw new CliError(`train --profile arm needs --base <backbone onnx | arm policy onnx | ${SCRATCH}>`);
   if (!str('out')) throw new CliError('train needs --out <onnx>');
-  const data = ((values.data as string[] | undefined) ?? []).flatMap(list);
+  const data = expandBagDirs(((values.data as string[] | undefined) ?? []).flatMap(list));
   if (data.length === 0) throw new CliError('train --profile arm needs --data <bag,...>');
   const mode = str('mode') as TrainMode | undefined;
   if (mode !== undefined && !['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${mode}'`);
