@@ -5,6 +5,7 @@
  */
 import { armBackbone, ARM_BACKBONES, ARM_CAMERA, type ArmBackbonePreset } from '../finetune/arm-setup.js';
 import { runPretrain } from '../finetune/pretrain.js';
+import { runArmDagger } from '../finetune/arm-dagger.js';
 import { runTrainArmPolicy, SCRATCH } from '../finetune/train-arm-policy.js';
 import { runTrainPolicy, type DaggerOptions } from '../finetune/train-policy.js';
 import type { TrainMode, TrainProgress } from '../train/index.js';
@@ -162,6 +163,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     'dagger-beta': { type: 'string' },
     'dagger-epochs': { type: 'string' },
     'dagger-randomize': { type: 'string' },
+    'dagger-episodes': { type: 'string' },
     'no-augment': { type: 'boolean' },
     'no-balance': { type: 'boolean' },
     copies: { type: 'string' },
@@ -245,7 +247,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
 /** `pilot train --profile arm`: camera + joint state → joint position targets. */
 async function trainArm(args: readonly string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const str = (k: string): string | undefined => values[k] as string | undefined;
-  for (const flag of ['dagger', 'rehearse', 'no-balance', 'config', 'sim-config'] as const) {
+  for (const flag of ['rehearse', 'no-balance', 'sim-config', 'dagger-tracks', 'dagger-laps'] as const) {
     if (values[flag] !== undefined) throw new CliError(`--${flag} is not available with --profile arm`);
   }
   const base = str('base');
@@ -310,6 +312,32 @@ async function trainArm(args: readonly string[], values: Record<string, string |
     }),
   );
   line.done();
+  const rounds = int(str('dagger'), '--dagger', 0);
+  if (rounds > 0) {
+    const final = await withSignal((signal) =>
+      runArmDagger({
+        policy: str('out')!,
+        arm: str('arm') ?? 'calibration/arm.yaml',
+        data,
+        rounds,
+        episodes: int(str('dagger-episodes'), '--dagger-episodes', 150, 1),
+        beta: num(str('dagger-beta'), '--dagger-beta', 0.5, 0, 1),
+        epochs: int(str('dagger-epochs'), '--dagger-epochs', 15, 1),
+        randomize: num(str('dagger-randomize'), '--dagger-randomize', 0.5, 0, 1),
+        seed: int(str('seed'), '--seed', 1),
+        ...(str('config') ? { runtimeConfig: str('config')! } : {}),
+        command: ['pilot train', ...args].join(' '),
+        log: (l) => {
+          line.done();
+          console.error(l);
+        },
+        onProgress: (p, stage) => line.update(describeProgress(p, `DAgger ${stage.split(' on ')[0]!}`)),
+        signal,
+      }),
+    );
+    line.done();
+    if (final) Object.assign(summary, { sha256: final.sha256, record: final.record });
+  }
   console.log(`arm policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
   for (const [k, v] of Object.entries(summary.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
   console.log(`next: pilot arm --model ${summary.out}`);

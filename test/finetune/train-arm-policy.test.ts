@@ -157,7 +157,7 @@ describe('pilot train --profile arm', () => {
 
     await expect(trainCommand(['--profile', 'arm', '--data', f.bags[0]!, '--base', 'scratch', '--mode', 'head', '--out', out])).rejects.toThrow(/only --mode full/);
     await expect(trainCommand(['--profile', 'arm', '--data', f.bags[0]!, '--base', f.base, '--arch', 'small', '--out', out])).rejects.toThrow(/--arch shapes a fresh backbone: it needs --base scratch/);
-    await expect(trainCommand(['--profile', 'arm', '--data', f.bags[0]!, '--base', f.base, '--dagger', '2', '--out', out])).rejects.toThrow(/--dagger is not available with --profile arm/);
+    await expect(trainCommand(['--profile', 'arm', '--data', f.bags[0]!, '--base', f.base, '--dagger', '2', '--dagger-tracks', 'oval', '--out', out])).rejects.toThrow(/--dagger-tracks is not available with --profile arm/);
     expect(existsSync(out)).toBe(false);
   }, 20_000);
 
