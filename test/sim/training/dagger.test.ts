@@ -10,7 +10,9 @@ import { generateTrack, loadTrack, type Track } from '../../../sim/world/track.j
 import { wrapAngle } from '../../../sim/world/centreline.js';
 
 const sim = parseSimConfig({}, 'test sim config');
-const config = loadConfig('launch/drive.yaml');
+// The untrained pilotnet-test keeps these tests independent of the bundled policy's training.
+const base = loadConfig('launch/drive.yaml');
+const config = { ...base, model: { ...base.model, path: 'models/pilotnet-test.onnx' } };
 // pilotnet-test's contract: steering scale 0.5, speed scale 2.5 offset 2.5; input 66×200.
 const STEER_SCALE = 0.5;
 
