@@ -25,8 +25,22 @@ export function fromOrigin(xyz: Vec3, rpy: Vec3, out: Mat4 = new Float64Array(16
 
 /** Rotation by `angle` about the unit `axis` (Rodrigues), or translation along it for prismatic joints. */
 export function jointMotion(j: Pick<UrdfJoint, 'type' | 'axis'>, q: number, out: Mat4 = new Float64Array(16)): Mat4 {
+  TMP_Q[0] = q;
+  return jointMotionAt(j, TMP_Q, 0, out);
+}
+
+const TMP_Q = new Float64Array(1);
+
+/**
+ * jointMotion reading q from `qs[index]`: a double passed as an argument to a call V8 does not inline
+ * is boxed on the heap, one allocation per joint per solve.
+ */
+export function jointMotionAt(j: Pick<UrdfJoint, 'type' | 'axis'>, qs: ArrayLike<number>, index: number, out: Mat4): Mat4 {
+  const q = j.type === 'fixed' ? 0 : qs[index]!;
   identity(out);
-  const [x, y, z] = j.axis;
+  // Indexing, not destructuring: the iterator protocol may allocate on the hot path.
+  const axis = j.axis;
+  const x = axis[0], y = axis[1], z = axis[2];
   if (j.type === 'prismatic') {
     out[3] = x * q; out[7] = y * q; out[11] = z * q;
     return out;
@@ -83,7 +97,8 @@ export class KinematicChain {
     for (let i = 0; i < this.joints.length; i++) {
       const j = this.joints[i]!;
       multiply(this.#acc, this.#origins[i]!, this.#tmp);
-      jointMotion(j, j.type === 'fixed' ? 0 : q[m++]!, this.#motion);
+      jointMotionAt(j, q, m, this.#motion);
+      if (j.type !== 'fixed') m++;
       multiply(this.#tmp, this.#motion, this.#acc);
       this.linkPoses[i]!.set(this.#acc);
     }
