@@ -10,6 +10,7 @@ import type { ClockMsg, Float64MultiArray, Image, JointState, JointTrajectory } 
 import type { Publisher, Subscription, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 import type { ArmCommandType } from './arm-sim-config.js';
+import { CommandArrivalCounter } from '../bridge/command-arrivals.js';
 
 export interface ArmTopics {
   jointStates: string;
@@ -87,19 +88,14 @@ export function imageFromRgba(rgba: Uint8Array, width: number, height: number, t
   return { header: { stamp: timeFromMs(tMs), frame_id: frameId }, height, width, encoding: 'rgb8', is_bigendian: 0, step: width * 3, data: rgb };
 }
 
-export class ArmCommandListener {
+export class ArmCommandListener extends CommandArrivalCounter {
   /** Newest valid command: joint positions in the arm's joint order. */
   readonly latest: Float64Array;
-  /** Header stamp of the newest JointTrajectory in ms (NaN for Float64MultiArray). */
-  latestStampMs = NaN;
-  received = 0;
-  rejected = 0;
-  lastRejection = '';
   readonly #names: readonly string[];
   readonly #subscription: Subscription;
-  readonly #waiters = new Set<() => void>();
 
   constructor(transport: Transport, topic: string, type: ArmCommandType, jointNames: readonly string[], initial: ArrayLike<number>) {
+    super();
     this.#names = jointNames;
     this.latest = Float64Array.from(initial);
     if (type === 'joint_trajectory') {
@@ -118,61 +114,29 @@ export class ArmCommandListener {
   readonly #onTrajectory = (msg: JointTrajectory): void => {
     const names = msg?.joint_names;
     const positions = msg?.points?.[0]?.positions;
-    if (!Array.isArray(names) || !positions || typeof positions.length !== 'number') return this.#reject('no joint_names or no point with positions');
-    if (positions.length !== names.length) return this.#reject(`${names.length} joint_names but ${positions.length} positions`);
+    if (!Array.isArray(names) || !positions || typeof positions.length !== 'number') return this.reject('no joint_names or no point with positions');
+    if (positions.length !== names.length) return this.reject(`${names.length} joint_names but ${positions.length} positions`);
     // Every joint of the arm exactly once, by name, in any order.
     for (let i = 0; i < this.#names.length; i++) {
       const k = names.indexOf(this.#names[i]!);
-      if (k < 0) return this.#reject(`joint '${this.#names[i]}' missing (got ${names.join(', ')})`);
-      if (names.lastIndexOf(this.#names[i]!) !== k) return this.#reject(`joint '${this.#names[i]}' given twice`);
-      if (!Number.isFinite(positions[k])) return this.#reject(`joint '${this.#names[i]}' position ${positions[k]} is not finite`);
+      if (k < 0) return this.reject(`joint '${this.#names[i]}' missing (got ${names.join(', ')})`);
+      if (names.lastIndexOf(this.#names[i]!) !== k) return this.reject(`joint '${this.#names[i]}' given twice`);
+      if (!Number.isFinite(positions[k])) return this.reject(`joint '${this.#names[i]}' position ${positions[k]} is not finite`);
     }
     for (let i = 0; i < this.#names.length; i++) this.latest[i] = positions[names.indexOf(this.#names[i]!)]!;
-    this.#accept(msg.header?.stamp ? msFromTime(msg.header.stamp) : NaN);
+    this.accept(msg.header?.stamp ? msFromTime(msg.header.stamp) : NaN);
   };
 
   readonly #onArray = (msg: Float64MultiArray): void => {
     const data = msg?.data;
-    if (!data || data.length !== this.#names.length) return this.#reject(`expected ${this.#names.length} values in the arm's joint order, got ${data?.length ?? 'none'}`);
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return this.#reject(`value ${i} (${this.#names[i]}) is ${data[i]}`);
+    if (!data || data.length !== this.#names.length) return this.reject(`expected ${this.#names.length} values in the arm's joint order, got ${data?.length ?? 'none'}`);
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return this.reject(`value ${i} (${this.#names[i]}) is ${data[i]}`);
     this.latest.set(data);
-    this.#accept(NaN);
+    this.accept(NaN);
   };
-
-  #reject(why: string): void {
-    this.rejected++;
-    this.lastRejection = why;
-  }
-
-  #accept(stampMs: number): void {
-    this.latestStampMs = stampMs;
-    this.received++;
-    for (const wake of this.#waiters) wake();
-  }
-
-  /**
-   * Resolves true once a command with `received > after` arrives (and, for stamped commands, a stamp
-   * ≥ `minStampMs`), or false after `timeoutMs` of wall time.
-   */
-  waitFor(after: number, minStampMs: number, timeoutMs: number): Promise<boolean> {
-    const satisfied = () => this.received > after && !(this.latestStampMs < minStampMs);
-    if (satisfied()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(ok);
-      };
-      const check = () => {
-        if (satisfied()) done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#waiters.add(check);
-    });
-  }
 
   close(): void {
     this.#subscription.close();
-    this.#waiters.clear();
+    this.clearWaiters();
   }
 }

@@ -7,6 +7,7 @@ import type { AckermannDriveStamped, Twist } from '../../src/messages/types.js';
 import { msFromTime } from '../../src/messages/time.js';
 import type { Subscription, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
+import { CommandArrivalCounter } from './command-arrivals.js';
 
 export interface SteeringCommand {
   steeringRad: number;
@@ -15,18 +16,13 @@ export interface SteeringCommand {
 
 export type CommandKind = 'ackermann' | 'twist';
 
-export class CommandListener {
+export class CommandListener extends CommandArrivalCounter {
   /** Newest valid command. */
   readonly latest: SteeringCommand = { steeringRad: 0, speedMps: 0 };
-  /** Header stamp of the newest Ackermann command in ms (NaN for Twist, which has no header). */
-  latestStampMs = NaN;
-  received = 0;
-  rejected = 0;
-  lastRejection = '';
   readonly #subscription: Subscription;
-  readonly #waiters = new Set<() => void>();
 
   constructor(transport: Transport, topic: string, kind: CommandKind, wheelbaseM: number) {
+    super();
     if (kind === 'ackermann') {
       this.#subscription = transport.subscribe<AckermannDriveStamped>(topic, 'ackermann_msgs/msg/AckermannDriveStamped', (msg) => {
         const d = msg?.drive;
@@ -45,40 +41,15 @@ export class CommandListener {
 
   #accept(steeringRad: unknown, speedMps: unknown, stampMs: number): void {
     if (typeof steeringRad !== 'number' || typeof speedMps !== 'number' || !Number.isFinite(steeringRad) || !Number.isFinite(speedMps)) {
-      this.rejected++;
-      this.lastRejection = `non-finite or missing steering/speed (${String(steeringRad)}, ${String(speedMps)})`;
-      return;
+      return this.reject(`non-finite or missing steering/speed (${String(steeringRad)}, ${String(speedMps)})`);
     }
     this.latest.steeringRad = steeringRad;
     this.latest.speedMps = speedMps;
-    this.latestStampMs = stampMs;
-    this.received++;
-    for (const wake of this.#waiters) wake();
-  }
-
-  /**
-   * Resolves true once a command with `received > after` arrives (and, for stamped commands, a stamp
-   * ≥ `minStampMs`), or false after `timeoutMs` of wall time.
-   */
-  waitFor(after: number, minStampMs: number, timeoutMs: number): Promise<boolean> {
-    const satisfied = () => this.received > after && !(this.latestStampMs < minStampMs);
-    if (satisfied()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(ok);
-      };
-      const check = () => {
-        if (satisfied()) done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#waiters.add(check);
-    });
+    this.accept(stampMs);
   }
 
   close(): void {
     this.#subscription.close();
-    this.#waiters.clear();
+    this.clearWaiters();
   }
 }
