@@ -13,16 +13,13 @@
  * The written model carries an 'arm' contract checked against the arm description and passes the
  * runtime's own loader before it replaces anything.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { PilotConfig } from '../config/schema.js';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { armDatasetFromBags, formatArmDatasetReport, type ArmDatasetSpec } from '../dataset/arm-from-bags.js';
 import { createAugmenter } from '../dataset/augment.js';
 import { checkDataset, concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
 import { loadArmDescription, type ArmDescription } from '../kinematics/index.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../policy/contract.js';
-import { PolicySession } from '../policy/policy-session.js';
 import { readOnnxInfo } from '../export/onnx-read.js';
 import {
   exportArmPolicyOnnx,
@@ -43,8 +40,8 @@ import { PilotError } from '../util/errors.js';
 import { ARM_CAMERA, armBackbone, armFields, armPolicyHead, checkArmContract } from './arm-setup.js';
 import { cameraContractInput } from './driving-setup.js';
 import { heldOutError, type HeldOutError } from './held-out.js';
-import { renderModelCard } from './model-card.js';
-import { codeVersion, machineName, sha256Bytes, sha256Of, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { installModel } from './install-model.js';
+import { codeVersion, machineName, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
 /** `base: SCRATCH`: a fresh backbone instead of a file. */
 export const SCRATCH = 'scratch';
@@ -174,7 +171,6 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
   await initTrainingBackend();
   const base = openBase(o, arm, saved, camera, backbone);
   const net = base.network;
-  const tmp = join(tmpdir(), `pilot-train-arm-${process.pid}-${Date.now()}.onnx`);
   try {
     const stages: StageRecord[] = [];
     const stage = `${scratch ? 'from scratch' : `fine-tune (${mode})`} on ${data.length} bag(s)${o.dataset ? ` + ${o.dataset.count} in-memory frames` : ''}`;
@@ -229,23 +225,13 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
     const id = basename(o.out).replace(/\.onnx$/i, '');
     const { bytes, contract } = exportArmPolicyOnnx(net, { id, camera, joints: arm.limits, provenance: record as unknown as Record<string, unknown> });
     checkArmContract(contract, arm, `policy '${id}'`);
-    writeFileSync(tmp, bytes);
-    // The runtime's own loader: a model that fails its contract check is never written.
-    const check = await PolicySession.create({ model: PilotConfig.shape.model.parse({ path: tmp, warmup_runs: 1 }), log: () => {} });
-    await check.dispose();
-    mkdirSync(dirname(o.out) || '.', { recursive: true });
-    renameSync(tmp, o.out);
-    const sha = sha256Of(o.out);
-    const card = o.out.replace(/\.onnx$/i, '') + '.md';
     const how = scratch ? 'trained from scratch (every weight, fresh small backbone)' : mode === 'head' ? `fine-tuned from \`${o.base}\` (${base.kind}); only the head was trained, the backbone is frozen` : mode === 'partial' ? `fine-tuned from \`${o.base}\` (${base.kind}); the head and the last ${o.partialLayers ?? 1} backbone layer(s) were trained` : `fine-tuned from \`${o.base}\` (${base.kind}); every weight was trained`;
-    writeFileSync(
-      card,
-      renderModelCard({
+    const { sha256: sha, card } = await installModel(
+      bytes,
+      o.out,
+      {
         id: contract.id,
         kind: 'policy',
-        file: basename(o.out),
-        bytes: bytes.length,
-        sha256: sha,
         summary:
           `**An arm policy made by this project** by imitation learning, ${how}: camera frame and joint state (${joints.join(', ')}; rad) in, absolute joint position targets out ` +
           `(tanh mapped to each joint's limits in ${arm.source}). The runtime's safety layer limits velocity, acceleration and workspace on top. Evaluate it with \`pilot arm --model ${o.out}\` before use.`,
@@ -254,12 +240,12 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
         record,
         contract,
         rebuild: o.command,
-      }),
+      },
+      { verifyWithRuntime: true },
     );
     log(`train: wrote ${o.out} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…) and ${card}`);
     return { out: o.out, card, sha256: sha, contract, record, validation: valError };
   } finally {
-    rmSync(tmp, { force: true });
     net.dispose();
   }
 }

@@ -5,9 +5,9 @@
  * earlier bags and DAgger rounds in the simulator. The written model carries the runtime's contract
  * and its evaluation gate, and is checked by the runtime's own loader before it replaces anything.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { loadSimConfig } from '../../sim/config/sim-config.js';
 import { collectDrive } from '../../sim/training/dagger.js';
 import { loadTrack } from '../../sim/world/track.js';
@@ -18,7 +18,6 @@ import { steeringBalance } from '../dataset/balance.js';
 import { concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
 import { datasetFromBags, formatDatasetReport, type DatasetTargetSpec } from '../dataset/from-bags.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, type EvalGate } from '../eval/gate.js';
-import { PolicySession } from '../policy/policy-session.js';
 import {
   exportPolicyOnnx,
   initTrainingBackend,
@@ -34,9 +33,9 @@ import {
 import { PilotError } from '../util/errors.js';
 import { cameraContractInput, drivingFields } from './driving-setup.js';
 import { heldOutError, type HeldOutError } from './held-out.js';
-import { renderModelCard } from './model-card.js';
+import { installModel } from './install-model.js';
 import { withMetadata } from './onnx-metadata.js';
-import { codeVersion, machineName, sha256Bytes, sha256Of, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { codeVersion, machineName, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
 export interface DaggerOptions {
   readonly iterations: number;
@@ -190,7 +189,7 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
           log('train: no bags given: DAgger round 0 collects expert demonstrations');
         }
         const beta = train ? d.beta * 0.5 ** (round - 1) : 1;
-        writePolicy(net, tmp, basename(o.out), cameraPre, vehicle.max_steering_angle_rad, vehicle.max_speed_mps, {});
+        writeFileSync(tmp, exportPolicy(net, basename(o.out), cameraPre, vehicle.max_steering_angle_rad, vehicle.max_speed_mps, {}).bytes);
         const collected: ImageDataset[] = [];
         const roundInfo: Record<string, unknown>[] = [];
         for (const [i, t] of d.tracks.entries()) {
@@ -258,22 +257,13 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
       metrics,
       extra: daggerRounds.length > 0 ? { 'DAgger rounds': daggerRounds } : {},
     };
-    const { bytes, contract } = writePolicy(net, tmp, basename(o.out), cameraPre, vehicle.max_steering_angle_rad, vehicle.max_speed_mps, record as unknown as Record<string, unknown>, gate);
-    // The runtime's own loader: a model that fails its contract check is never written.
-    const check = await PolicySession.create({ model: { ...loadConfig(o.runtimeConfig ?? 'launch/drive.yaml').model, path: tmp, warmup_runs: 1, require_eval: false }, log: () => {} });
-    await check.dispose();
-    mkdirSync(dirname(o.out) || '.', { recursive: true });
-    renameSync(tmp, o.out);
-    const sha = sha256Of(o.out);
-    const card = o.out.replace(/\.onnx$/i, '') + '.md';
-    writeFileSync(
-      card,
-      renderModelCard({
+    const { bytes, contract } = exportPolicy(net, basename(o.out), cameraPre, vehicle.max_steering_angle_rad, vehicle.max_speed_mps, record as unknown as Record<string, unknown>, gate);
+    const { sha256: sha, card } = await installModel(
+      bytes,
+      o.out,
+      {
         id: contract.id,
         kind: 'policy',
-        file: basename(o.out),
-        bytes: bytes.length,
-        sha256: sha,
         summary: `**A driving policy fine-tuned by this project** from \`${o.base}\` (${baseKind}) by imitation learning: camera frame in, steering angle and speed out. ${o.mode === 'head' ? 'Only the head was trained; the backbone is frozen.' : o.mode === 'partial' ? `The head and the last ${o.partialLayers ?? 1} backbone layer(s) were trained.` : 'Every weight was trained.'} Deploy it only after \`pilot eval\` passes (its gate is below).`,
         architecture: { backbone: saved.metadata.backbone, head: POLICY_HEAD },
         parameters: net.parameterCount,
@@ -281,7 +271,8 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
         contract,
         gate,
         rebuild: o.command,
-      }),
+      },
+      { verifyWithRuntime: true },
     );
     log(`train: wrote ${o.out} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…) and ${card}`);
     return { out: o.out, card, sha256: sha, record, validation: valError, ...(before && after ? { forgetting: { before, after } } : {}) };
@@ -291,9 +282,8 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
   }
 }
 
-function writePolicy(
+function exportPolicy(
   net: Network,
-  path: string,
   file: string,
   camera: Parameters<typeof exportPolicyOnnx>[1]['camera'],
   maxSteeringRad: number,
@@ -303,6 +293,5 @@ function writePolicy(
 ): ReturnType<typeof exportPolicyOnnx> {
   const exported = exportPolicyOnnx(net, { id: file.replace(/\.onnx$/i, ''), camera, maxSteeringRad, maxSpeedMps, provenance });
   const bytes = gate ? withMetadata(exported.bytes, { [GATE_METADATA_KEY]: JSON.stringify(gate) }) : exported.bytes;
-  writeFileSync(path, bytes);
   return { ...exported, bytes };
 }

@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { TrainMode, TrainResult } from '../train/index.js';
 
@@ -70,10 +69,6 @@ export function stageRecord(stage: string, r: TrainResult): StageRecord {
 
 export function sha256Bytes(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-export function sha256Of(path: string): string {
-  return sha256Bytes(readFileSync(path));
 }
 
 /** `git describe` of the checkout, or `unknown` outside one. */
