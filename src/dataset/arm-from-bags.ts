@@ -25,7 +25,7 @@ import type { CameraContractInput, ContractOutputField, ModelContract, StateCont
 import { PilotError } from '../util/errors.js';
 import { summarizeTargets, type ImageDataset, type TargetSummary } from './dataset.js';
 import { FrameExtractor, modelInputSize, type ImageSize } from './frame-extractor.js';
-import { describeImage, fmtMs, lastAtOrBefore, listTopics, resolveCameraTopic, sourceSize, type BagInput } from './from-bags.js';
+import { describeCounts, describeImage, fmtMs, lastAtOrBefore, listTopics, resolveCameraTopic, sourceSize, zeroCounts, type BagInput } from './from-bags.js';
 
 const JOINT_STATE = 'sensor_msgs/msg/JointState';
 const TRAJECTORY = 'trajectory_msgs/msg/JointTrajectory';
@@ -152,7 +152,7 @@ export interface ArmBagDataset {
   readonly report: ArmDatasetReport;
 }
 
-const zeroSkips = (): Record<ArmSkipReason, number> => Object.fromEntries(ARM_SKIP_REASONS.map((r) => [r, 0])) as Record<ArmSkipReason, number>;
+const zeroSkips = (): Record<ArmSkipReason, number> => zeroCounts(ARM_SKIP_REASONS);
 
 interface Growable {
   images: Uint8Array;
@@ -633,9 +633,7 @@ function readCommand(type: string, message: unknown, jointNames: readonly string
   return '';
 }
 
-function describeSkips(s: Record<ArmSkipReason, number>): string {
-  return ARM_SKIP_REASONS.filter((r) => s[r] > 0).map((r) => `${r} ${s[r]}`).join(', ') || 'none';
-}
+const describeSkips = (s: Readonly<Record<ArmSkipReason, number>>): string => describeCounts(ARM_SKIP_REASONS, s);
 
 function checkDegenerate(ds: ImageDataset, fields: readonly ContractOutputField[], report: ArmDatasetReport, o: Checked): void {
   if (ds.count < o.minFrames) {

@@ -130,7 +130,9 @@ export interface BagDataset {
   readonly report: BagDatasetReport;
 }
 
-const zeroSkips = (): Record<SkipReason, number> => Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
+/** A zero count for each skip reason (shared with the arm reader, which has more reasons). */
+export const zeroCounts = <R extends string>(reasons: readonly R[]): Record<R, number> => Object.fromEntries(reasons.map((r) => [r, 0])) as Record<R, number>;
+const zeroSkips = (): Record<SkipReason, number> => zeroCounts(SKIP_REASONS);
 
 type CommandKind = 'ackermann' | 'twist';
 
@@ -598,10 +600,12 @@ export function describeImage(img: Image | CompressedImage): string {
   return 'format' in img ? `CompressedImage '${img.format}' (${img.data.length} bytes)` : `Image ${img.width}x${img.height} ${img.encoding}`;
 }
 
-function describeSkips(s: Record<SkipReason, number>): string {
-  const parts = SKIP_REASONS.filter((r) => s[r] > 0).map((r) => `${r} ${s[r]}`);
-  return parts.join(', ') || 'none';
+/** `no_command 3, stale_command 1`, in the reasons' order, or `none`. */
+export function describeCounts<R extends string>(reasons: readonly R[], s: Readonly<Record<R, number>>): string {
+  return reasons.filter((r) => s[r] > 0).map((r) => `${r} ${s[r]}`).join(', ') || 'none';
 }
+
+const describeSkips = (s: Readonly<Record<SkipReason, number>>): string => describeCounts(SKIP_REASONS, s);
 
 export function fmtMs(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
