@@ -240,7 +240,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
   line.done();
   console.log(`policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
   for (const [k, v] of Object.entries(summary.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
-  console.log(`next: pilot eval --model ${summary.out}${data.length > 0 ? '' : ''}`);
+  console.log(`next: pilot eval --model ${summary.out}`);
   return 0;
 }
 
@@ -313,6 +313,7 @@ async function trainArm(args: readonly string[], values: Record<string, string |
   );
   line.done();
   const rounds = int(str('dagger'), '--dagger', 0);
+  let result = summary;
   if (rounds > 0) {
     const final = await withSignal((signal) =>
       runArmDagger({
@@ -336,10 +337,10 @@ async function trainArm(args: readonly string[], values: Record<string, string |
       }),
     );
     line.done();
-    if (final) Object.assign(summary, { sha256: final.sha256, record: final.record });
+    if (final) result = final;
   }
-  console.log(`arm policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
-  for (const [k, v] of Object.entries(summary.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
-  console.log(`next: pilot arm --model ${summary.out}`);
+  console.log(`arm policy: ${result.out} (sha256 ${result.sha256.slice(0, 12)}…), card ${result.card}`);
+  for (const [k, v] of Object.entries(result.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
+  console.log(`next: pilot arm --model ${result.out}`);
   return 0;
 }
