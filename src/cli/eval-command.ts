@@ -8,6 +8,7 @@ import { readOnnxInfo } from '../export/onnx-read.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../eval/gate.js';
 import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../eval/eval-record.js';
 import { EVAL_SECTIONS, runEvaluation, type EvalSection } from '../eval/run-eval.js';
+import { PilotError } from '../util/errors.js';
 import { CliError, parse } from './args.js';
 
 export const EVAL_USAGE = `pilot eval --model <onnx> [--bags <bag,...>] [--config launch/drive.yaml] [--sim-config <yaml>]
@@ -28,7 +29,13 @@ export async function evalCommand(args: readonly string[]): Promise<number> {
   });
   if (!values.model) throw new CliError('eval needs --model <onnx>');
   const modelPath = values.model;
-  const info = readOnnxInfo(readFileSync(modelPath), modelPath);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(modelPath);
+  } catch (err) {
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const info = readOnnxInfo(bytes, modelPath);
   let gate: EvalGate = parseGate(info.metadata[GATE_METADATA_KEY], modelPath) ?? DEFAULT_DRIVING_GATE;
   if (!info.metadata[GATE_METADATA_KEY]) console.error(`eval: ${modelPath} carries no ${GATE_METADATA_KEY}; holding it to the default driving gate`);
   if (values.tracks) gate = { ...gate, closed_loop: { ...gate.closed_loop, tracks: list(values.tracks) } };

@@ -7,6 +7,7 @@ import { PilotConfig } from '../../src/config/schema.js';
 import { checkDeployable, evalRecordPath, EVAL_RECORD_SCHEMA, sha256File, writeEvalRecord, type EvalRecord } from '../../src/eval/eval-record.js';
 import { DEFAULT_DRIVING_GATE, parseGate } from '../../src/eval/gate.js';
 import { runEvaluation } from '../../src/eval/run-eval.js';
+import { evalCommand } from '../../src/cli/eval-command.js';
 import { PolicySession } from '../../src/policy/policy-session.js';
 
 function modelFile(seed = 5): string {
@@ -97,5 +98,10 @@ describe('gate metadata', () => {
     const strict = { ...DEFAULT_DRIVING_GATE, latency: { max_p99_ms: 1e-6, max_deadline_misses: 0 } };
     const s = await runEvaluation({ modelPath: path, config, gate: strict, bags: [], sections: ['latency'], latencyTicks: 60 });
     expect(s.checks[0]!.pass).toBe(false);
+  });
+
+  it('pilot eval names a model file it cannot read, and an unknown section', async () => {
+    await expect(evalCommand(['--model', 'no/such/model.onnx'])).rejects.toThrow(/E_MODEL_FILE: cannot read model no\/such\/model\.onnx: ENOENT/);
+    await expect(evalCommand(['--model', modelFile(), '--only', 'nothing'])).rejects.toThrow(/--only: unknown section 'nothing'/);
   });
 });
