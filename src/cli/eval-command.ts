@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { readOnnxInfo } from '../export/onnx-read.js';
+import { BASELINES_METADATA_KEY, formatComparison } from '../eval/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../eval/gate.js';
 import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../eval/eval-record.js';
-import { EVAL_SECTIONS, runEvaluation, type EvalSection } from '../eval/run-eval.js';
+import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../eval/run-eval.js';
 import { PilotError } from '../util/errors.js';
 import { CliError, parse } from './args.js';
 
@@ -48,6 +49,9 @@ export async function evalCommand(args: readonly string[]): Promise<number> {
   for (const s of sections) if (!(EVAL_SECTIONS as readonly string[]).includes(s)) throw new CliError(`--only: unknown section '${s}' (known: ${EVAL_SECTIONS.join(', ')})`);
   const bags = values.bags ? list(values.bags) : [];
   if (sections.includes('open_loop') && bags.length === 0) console.error('eval: no --bags given: the open-loop checks cannot be measured and fail');
+  if (sections.includes('open_loop') && !info.metadata[BASELINES_METADATA_KEY]) {
+    console.error(`eval: ${modelPath} carries no ${BASELINES_METADATA_KEY} (training-set means); the open-loop baseline checks hold it to the zero baseline`);
+  }
 
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -87,5 +91,8 @@ export function formatRecord(r: EvalRecord): string {
     const actual = c.actual === null ? 'not measured' : Number.isInteger(c.actual) ? String(c.actual) : c.actual.toFixed(3);
     lines.push(`  ${c.pass ? '✔' : '✘'} ${c.section.padEnd(28)} ${c.label.padEnd(36)} ${actual.padStart(12)} ${c.op} ${c.limit}${c.unit ? ' ' + c.unit : ''}`);
   }
+  const comparisons = recordComparisons(r);
+  if (comparisons.length > 0) lines.push('  open loop against the baselines (pooled over the held-out bags):');
+  for (const c of comparisons) lines.push(`    ${formatComparison(c)}`);
   return lines.join('\n');
 }

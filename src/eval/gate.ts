@@ -13,7 +13,18 @@ export const EvalGate = z
   .object({
     version: z.literal(1),
     /** Open-loop error against recorded commands on held-out bags, per action field (physical units). */
-    open_loop: z.object({ max_mae: z.record(z.string(), z.number().positive()) }).strict(),
+    open_loop: z
+      .object({
+        max_mae: z.record(z.string(), z.number().positive()),
+        /**
+         * Per field of max_mae, pooled over the held-out bags: the model's MAE must be at least this
+         * fraction below the MAE of always predicting the training-set mean (ONNX metadata
+         * `pilot.baselines`; the zero baseline for a model without it). 0.2: 20 % lower. Absent in
+         * gates written before it existed: DEFAULT_MIN_IMPROVEMENT_OVER_CONSTANT applies.
+         */
+        min_improvement_over_constant: z.number().min(0).lt(1).optional(),
+      })
+      .strict(),
     /** Closed-loop drives on tracks never used in training, nominal look. */
     closed_loop: z
       .object({
@@ -39,10 +50,18 @@ export const EvalGate = z
   .strict();
 export type EvalGate = z.infer<typeof EvalGate>;
 
+/** The margin over the constant-mean baseline when a gate does not name one (0.2: 20 % lower MAE). */
+export const DEFAULT_MIN_IMPROVEMENT_OVER_CONSTANT = 0.2;
+
+/** The gate's open-loop margin over the constant-mean baseline, with the default for older gates. */
+export function minImprovementOverConstant(gate: EvalGate): number {
+  return gate.open_loop.min_improvement_over_constant ?? DEFAULT_MIN_IMPROVEMENT_OVER_CONSTANT;
+}
+
 /** The bars of the fine-tuning issue: 3 clean laps on each unseen track, mean CTE < 0.25 m, also randomised. */
 export const DEFAULT_DRIVING_GATE: EvalGate = {
   version: 1,
-  open_loop: { max_mae: { steering_angle: 0.08 } },
+  open_loop: { max_mae: { steering_angle: 0.08 }, min_improvement_over_constant: DEFAULT_MIN_IMPROVEMENT_OVER_CONSTANT },
   closed_loop: { tracks: ['lake', 'city-block'], laps: 3, max_mean_cte_m: 0.25, max_interventions: 0, max_collisions: 0 },
   robustness: { randomize: 0.7, seeds: [11], max_mean_cte_m: 0.25, max_interventions: 0 },
   latency: { max_p99_ms: 10, max_deadline_misses: 0 },

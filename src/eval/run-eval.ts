@@ -2,8 +2,10 @@
  * `pilot eval`: holds a model to its gate. Open-loop error on held-out bags (through the real runtime,
  * as `pilot replay`), closed-loop drives on unseen tracks, the same drives under domain randomisation,
  * and the runtime's latency over all drives. Every threshold becomes one check; a check that could
- * not be measured fails.
+ * not be measured fails. Open loop also holds each gated field's MAE, pooled over the held-out bags,
+ * to a margin below the constant-mean baseline (the training-set mean stored in the model).
  */
+import { readFileSync } from 'node:fs';
 import { hostname, cpus } from 'node:os';
 import { loadSimConfig } from '../../sim/config/sim-config.js';
 import { runDriveSession } from '../../sim/drive/drive-session.js';
@@ -11,13 +13,15 @@ import type { DriveResult } from '../../sim/drive/drive-result.js';
 import { evaluateDrive, type DriveThresholds } from '../../sim/report/evaluate.js';
 import { loadTrack } from '../../sim/world/track.js';
 import { openBag } from '../bags/node-io.js';
+import { readOnnxInfo } from '../export/onnx-read.js';
 import { loadConfig } from '../config/load.js';
 import type { PilotConfig } from '../config/schema.js';
-import { runReplay } from '../replay/replay-session.js';
+import { runReplay, type ReplayRun } from '../replay/replay-session.js';
 import { benchLoop } from '../bench/loop-bench.js';
 import { PilotError } from '../util/errors.js';
 import { EVAL_RECORD_SCHEMA, sha256File, type EvalCheck, type EvalRecord } from './eval-record.js';
-import type { EvalGate } from './gate.js';
+import { BASELINES_METADATA_KEY, beatsConstantBaseline, compareWithBaselines, parseTrainingBaselines, type FieldBaselineComparison, type TrainingBaselines } from './baselines.js';
+import { minImprovementOverConstant, type EvalGate } from './gate.js';
 
 export interface EvalOptions {
   readonly modelPath: string;
@@ -73,43 +77,128 @@ function summarise(r: DriveResult, seed: number, randomize: number): DriveSummar
   };
 }
 
-export async function runEvaluation(o: EvalOptions): Promise<EvalRecord> {
-  const log = o.log ?? (() => {});
-  const sections = new Set(o.sections ?? EVAL_SECTIONS);
-  const base = typeof o.config === 'string' ? loadConfig(o.config) : o.config;
-  const config: PilotConfig = { ...base, model: { ...base.model, path: o.modelPath, require_eval: false } };
-  const checks: EvalCheck[] = [];
-  const details: Record<string, unknown> = {};
-  const gate = o.gate;
+/** Details key of the per-field comparisons with the baselines (FieldBaselineComparison[]). */
+export const BASELINES_DETAILS_KEY = 'open_loop_baselines';
 
-  if (sections.has('open_loop')) {
-    const sums = new Map<string, { abs: number; n: number }>();
-    const perBag: unknown[] = [];
-    for (const bag of o.bags) {
-      const reader = await openBag(bag);
-      try {
-        log(`eval: open loop on ${bag}`);
-        const result = await runReplay({ reader, models: [{ label: 'model', config }], ...(o.signal ? { signal: o.signal } : {}) });
-        const evaluation = result.runs[0]?.evaluation;
-        if (!evaluation) throw new PilotError('E_EVAL_BAG', `${bag}: has no recorded commands on ${config.outputs.command.topic} to compare with`);
-        perBag.push({ bag, fields: evaluation.fields.map((f) => ({ name: f.name, mae: f.mae, rmse: f.rmse, n: f.n })) });
-        for (const f of evaluation.fields) {
-          const s = sums.get(f.name) ?? { abs: 0, n: 0 };
-          s.abs += f.mae * f.n;
-          s.n += f.n;
-          sums.set(f.name, s);
-        }
-      } finally {
-        await reader.close();
-      }
+/** The training-set means a model stores (`pilot.baselines`), undefined when it carries none. */
+export function readTrainingBaselines(modelPath: string): TrainingBaselines | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(modelPath);
+  } catch (err) {
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseTrainingBaselines(readOnnxInfo(bytes, modelPath).metadata[BASELINES_METADATA_KEY], modelPath);
+}
+
+/** Predicted and recorded values of one field over the evaluated ticks of every bag so far. */
+export interface PooledSeries {
+  readonly unit: string;
+  readonly predicted: number[];
+  readonly recorded: number[];
+}
+
+/** Adds a replay run's evaluated ticks (those with a recorded command in force) to `pooled`, per field. */
+export function poolEvaluatedTicks(pooled: Map<string, PooledSeries>, run: ReplayRun): void {
+  const evaluation = run.evaluation;
+  if (!evaluation) return;
+  evaluation.names.forEach((name, f) => {
+    let series = pooled.get(name);
+    if (!series) pooled.set(name, (series = { unit: evaluation.units[f] ?? '', predicted: [], recorded: [] }));
+    const predicted = run.predictions.values[f] ?? [];
+    const recorded = evaluation.recorded[f] ?? [];
+    for (let i = 0; i < recorded.length; i++) {
+      // recorded is NaN on the ticks the evaluation left out (no command in force, startup, shutdown).
+      if (!Number.isFinite(recorded[i]!)) continue;
+      series.predicted.push(predicted[i]!);
+      series.recorded.push(recorded[i]!);
     }
-    details['open_loop'] = perBag;
-    for (const [field, limit] of Object.entries(gate.open_loop.max_mae)) {
-      const s = sums.get(field);
-      checks.push(check('open_loop', `${field} MAE on ${o.bags.length} held-out bag(s)`, s && s.n > 0 ? s.abs / s.n : NaN, '<=', limit, ''));
+  });
+}
+
+/**
+ * One check per field of the gate's max_mae: the model's pooled MAE as a percentage of the
+ * constant-mean baseline's (the zero baseline's when the model stores no training mean), at most
+ * 100 × (1 − min_improvement_over_constant) %. A field without comparison or without evaluated ticks
+ * is not measured and fails.
+ */
+export function baselineChecks(gate: EvalGate, comparisons: readonly FieldBaselineComparison[], units: Readonly<Record<string, string>> = {}): EvalCheck[] {
+  const margin = minImprovementOverConstant(gate);
+  return Object.keys(gate.open_loop.max_mae).map((field) => {
+    const c = comparisons.find((x) => x.name === field) ?? compareWithBaselines(field, [], [], undefined);
+    return baselineCheck(c, margin, units[field] ?? '');
+  });
+}
+
+/** `steering_angle MAE vs constant-mean baseline (0.0300 rad): must be ≤ 80 %`, actual in % of the baseline MAE. */
+export function baselineCheck(c: FieldBaselineComparison, margin: number, unit: string): EvalCheck {
+  const verdict = beatsConstantBaseline(c, margin);
+  const constant = c.baselines.constant_mean;
+  const baselineMae = constant?.mae ?? c.baselines.zero.mae;
+  // A baseline with no error (recorded commands all equal to it) is beaten only by a model with none.
+  const percent = baselineMae > 0 ? (100 * c.mae) / baselineMae : c.mae === 0 ? 0 : NaN;
+  const limitPercent = Number((100 * (1 - margin)).toFixed(6));
+  const value = constant ? ` (${constant.value.toFixed(4)}${unit ? ` ${unit}` : ''})` : '';
+  const measured = Number.isFinite(percent);
+  return {
+    section: 'open_loop',
+    label: `${c.name} MAE vs ${verdict.against}${value}: must be ≤ ${limitPercent} %`,
+    actual: measured ? percent : null,
+    limit: limitPercent,
+    op: '<=',
+    unit: '%',
+    pass: measured && verdict.pass,
+  };
+}
+
+/** The comparisons `runEvaluation` stored in a record's details (none when open loop did not run). */
+export function recordComparisons(record: EvalRecord): FieldBaselineComparison[] {
+  const value = record.details[BASELINES_DETAILS_KEY];
+  return Array.isArray(value) ? (value as FieldBaselineComparison[]) : [];
+}
+
+interface SectionResult {
+  readonly checks: EvalCheck[];
+  readonly details: Record<string, unknown>;
+}
+
+/** Open loop: replays every held-out bag through the runtime; MAE per bag and pooled, and the baselines. */
+async function openLoopSection(o: EvalOptions, config: PilotConfig, log: (line: string) => void): Promise<SectionResult> {
+  const baselines = readTrainingBaselines(o.modelPath);
+  const pooled = new Map<string, PooledSeries>();
+  const perBag: unknown[] = [];
+  for (const bag of o.bags) {
+    const reader = await openBag(bag);
+    try {
+      log(`eval: open loop on ${bag}`);
+      const result = await runReplay({ reader, models: [{ label: 'model', config }], ...(o.signal ? { signal: o.signal } : {}) });
+      const run = result.runs[0];
+      if (!run?.evaluation) throw new PilotError('E_EVAL_BAG', `${bag}: has no recorded commands on ${config.outputs.command.topic} to compare with`);
+      perBag.push({ bag, fields: run.evaluation.fields.map((f) => ({ name: f.name, mae: f.mae, rmse: f.rmse, n: f.n })) });
+      poolEvaluatedTicks(pooled, run);
+    } finally {
+      await reader.close();
     }
   }
+  // Every output field is compared (details); the gated ones are also checked.
+  const fields = new Set([...pooled.keys(), ...Object.keys(o.gate.open_loop.max_mae)]);
+  const comparisons = [...fields].map((field) => {
+    const s = pooled.get(field);
+    return compareWithBaselines(field, s?.predicted ?? [], s?.recorded ?? [], baselines?.constant_mean[field]);
+  });
+  const checks = Object.entries(o.gate.open_loop.max_mae).map(([field, limit]) => {
+    const mae = comparisons.find((c) => c.name === field)?.mae ?? NaN;
+    return check('open_loop', `${field} MAE on ${o.bags.length} held-out bag(s)`, mae, '<=', limit, '');
+  });
+  const units = Object.fromEntries([...pooled].map(([field, s]) => [field, s.unit]));
+  checks.push(...baselineChecks(o.gate, comparisons, units));
+  return { checks, details: { open_loop: perBag, [BASELINES_DETAILS_KEY]: comparisons } };
+}
 
+/** Closed-loop drives on the gate's tracks, then the same drives randomised, as the sections ask. */
+async function driveSections(o: EvalOptions, config: PilotConfig, sections: ReadonlySet<EvalSection>, log: (line: string) => void): Promise<SectionResult & { drives: DriveSummary[] }> {
+  const gate = o.gate;
+  const checks: EvalCheck[] = [];
   const drives: DriveSummary[] = [];
   const sim = loadSimConfig(o.simConfig);
   const drive = async (track: string, seed: number, randomize: number, thresholds: DriveThresholds, section: string): Promise<void> => {
@@ -147,34 +236,59 @@ export async function runEvaluation(o: EvalOptions): Promise<EvalRecord> {
       }
     }
   }
-  details['drives'] = drives;
+  return { checks, details: { drives }, drives };
+}
 
-  if (sections.has('latency')) {
-    // The runtime alone (no simulator sharing its thread), at the config's rate, on synthetic frames:
-    // in a lockstep drive the renderer runs on the loop's thread and its pauses are not the model's.
-    const ticks = o.latencyTicks ?? Math.max(200, Math.round(config.loop.rate_hz * 20));
-    log(`eval: latency: ${ticks} ticks at ${config.loop.rate_hz} Hz on ${config.model.providers.join(',')}`);
-    const bench = await benchLoop({
-      modelPath: o.modelPath,
-      providers: config.model.providers,
-      ticks,
-      rateHz: config.loop.rate_hz,
-      cameraHz: 30,
-      transport: 'inprocess',
-      projectDir: process.cwd(),
-    });
-    log(`eval:   tick p50 ${bench.tickLatencyMs.p50.toFixed(2)} ms, p99 ${bench.tickLatencyMs.p99.toFixed(2)} ms, inference p99 ${bench.inferenceMs.p99.toFixed(2)} ms, ${bench.deadlineMisses} deadline misses on ${bench.provider}`);
-    details['latency'] = { provider: bench.provider, rateHz: bench.rateHz, ticks: bench.ticks, tickLatencyMs: bench.tickLatencyMs, inferenceMs: bench.inferenceMs, deadlineMisses: bench.deadlineMisses, inDrives: drives.map((d) => ({ track: d.track, seed: d.seed, latencyP99Ms: d.latencyP99Ms, deadlineMisses: d.deadlineMisses })) };
-    checks.push(check('latency', `tick latency p99 (${bench.provider}, ${bench.rateHz} Hz)`, bench.tickLatencyMs.p99, '<=', gate.latency.max_p99_ms, 'ms'));
-    checks.push(check('latency', `deadline misses (${bench.ticks} ticks)`, bench.deadlineMisses, '<=', gate.latency.max_deadline_misses, ''));
-  }
+/**
+ * The runtime alone (no simulator sharing its thread), at the config's rate, on synthetic frames:
+ * in a lockstep drive the renderer runs on the loop's thread and its pauses are not the model's.
+ */
+async function latencySection(o: EvalOptions, config: PilotConfig, drives: readonly DriveSummary[], log: (line: string) => void): Promise<SectionResult> {
+  const ticks = o.latencyTicks ?? Math.max(200, Math.round(config.loop.rate_hz * 20));
+  log(`eval: latency: ${ticks} ticks at ${config.loop.rate_hz} Hz on ${config.model.providers.join(',')}`);
+  const bench = await benchLoop({
+    modelPath: o.modelPath,
+    providers: config.model.providers,
+    ticks,
+    rateHz: config.loop.rate_hz,
+    cameraHz: 30,
+    transport: 'inprocess',
+    projectDir: process.cwd(),
+  });
+  log(`eval:   tick p50 ${bench.tickLatencyMs.p50.toFixed(2)} ms, p99 ${bench.tickLatencyMs.p99.toFixed(2)} ms, inference p99 ${bench.inferenceMs.p99.toFixed(2)} ms, ${bench.deadlineMisses} deadline misses on ${bench.provider}`);
+  const latency = { provider: bench.provider, rateHz: bench.rateHz, ticks: bench.ticks, tickLatencyMs: bench.tickLatencyMs, inferenceMs: bench.inferenceMs, deadlineMisses: bench.deadlineMisses, inDrives: drives.map((d) => ({ track: d.track, seed: d.seed, latencyP99Ms: d.latencyP99Ms, deadlineMisses: d.deadlineMisses })) };
+  return {
+    checks: [
+      check('latency', `tick latency p99 (${bench.provider}, ${bench.rateHz} Hz)`, bench.tickLatencyMs.p99, '<=', o.gate.latency.max_p99_ms, 'ms'),
+      check('latency', `deadline misses (${bench.ticks} ticks)`, bench.deadlineMisses, '<=', o.gate.latency.max_deadline_misses, ''),
+    ],
+    details: { latency },
+  };
+}
+
+export async function runEvaluation(o: EvalOptions): Promise<EvalRecord> {
+  const log = o.log ?? (() => {});
+  const sections = new Set(o.sections ?? EVAL_SECTIONS);
+  const base = typeof o.config === 'string' ? loadConfig(o.config) : o.config;
+  const config: PilotConfig = { ...base, model: { ...base.model, path: o.modelPath, require_eval: false } };
+  const checks: EvalCheck[] = [];
+  const details: Record<string, unknown> = {};
+  const add = (r: SectionResult): void => {
+    checks.push(...r.checks);
+    Object.assign(details, r.details);
+  };
+
+  if (sections.has('open_loop')) add(await openLoopSection(o, config, log));
+  const drives = await driveSections(o, config, sections, log);
+  add(drives);
+  if (sections.has('latency')) add(await latencySection(o, config, drives.drives, log));
 
   return {
     schema: EVAL_RECORD_SCHEMA,
     model: o.modelPath,
     sha256: sha256File(o.modelPath),
     passed: checks.length > 0 && checks.every((c) => c.pass) && sections.size === EVAL_SECTIONS.length,
-    gate,
+    gate: o.gate,
     checks,
     evaluatedAt: new Date().toISOString(),
     machine: `${hostname()}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
