@@ -54,6 +54,7 @@ describe('DonkeyCar tubs', () => {
     const tub = join(FIXTURES, 'donkey_v2_tub');
     const { folder, stats } = await importInto(readDonkeyTub(tub));
     expect(stats).toMatchObject({ records: 4, written: 4, skipped: 0, imageWidth: 32, imageHeight: 24, imageFormat: 'jpeg', outOfRange: 0, timeReversals: 0 });
+    expect(stats.log).toMatchObject({ description: 'DonkeyCar catalog tub with sessions (21-01-01_0)', clock: '_timestamp_ms', deletedIndexes: 1, missingIndexes: 0, gapCount: 0 });
     const { reader, byTopic } = await read(folder);
     expect(reader.topics().map((t) => [t.name, t.type, t.messageCount])).toEqual([
       ['/camera/image_raw/compressed', 'sensor_msgs/msg/CompressedImage', 4],
@@ -85,6 +86,8 @@ describe('DonkeyCar tubs', () => {
   it('imports a v1 tub (record_<n>.json) in record order at the fixed rate, optionally as raw Image', async () => {
     const { folder, stats } = await importInto(readDonkeyTub(join(FIXTURES, 'donkey_v1_tub'), { rateHz: 20, startTimeNs: 1_700_000_000_000_000_000n }), { image: 'raw' });
     expect(stats.written).toBe(4);
+    // record_4 … record_9 are not there; v1 records carry no time here, so gaps are not checked.
+    expect(stats.log).toMatchObject({ description: 'DonkeyCar v1 tub (record_<n>.json files)', clock: undefined, missingIndexes: 6, missingRanges: [[4, 9]] });
     const { reader, byTopic } = await read(folder);
     const images = byTopic.get('/camera/image_raw')!;
     // record_1, 2, 3, 10: spaced by their numbers at 20 Hz.
@@ -97,7 +100,7 @@ describe('DonkeyCar tubs', () => {
     await reader.close();
   });
 
-  it('fails on a bad record naming the file and line, or skips and counts it', async () => {
+  it('skips and counts a bad record by reason, or with strict fails on the first naming the file and line', async () => {
     const tub = join(scratch(), 'tub');
     cpSync(join(FIXTURES, 'donkey_v2_tub'), tub, { recursive: true });
     const lines = readFileSync(join(tub, 'catalog_0.catalog'), 'utf8').split('\r\n');
@@ -105,12 +108,13 @@ describe('DonkeyCar tubs', () => {
     lines[3] = '{"_index": 3, truncated';
     writeFileSync(join(tub, 'catalog_0.catalog'), lines.join('\r\n'));
     rmSync(join(tub, 'images', '4_cam_image_array_.jpg'));
-    await expect(importInto(readDonkeyTub(tub))).rejects.toThrow(/E_IMPORT_ROW: .*catalog_0\.catalog:2: user\/angle is "left", not a number/);
-    const { stats } = await importInto(readDonkeyTub(tub), { skipBad: true });
+    await expect(importInto(readDonkeyTub(tub), { strict: true })).rejects.toThrow(/E_IMPORT_ROW: .*catalog_0\.catalog:2: user\/angle is "left", not a number/);
+    const { stats } = await importInto(readDonkeyTub(tub));
     expect(stats).toMatchObject({ records: 4, written: 1, skipped: 3 });
-    expect(stats.issues[0]).toMatch(/catalog_0\.catalog:2: user\/angle is "left"/);
-    expect(stats.issues[1]).toMatch(/catalog_0\.catalog:4: record is not a JSON object/);
-    expect(stats.issues[2]).toMatch(/catalog_0\.catalog:5: image .*4_cam_image_array_\.jpg not found/);
+    expect(stats.skippedByReason).toEqual({ 'bad value': 1, 'malformed record': 1, 'missing file': 1 });
+    expect(stats.issues[0]).toBe('catalog_0.catalog:2 (_index 1): user/angle is "left", not a number');
+    expect(stats.issues[1]).toMatch(/^catalog_0\.catalog:4 \(_index 3\?\): record is not a JSON object/);
+    expect(stats.issues[2]).toBe('catalog_0.catalog:5 (_index 4): image 4_cam_image_array_.jpg not found');
   });
 
   it('refuses what is not a tub, and a tub without the keys asked for', async () => {
@@ -177,14 +181,17 @@ describe('Udacity simulator logs', () => {
       ].join('\n'),
     );
     const csv = join(dir, 'driving_log.csv');
-    await expect(importInto(readUdacityLog(csv))).rejects.toThrow(/E_IMPORT_ROW: .*driving_log\.csv:3: throttle is "fast", not a number/);
-    const { stats } = await importInto(readUdacityLog(csv), { skipBad: true });
+    await expect(importInto(readUdacityLog(csv), { strict: true })).rejects.toThrow(/E_IMPORT_ROW: .*driving_log\.csv:3: throttle is "fast", not a number/);
+    await expect(importInto(readUdacityLog(join(dir, 'missing.csv')))).rejects.toThrow(/E_IMPORT_FORMAT: .*missing\.csv: cannot read the driving log \(ENOENT\)/);
+    const { stats } = await importInto(readUdacityLog(csv));
     expect(stats).toMatchObject({ records: 4, written: 1, skipped: 3 });
+    expect(stats.skippedByReason).toEqual({ 'bad value': 1, 'missing file': 1, 'malformed record': 1 });
     expect(stats.issues).toEqual([
-      expect.stringMatching(/driving_log\.csv:3: throttle is "fast", not a number/),
-      expect.stringMatching(/driving_log\.csv:4: image IMG\/missing\.jpg not found \(looked for .*IMG\/missing\.jpg/),
-      expect.stringMatching(/driving_log\.csv:5: 2 columns, expected 7/),
+      'driving_log.csv:3 (line 3): throttle is "fast", not a number',
+      'driving_log.csv:4 (line 4): image IMG/missing.jpg not found',
+      'driving_log.csv:5 (line 5): 2 columns, expected 7 (center,left,right,steering,throttle,brake,speed)',
     ]);
+    expect(stats.log?.description).toBe('Udacity driving_log.csv with a header line; image paths: relative');
     expect(splitCsvLine('"a, b",c,"say ""hi"""')).toEqual(['a, b', 'c', 'say "hi"']);
   });
 });
