@@ -102,6 +102,10 @@ export class DiagnosticsReporter {
         frames_received: String(p.camera.received),
         frames_rejected: String(p.camera.rejected),
         last_rejection: p.camera.lastRejection,
+        // Frames of another size than the calibration's: sampled with scaled intrinsics or camera_info's.
+        camera_geometry: describeGeometry(p),
+        frames_scaled_intrinsics: String(p.cameraGeometry.stats.scaledFrames),
+        frames_camera_info_geometry: String(p.cameraGeometry.stats.cameraInfoFrames),
         transport_send_drops: String(sendDrops),
         // Gaps include the publisher's own send drops when both ends share a process.
         transport_receive_gaps: String(gaps),
@@ -119,6 +123,13 @@ export class DiagnosticsReporter {
     if (p.arm) statuses.push(armStatus(p, now));
     return { header: { stamp: { sec, nanosec: Math.round((stamp - sec * 1000) * 1e6) }, frame_id: '' }, status: statuses };
   }
+}
+
+/** `calibration 320x240`, `scaled ×0.5 to 160x120`, `camera_info 640x480`. */
+function describeGeometry(p: Pilot): string {
+  const g = p.cameraGeometry.current;
+  if (g.source === 'scaled') return `scaled ×${Number(g.scaleX.toFixed(4))}${g.scaleX !== g.scaleY ? `/${Number(g.scaleY.toFixed(4))}` : ''} to ${g.widthPx}x${g.heightPx}`;
+  return `${g.source} ${g.widthPx}x${g.heightPx}`;
 }
 
 /** Arm: joint-state input health, measured and commanded joints, limit interventions, the workspace. */

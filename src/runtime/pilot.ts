@@ -24,10 +24,10 @@ import { LoopRunner } from '../loop/loop-runner.js';
 import { Timeline, type TickRecord } from '../loop/timeline.js';
 import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../messages/tick-timeline.js';
 import { writeTimeFromMs } from '../messages/time.js';
-import type { Bool, CompressedImage, Image, JointState } from '../messages/types.js';
+import type { Bool, CameraInfo, CompressedImage, Image, JointState } from '../messages/types.js';
 import { PolicySession, type Policy } from '../policy/policy-session.js';
 import type { CameraContractInput } from '../policy/contract.js';
-import { CameraPreprocessor, type RawFrame } from '../preprocess/camera-preprocessor.js';
+import { CameraPreprocessor, type CameraGeometry, type CameraGeometryStats, type RawFrame } from '../preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../preprocess/decode-compressed.js';
 import { SafetyLayer, type SafetyReason } from '../safety/safety-layer.js';
 import { buildSafetyFields } from '../safety/safety-spec.js';
@@ -135,7 +135,8 @@ export class Pilot {
     const periodMs = 1000 / config.loop.rate_hz;
 
     const camInput = contract.inputs.find((i): i is CameraContractInput => i.role === 'camera')!;
-    this.#preprocessor = new CameraPreprocessor(camInput, cameraCalibration);
+    // Frames of another size than the calibration's: camera_info's geometry, or the intrinsics scaled (one notice).
+    this.#preprocessor = new CameraPreprocessor(camInput, cameraCalibration, { log });
     this.#cameraTensor = policy.inputs.get(camInput.name)!;
     const camCfg = config.inputs.camera;
     const camType = camCfg.type === 'image' ? 'sensor_msgs/msg/Image' : 'sensor_msgs/msg/CompressedImage';
@@ -230,6 +231,22 @@ export class Pilot {
       if (!deps.policy) await policy.dispose();
       throw err;
     }
+  }
+
+  /** The camera geometry of the newest accepted frame size, and how often it was not the calibration's own. */
+  get cameraGeometry(): { readonly current: CameraGeometry; readonly stats: Readonly<CameraGeometryStats>; readonly notices: readonly string[] } {
+    const p = this.#preprocessor;
+    return { current: p.geometry, stats: p.geometryStats, notices: p.notices };
+  }
+
+  /**
+   * Hook for sensor_msgs/CameraInfo published beside the camera (replay feeds a bag's camera_info
+   * here; a live camera_info subscription would too): frames of its size that differ from the
+   * calibration's are sampled with its geometry. `source` names it in notices. Returns '' when
+   * usable, else why not.
+   */
+  useCameraInfo(info: CameraInfo, source: string): string {
+    return this.#preprocessor.useCameraInfo(info, source);
   }
 
   /**

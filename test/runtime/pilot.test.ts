@@ -109,9 +109,10 @@ describe('Pilot end to end on the in-process transport and a manual clock', () =
     const r = await rig();
     r.pilot.start();
     await r.step();
-    await r.step(cameraFrame(640, 480));
+    // 16:9 against the 4:3 calibration: the intrinsics cannot be scaled to it (a 4:3 size would be).
+    await r.step(cameraFrame(640, 360));
     expect(r.pilot.camera.rejected).toBe(1);
-    expect(r.pilot.camera.lastRejection).toMatch(/image 640x480 but calibration says 320x240/);
+    expect(r.pilot.camera.lastRejection).toMatch(/image 640x360 but calibration says 320x240 .*aspect ratio 1\.778 vs 1\.333/);
     expect(r.commands.at(-1)!.reason).toBe('bad_input');
     await r.step();
     expect(r.commands.at(-1)!.reason).toBe('ok');
