@@ -1,8 +1,11 @@
 /**
  * Open-loop evaluation, pure: predicted commands (one per control tick) against the recorded command
  * in force at each tick (the newest one logged at or before it), field by field. MAE, RMSE, max error,
- * bias, per-segment errors and the worst moments; and the same statistics between two models.
+ * bias, per-segment errors and the worst moments, beside the trivial baselines over the same ticks
+ * (the training-set mean, zero) and the correlation of predictions with the recorded commands; and
+ * the same statistics between two models.
  */
+import { compareWithBaselines, type FieldBaselineComparison } from '../eval/baselines.js';
 
 /** The commands a runtime published during a replay, one per tick, times in ms from the window start. */
 export interface PredictionSeries {
@@ -47,6 +50,16 @@ export interface FieldError {
   readonly bias: number;
 }
 
+/** A field's errors beside the baselines computed over the same ticks. */
+export interface EvaluatedField extends FieldError {
+  /** Pearson correlation of predicted with recorded; null when undefined (a constant series). */
+  readonly corr: number | null;
+  readonly baselines: FieldBaselineComparison['baselines'];
+  /** The better baseline, and 1 − model MAE / its MAE (> 0: the model beats both). */
+  readonly bestBaseline: FieldBaselineComparison['bestBaseline'];
+  readonly improvement: number;
+}
+
 export interface SegmentError {
   readonly startS: number;
   readonly endS: number;
@@ -78,7 +91,7 @@ export interface Evaluation {
   readonly noReference: number;
   /** Ticks left out for their safety reason, by reason. */
   readonly excluded: Readonly<Record<string, number>>;
-  readonly fields: readonly FieldError[];
+  readonly fields: readonly EvaluatedField[];
   readonly segments: readonly SegmentError[];
   /** worst[field]: largest |error| first. */
   readonly worst: readonly (readonly Moment[])[];
@@ -169,7 +182,37 @@ export function segmentStats(tMs: readonly number[], errors: readonly (readonly 
     }));
 }
 
-export function evaluate(predictions: PredictionSeries, reference: ReferenceSeries, options: EvaluateOptions = {}): Evaluation {
+/**
+ * Each field's statistics beside its baselines over exactly the ticks in `use`: the constant
+ * `constantMean[name]` (the training-set mean; absent: none) and zero, and the correlation.
+ */
+export function withBaselines(
+  fields: readonly FieldError[],
+  values: readonly (readonly number[])[],
+  recorded: readonly (readonly number[])[],
+  use: readonly boolean[],
+  constantMean: Readonly<Record<string, number>> | undefined,
+): EvaluatedField[] {
+  return fields.map((field, f) => {
+    const predicted: number[] = [];
+    const reference: number[] = [];
+    for (let i = 0; i < use.length; i++) {
+      if (!use[i]) continue;
+      predicted.push(values[f]![i]!);
+      reference.push(recorded[f]![i]!);
+    }
+    const c = compareWithBaselines(field.name, predicted, reference, constantMean?.[field.name]);
+    return { ...field, corr: c.corr, baselines: c.baselines, bestBaseline: c.bestBaseline, improvement: c.improvement };
+  });
+}
+
+/** `constantMean`: the training-set mean per field name (the model's `pilot.baselines`), when known. */
+export function evaluate(
+  predictions: PredictionSeries,
+  reference: ReferenceSeries,
+  options: EvaluateOptions = {},
+  constantMean?: Readonly<Record<string, number>>,
+): Evaluation {
   const o = { ...DEFAULT_EVALUATE_OPTIONS, ...options };
   const { names, units, tMs, values, reasons } = predictions;
   const ticks = tMs.length;
@@ -220,7 +263,7 @@ export function evaluate(predictions: PredictionSeries, reference: ReferenceSeri
     evaluated,
     noReference,
     excluded,
-    fields: errorStats(names, units, tMs, errors, use),
+    fields: withBaselines(errorStats(names, units, tMs, errors, use), values, recorded, use, constantMean),
     segments: segmentStats(tMs, errors, use, o.segmentS),
     worst,
     recorded,

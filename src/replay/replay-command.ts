@@ -12,10 +12,10 @@ import { loadConfig } from '../config/load.js';
 import type { PilotConfig } from '../config/schema.js';
 import { packageRoot } from '../util/package-root.js';
 import { parseRemaps } from './remap.js';
-import { runReplay, type ReplayModelSpec } from './replay-session.js';
+import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayModelSpec, type ReplayRun } from './replay-session.js';
 import { renderReplayHtml } from './report-html.js';
 import { serializeReplay } from './report-json.js';
-import { formatReplaySummary } from './report-terminal.js';
+import { describeCoverage, describeRejections, formatReplaySummary } from './report-terminal.js';
 
 export const REPLAY_USAGE = `pilot replay <bag> --model <onnx> [--config launch/drive.yaml] [--realtime [--rate N]]
               [--start s] [--end s] [--remap /bag/topic:=/topic]... [--reference <topic>|none] [--recover]
@@ -131,7 +131,21 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   console.error(formatReplaySummary(result));
   const written = [jsonPath !== '-' ? jsonPath : undefined, htmlPath !== '-' ? htmlPath : undefined].filter(Boolean);
   if (written.length > 0) console.error(`report: ${written.join(', ')}`);
-  return 0;
+  return checkInputCoverage(result.runs);
+}
+
+/** Exit status: 1 when a model saw fewer than 90 % of the camera frames (its error means nothing), saying why. */
+function checkInputCoverage(runs: readonly ReplayRun[]): number {
+  let status = 0;
+  for (const run of runs) {
+    if (run.input.sufficient) continue;
+    status = 1;
+    console.error(
+      `pilot: E_REPLAY_INPUT: ${run.label}: ${describeCoverage(run.input)}, fewer than ${Math.round(MIN_ACCEPTED_FRAME_FRACTION * 100)} %: ` +
+        `rejected ${describeRejections(run.input)}; the MAE above is not meaningful`,
+    );
+  }
+  return status;
 }
 
 function withModel(config: PilotConfig, path: string): PilotConfig {

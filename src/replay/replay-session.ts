@@ -21,7 +21,9 @@ import type { BagMessage } from '../bags/types.js';
 import type { PilotConfig } from '../config/schema.js';
 import { fullTypeName } from '../messages/type-names.js';
 import { timeFromNs } from '../messages/time.js';
-import type { DiagnosticArray } from '../messages/types.js';
+import type { CameraInfo, DiagnosticArray } from '../messages/types.js';
+import { cameraInfoTopicFor } from '../calibration/camera.js';
+import type { TrainingBaselines } from '../eval/baselines.js';
 import type { Policy } from '../policy/policy-session.js';
 import { Pilot } from '../runtime/pilot.js';
 import { InProcessTransport } from '../transport/in-process.js';
@@ -29,6 +31,7 @@ import { RELIABLE_QOS, SENSOR_QOS, type Publisher } from '../transport/transport
 import { PilotError } from '../util/errors.js';
 import { COMMAND_MESSAGE_TYPES, commandFields, type CommandFields } from './command-fields.js';
 import { compareSeries, evaluate, type Comparison, type EvaluateOptions, type Evaluation, type PredictionSeries } from './evaluate.js';
+import { readModelBaselines } from './model-baselines.js';
 import { bagTopicFor, type TopicRemap } from './remap.js';
 import { ManualClock } from '../loop/clock.js';
 import { ScaledWallClock } from './replay-clock.js';
@@ -37,6 +40,12 @@ export const REPLAY_SCHEMA = 'pilot.replay/1';
 
 const IMAGE = 'sensor_msgs/msg/Image';
 const COMPRESSED = 'sensor_msgs/msg/CompressedImage';
+const CAMERA_INFO = 'sensor_msgs/msg/CameraInfo';
+
+/** Below this share of the window's camera frames accepted by the runtime, its error means nothing. */
+export const MIN_ACCEPTED_FRAME_FRACTION = 0.9;
+/** Distinct rejection reasons counted per run (the rest are counted as one). */
+const MAX_REJECTION_REASONS = 8;
 
 export interface ReplayModelSpec {
   /** Short name for reports and output topics (`a`, `b`, or the model's file name). */
@@ -45,6 +54,11 @@ export interface ReplayModelSpec {
   readonly config: PilotConfig;
   /** An already-created policy (tests, benchmarks); the caller disposes it. Else made from `config.model`. */
   readonly policy?: Policy;
+  /**
+   * The training-set means the baselines compare with; null: none. Default: read from the model's
+   * `pilot.baselines` metadata (`config.model.path`).
+   */
+  readonly baselines?: TrainingBaselines | null;
 }
 
 export interface ReplayOutputTopics {
@@ -121,7 +135,25 @@ export interface ReplayRuntimeStats {
   readonly framesReceived: number;
   readonly framesRejected: number;
   readonly lastRejection: string;
+  /** Frames of another size than the calibration's, sampled with its intrinsics scaled to them. */
+  readonly framesScaledIntrinsics: number;
+  /** Frames sampled with the geometry from the bag's camera_info. */
+  readonly framesCameraInfoGeometry: number;
   readonly policyErrors: number;
+}
+
+/** How much of the camera stream the model actually saw. */
+export interface ReplayInputCoverage {
+  /** Camera frames in the replayed window delivered to the runtime. */
+  readonly cameraFrames: number;
+  /** Of those, the frames the runtime accepted (preprocessed into the model's input). */
+  readonly framesAccepted: number;
+  /** framesAccepted / cameraFrames (0 without frames). */
+  readonly fraction: number;
+  /** Rejected frames by reason, most frequent first. */
+  readonly rejections: readonly { readonly reason: string; readonly count: number }[];
+  /** fraction ≥ MIN_ACCEPTED_FRAME_FRACTION: enough frames for the error against the recorded commands to mean something. */
+  readonly sufficient: boolean;
 }
 
 export interface ReplayRun {
@@ -133,6 +165,9 @@ export interface ReplayRun {
   readonly commandType: string;
   readonly predictions: PredictionSeries;
   readonly evaluation: Evaluation | null;
+  /** The training-set means the evaluation's constant-mean baseline uses; null when the model stores none. */
+  readonly baselines: TrainingBaselines | null;
+  readonly input: ReplayInputCoverage;
   readonly runtime: ReplayRuntimeStats;
 }
 
@@ -141,7 +176,7 @@ export interface ReplayTopic {
   readonly topic: string;
   readonly bagTopic: string;
   readonly type: string;
-  readonly role: 'camera' | 'state' | 'estop' | 'reference';
+  readonly role: 'camera' | 'camera_info' | 'state' | 'estop' | 'reference';
   readonly messages: number;
 }
 
@@ -184,6 +219,10 @@ interface Lane {
   readonly predictions: { tMs: number[]; values: number[][]; reasons: string[] };
   readonly scratch: Float64Array;
   readonly outTopics: { command: string; diagnostics: string; timeline: string | null };
+  readonly baselines: TrainingBaselines | null;
+  /** Camera frames delivered, and the rejected ones by reason. */
+  cameraFrames: number;
+  readonly rejections: Map<string, number>;
   expectedInputs: number;
   ticksSeen: number;
   overDeadline: number;
@@ -193,7 +232,7 @@ interface Lane {
 interface InputRoute {
   readonly topic: string;
   readonly type: string;
-  readonly role: 'camera' | 'state' | 'estop';
+  readonly role: 'camera' | 'camera_info' | 'state' | 'estop';
   readonly lanes: Lane[];
   messages: number;
 }
@@ -420,6 +459,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
           diagnostics: several ? `${prefix}/diagnostics` : (topics.diagnostics ?? '/diagnostics'),
           timeline: topics.timeline === null ? null : several ? `${prefix}/timeline` : (topics.timeline ?? DEFAULT_TIMELINE_TOPIC),
         },
+        baselines: spec.baselines !== undefined ? spec.baselines : (readModelBaselines(config.model.path) ?? null),
+        cameraFrames: 0,
+        rejections: new Map(),
         expectedInputs: 0,
         ticksSeen: 0,
         overDeadline: 0,
@@ -433,10 +475,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
         { topic: config.inputs.camera.topic, type: config.inputs.camera.type === 'image' ? IMAGE : COMPRESSED, role: 'camera' },
         ...config.inputs.state.map((s) => ({ topic: s.topic, type: safeType(s.type), role: 'state' as const })),
         { topic: config.safety.estop_topic, type: 'std_msgs/msg/Bool', role: 'estop' },
+        // The camera's geometry, when recorded: frames of another size than the calibration's use it.
+        { topic: cameraInfoTopicFor(config.inputs.camera.topic), type: CAMERA_INFO, role: 'camera_info' },
       ];
       for (const w of wanted) {
         const bagTopic = bagTopicFor(remap, bagNames, w.topic);
-        if (bagTopic === undefined) {
+        if (bagTopic === undefined || (w.role === 'camera_info' && bagTypes.get(bagTopic) !== CAMERA_INFO)) {
           if (w.role === 'state') {
             throw new PilotError('E_REPLAY_TOPIC', `the runtime reads state from ${w.topic} (${w.type}) but the bag has no such topic (--remap <bag topic>:=${w.topic})`);
           }
@@ -450,6 +494,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
         let route = routes.get(bagTopic);
         if (!route) routes.set(bagTopic, (route = { topic: w.topic, type, role: w.role, lanes: [], messages: 0 }));
         route.lanes.push(lane);
+        // camera_info goes to the runtime's hook, not over the transport (the runtime does not subscribe to it).
+        if (w.role === 'camera_info') continue;
         if (!lane.publishers.has(w.topic)) lane.publishers.set(w.topic, transport.advertise(w.topic, type, w.role === 'estop' ? RELIABLE_QOS : SENSOR_QOS));
         if (w.role !== 'estop') lane.counted.add(w.topic);
       }
@@ -658,11 +704,24 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
 
   function deliver(route: InputRoute, m: BagMessage, message: unknown): void {
     route.messages++;
-    // Camera frames are preprocessed on arrival; anything else stays in an input slot: detach it.
-    const value = route.role === 'camera' ? message : detach(message);
-    for (const lane of route.lanes) {
-      if (lane.counted.has(route.topic)) lane.expectedInputs++;
-      lane.publishers.get(route.topic)!.publish(value);
+    if (route.role === 'camera_info') {
+      for (const lane of route.lanes) lane.pilot.useCameraInfo(message as CameraInfo, `camera_info on ${m.topic}`);
+    } else if (route.role === 'camera') {
+      // Camera frames are preprocessed on arrival (synchronously: the in-process transport): note why one was rejected.
+      for (const lane of route.lanes) {
+        lane.expectedInputs++;
+        lane.cameraFrames++;
+        const rejectedBefore = lane.pilot.camera.rejected;
+        lane.publishers.get(route.topic)!.publish(message);
+        if (lane.pilot.camera.rejected > rejectedBefore) countRejection(lane.rejections, lane.pilot.camera.lastRejection);
+      }
+    } else {
+      // Anything else stays in an input slot: detach it from the read buffer.
+      const value = detach(message);
+      for (const lane of route.lanes) {
+        if (lane.counted.has(route.topic)) lane.expectedInputs++;
+        lane.publishers.get(route.topic)!.publish(value);
+      }
     }
     write(route.topic, message, m.logTimeNs);
   }
@@ -683,7 +742,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
       commandTopic: lane.config.outputs.command.topic,
       commandType: lane.fields.type,
       predictions,
-      evaluation: reference ? evaluate(predictions, referenceSeries, options.evaluate) : null,
+      evaluation: reference ? evaluate(predictions, referenceSeries, options.evaluate, lane.baselines?.constant_mean) : null,
+      baselines: lane.baselines,
+      input: inputCoverage(lane),
       runtime: {
         ticks: p.loop.stats.ticks,
         commands: p.counters.commandsPublished,
@@ -699,15 +760,18 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
         framesReceived: p.camera.received,
         framesRejected: p.camera.rejected,
         lastRejection: p.camera.lastRejection,
+        framesScaledIntrinsics: p.cameraGeometry.stats.scaledFrames,
+        framesCameraInfoGeometry: p.cameraGeometry.stats.cameraInfoFrames,
         policyErrors: p.counters.policyErrors,
       },
     };
   });
-  for (const run of runs) {
-    if (run.runtime.framesRejected > 0) {
-      const hint = /calibration says/.test(run.runtime.lastRejection) ? ' (replay with a config whose calibration.camera matches the recorded images)' : '';
-      notes.push(`${run.label}: ${run.runtime.framesRejected} camera frame(s) rejected by the runtime: ${run.runtime.lastRejection}${hint}`);
+  for (const [k, run] of runs.entries()) {
+    for (const { reason, count } of run.input.rejections) {
+      const hint = /calibration says/.test(reason) ? ' (replay with a config whose calibration.camera matches the recorded images)' : '';
+      notes.push(`${run.label}: ${count} camera frame(s) rejected by the runtime: ${reason}${hint}`);
     }
+    for (const notice of lanes[k]!.pilot.cameraGeometry.notices) notes.push(`${run.label}: ${notice.replace(/^pilot: /, '')}`);
     if (run.runtime.framesReceived === 0 && run.runtime.framesRejected === 0) notes.push(`${run.label}: no camera frame reached the runtime`);
   }
   if (skipped > 0) notes.push(`${skipped} unreadable part(s) or message(s) skipped (--recover)`);
@@ -732,6 +796,19 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     realTimeFactor: wallS > 0 ? bagS / wallS : Infinity,
     output: output ? { messages: outputMessages, topics: [...outputTopics] } : null,
   };
+}
+
+function countRejection(counts: Map<string, number>, reason: string): void {
+  const key = counts.has(reason) || counts.size < MAX_REJECTION_REASONS ? reason : 'other reasons';
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function inputCoverage(lane: Lane): ReplayInputCoverage {
+  const cameraFrames = lane.cameraFrames;
+  const framesAccepted = lane.pilot.camera.received;
+  const fraction = cameraFrames > 0 ? framesAccepted / cameraFrames : 0;
+  const rejections = [...lane.rejections.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+  return { cameraFrames, framesAccepted, fraction, rejections, sufficient: cameraFrames > 0 && fraction >= MIN_ACCEPTED_FRAME_FRACTION };
 }
 
 async function disposeLanes(lanes: readonly Lane[], own: ReadonlySet<Lane>): Promise<void> {

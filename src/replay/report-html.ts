@@ -7,7 +7,7 @@
 import { escapeHtml, htmlPage } from '../util/html.js';
 import type { Comparison, Evaluation } from './evaluate.js';
 import type { ReplayResult, ReplayRun } from './replay-session.js';
-import { fmtLatency, fmtNumber, fmtS, fmtSigned } from './report-terminal.js';
+import { describeCoverage, describeRejections, fmtLatency, fmtNumber, fmtS, fmtSigned } from './report-terminal.js';
 
 const WIDTH = 960;
 const HEIGHT = 180;
@@ -160,11 +160,24 @@ function evaluationSection(run: ReplayRun, ev: Evaluation): string {
   const p = run.predictions;
   const tS = p.tMs.map((t) => t / 1000);
   const out: string[] = [];
+  if (!run.input.sufficient) out.push(`<p><strong>Not meaningful:</strong> ${esc(describeCoverage(run.input))}. Rejected: ${esc(describeRejections(run.input))}.</p>`);
   out.push(
     htmlTable(
-      ['field', 'n', 'MAE', 'RMSE', 'max |error|', 'at', 'bias', 'unit'],
-      ev.fields.map((f) => [f.name, String(f.n), fmtNumber(f.mae), fmtNumber(f.rmse), fmtNumber(f.maxAbs), fmtS(f.maxAtS), fmtSigned(f.bias), f.unit]),
-      (c) => c >= 1 && c <= 6,
+      ['field', 'n', run.input.sufficient ? 'MAE' : 'MAE (not meaningful)', 'corr', 'constant-mean MAE', 'zero MAE', 'RMSE', 'max |error|', 'at', 'bias', 'unit'],
+      ev.fields.map((f) => [
+        f.name,
+        String(f.n),
+        fmtNumber(f.mae),
+        f.corr === null ? 'n/a' : f.corr.toFixed(2),
+        f.baselines.constant_mean ? `${fmtNumber(f.baselines.constant_mean.mae)} (mean ${fmtSigned(f.baselines.constant_mean.value)})` : 'no training mean',
+        fmtNumber(f.baselines.zero.mae),
+        fmtNumber(f.rmse),
+        fmtNumber(f.maxAbs),
+        fmtS(f.maxAtS),
+        fmtSigned(f.bias),
+        f.unit,
+      ]),
+      (c) => c >= 1 && c <= 9,
     ),
   );
   const excluded = Object.entries(ev.excluded).map(([r, n]) => `${r} ${n}`).join(', ');
@@ -211,7 +224,7 @@ function runtimeSection(run: ReplayRun): string {
       ['deadline', `${r.deadlineMs.toFixed(1)} ms; ${r.overDeadline} tick(s) took longer on this machine; ${r.skippedCycles} skipped cycle(s)`],
       ['safety reasons', reasons || 'none'],
       ['clamped / slew-limited', `${r.clamped} / ${r.slewLimited}`],
-      ['camera frames', `${r.framesReceived} received, ${r.framesRejected} rejected${r.framesRejected ? ` (${r.lastRejection})` : ''}`],
+      ['camera frames', `${describeCoverage(run.input)}; ${r.framesRejected} rejected${r.framesRejected ? ` (last: ${r.lastRejection})` : ''}${r.framesScaledIntrinsics ? `; ${r.framesScaledIntrinsics} with scaled intrinsics` : ''}`],
     ],
   );
 }

@@ -1,6 +1,11 @@
-/** The replay summary for a terminal: what was replayed, the error per action, the worst moments, the runtime's numbers. */
-import type { Comparison, Evaluation, FieldError, SegmentError } from './evaluate.js';
-import type { LatencyStats, ReplayResult, ReplayRun } from './replay-session.js';
+/**
+ * The replay summary for a terminal: what was replayed, the error per action beside the trivial
+ * baselines, the worst moments, the runtime's numbers. An error measured on too few of the camera
+ * frames is labelled as not meaningful.
+ */
+import { formatComparison } from '../eval/baselines.js';
+import type { Comparison, EvaluatedField, Evaluation, FieldError, SegmentError } from './evaluate.js';
+import { MIN_ACCEPTED_FRAME_FRACTION, type LatencyStats, type ReplayInputCoverage, type ReplayResult, type ReplayRun } from './replay-session.js';
 
 export interface TerminalOptions {
   /** Worst moments listed per field (default 5). */
@@ -38,8 +43,8 @@ function table(rows: readonly (readonly string[])[], rightAlign: (col: number) =
   return rows.map((r) => r.map((cell, c) => (rightAlign(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
 }
 
-function fieldTable(fields: readonly FieldError[], label = 'error'): string[] {
-  const rows = [['field', 'n', `MAE`, 'RMSE', `max |${label}|`, 'at', 'bias', 'unit']];
+function fieldTable(fields: readonly FieldError[], label = 'error', maeLabel = 'MAE'): string[] {
+  const rows = [['field', 'n', maeLabel, 'RMSE', `max |${label}|`, 'at', 'bias', 'unit']];
   for (const f of fields) rows.push([f.name, String(f.n), fmtNumber(f.mae), fmtNumber(f.rmse), fmtNumber(f.maxAbs), fmtS(f.maxAtS), fmtSigned(f.bias), f.unit]);
   return table(rows, (c) => c >= 1 && c <= 6);
 }
@@ -51,13 +56,39 @@ function worstSegments(segments: readonly SegmentError[], names: readonly string
   return ranked.map((s) => `    ${fmtS(s.startS).padStart(10)} – ${fmtS(s.endS).padEnd(10)} n ${String(s.n).padStart(4)}  ` + names.map((n, f) => `${n} MAE ${fmtNumber(s.mae[f]!)}`).join('  '));
 }
 
-function evaluationLines(ev: Evaluation, o: Required<TerminalOptions>): string[] {
+/** `the model saw 12 of 1200 camera frames (1.0 %)`. */
+export function describeCoverage(c: ReplayInputCoverage): string {
+  return `the model saw ${c.framesAccepted} of ${c.cameraFrames} camera frames (${(c.fraction * 100).toFixed(1)} %)`;
+}
+
+/** `1188 × image 160x80 but calibration says …; 12 × jpeg decode failed: …`. */
+export function describeRejections(c: ReplayInputCoverage): string {
+  return c.rejections.map((r) => `${r.count} × ${r.reason}`).join('; ') || 'no frame was rejected';
+}
+
+function baselineLines(run: ReplayRun, fields: readonly EvaluatedField[], meaningful: boolean): string[] {
+  const b = run.baselines;
+  const source = b ? `constant = the training mean stored in the model (${b.train_frames} frames)` : 'no constant-mean baseline: the model stores no training means (pilot.baselines)';
+  const lines = [`  against baselines over the same ticks, ${source}${meaningful ? '' : ' — NOT MEANINGFUL'}:`];
+  for (const f of fields) lines.push(`    ${formatComparison(f)}`);
+  return lines;
+}
+
+function evaluationLines(run: ReplayRun, ev: Evaluation, o: Required<TerminalOptions>): string[] {
   const lines: string[] = [];
+  const meaningful = run.input.sufficient;
+  if (!meaningful) {
+    lines.push(
+      `  NOT MEANINGFUL: ${describeCoverage(run.input)}, fewer than ${Math.round(MIN_ACCEPTED_FRAME_FRACTION * 100)} %; ` +
+        `ticks without an accepted frame published the fallback command. Rejected: ${describeRejections(run.input)}`,
+    );
+  }
   const excluded = Object.entries(ev.excluded)
     .map(([r, n]) => `${r} ${n}`)
     .join(', ');
   lines.push(`  ticks ${ev.ticks}: ${ev.evaluated} compared with the recorded command in force` + (ev.noReference ? `, ${ev.noReference} without one` : '') + (excluded ? `, left out: ${excluded}` : ''));
-  lines.push(...fieldTable(ev.fields).map((l) => `    ${l}`));
+  lines.push(...fieldTable(ev.fields, 'error', meaningful ? 'MAE' : 'MAE (not meaningful)').map((l) => `    ${l}`));
+  lines.push(...baselineLines(run, ev.fields, meaningful));
   ev.names.forEach((name, f) => {
     const worst = ev.worst[f]!.slice(0, o.worst);
     if (worst.length === 0) return;
@@ -82,7 +113,9 @@ function runtimeLines(run: ReplayRun): string[] {
     `  preprocess      ${fmtLatency(r.preprocessMs)}`,
     `  deadline        ${r.deadlineMs.toFixed(1)} ms: ${r.overDeadline} tick(s) took longer on this machine; ${r.skippedCycles} skipped cycle(s)`,
     `  safety          ${reasons || 'none'}; clamped ${r.clamped}, slew-limited ${r.slewLimited}` + (r.policyErrors ? `, policy errors ${r.policyErrors}` : ''),
-    `  camera          ${r.framesReceived} frames received, ${r.framesRejected} rejected${r.framesRejected ? ` (${r.lastRejection})` : ''}`,
+    `  camera          ${describeCoverage(run.input)}; ${r.framesRejected} rejected${r.framesRejected ? ` (last: ${r.lastRejection})` : ''}` +
+      (r.framesScaledIntrinsics ? `; ${r.framesScaledIntrinsics} sampled with scaled intrinsics` : '') +
+      (r.framesCameraInfoGeometry ? `; ${r.framesCameraInfoGeometry} with camera_info's geometry` : ''),
   ];
 }
 
@@ -119,8 +152,11 @@ export function formatReplaySummary(result: ReplayResult, options: TerminalOptio
   for (const run of result.runs) {
     lines.push('');
     lines.push(`model ${run.label}: ${run.modelId} (${run.modelPath}) on ${run.provider}`);
-    if (run.evaluation) lines.push(...evaluationLines(run.evaluation, o));
-    else lines.push(`  ${run.predictions.tMs.length} commands predicted (no recorded commands to compare with)`);
+    if (run.evaluation) lines.push(...evaluationLines(run, run.evaluation, o));
+    else {
+      lines.push(`  ${run.predictions.tMs.length} commands predicted (no recorded commands to compare with)`);
+      if (!run.input.sufficient) lines.push(`  NOT MEANINGFUL: ${describeCoverage(run.input)}. Rejected: ${describeRejections(run.input)}`);
+    }
     lines.push(...runtimeLines(run));
   }
   if (result.comparison) {

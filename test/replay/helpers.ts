@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { PilotConfig, PilotConfigInput } from '../../src/config/schema.js';
 import { timeFromNs } from '../../src/messages/time.js';
 import jpeg from 'jpeg-js';
-import type { AckermannDriveStamped, CompressedImage, Image } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, CameraInfo, CompressedImage, Image } from '../../src/messages/types.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
@@ -62,8 +62,8 @@ export function frame(i: number, width = WIDTH, height = HEIGHT): Image {
 }
 
 /** `frame(i)` as a JPEG sensor_msgs/CompressedImage. */
-export function jpegFrame(i: number, quality = 85): CompressedImage {
-  const f = frame(i);
+export function jpegFrame(i: number, quality = 85, width = WIDTH, height = HEIGHT): CompressedImage {
+  const f = frame(i, width, height);
   const rgba = new Uint8Array(f.width * f.height * 4);
   for (let p = 0; p < f.width * f.height; p++) rgba.set([f.data[p * 3]!, f.data[p * 3 + 1]!, f.data[p * 3 + 2]!, 255], p * 4);
   return { header: f.header, format: 'jpeg', data: new Uint8Array(jpeg.encode({ data: rgba, width: f.width, height: f.height }, quality).data) };
@@ -88,6 +88,10 @@ export interface DriveBagOptions {
   readonly compression?: 'none' | 'lz4' | 'zstd';
   /** Camera frames as JPEG CompressedImage on /camera/image_raw/compressed instead of Image. */
   readonly jpeg?: boolean;
+  /** Size of frame `i` (default 320×240 for all). */
+  readonly frameSize?: (i: number) => { readonly width: number; readonly height: number };
+  /** Also record this CameraInfo on /camera/camera_info, just before each frame. */
+  readonly cameraInfo?: CameraInfo;
 }
 
 /** A camera bag (frames at `cameraHz` from T0) plus recorded commands, in memory. */
@@ -98,11 +102,15 @@ export async function writeDriveBag(options: DriveBagOptions = {}): Promise<Memo
   const cameraTopic = options.jpeg ? '/camera/image_raw/compressed' : '/camera/image_raw';
   writer.addTopic(cameraTopic, options.jpeg ? 'sensor_msgs/msg/CompressedImage' : 'sensor_msgs/msg/Image');
   if (commands.length > 0) writer.addTopic('/cmd/ackermann', 'ackermann_msgs/msg/AckermannDriveStamped', { qos: RELIABLE_QOS });
+  const info = options.cameraInfo;
+  if (info) writer.addTopic('/camera/camera_info', 'sensor_msgs/msg/CameraInfo');
   const events: { t: bigint; write: () => Promise<boolean> }[] = [];
   const frames = Math.round(seconds * cameraHz);
   for (let i = 0; i < frames; i++) {
     const t = T0 + (BigInt(i) * 1_000_000_000n) / BigInt(cameraHz) + frameDelayNs;
-    events.push({ t, write: () => writer.writeMessage(cameraTopic, options.jpeg ? jpegFrame(i) : frame(i), t) });
+    const size = options.frameSize?.(i) ?? { width: WIDTH, height: HEIGHT };
+    if (info) events.push({ t: t - 1n, write: () => writer.writeMessage('/camera/camera_info', info, t - 1n) });
+    events.push({ t, write: () => writer.writeMessage(cameraTopic, options.jpeg ? jpegFrame(i, 85, size.width, size.height) : frame(i, size.width, size.height), t) });
   }
   for (const c of commands) events.push({ t: c.logTimeNs, write: () => writer.writeMessage('/cmd/ackermann', ackermann(c.logTimeNs, c.steeringRad, c.speedMps), c.logTimeNs) });
   events.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
