@@ -8,17 +8,20 @@ import { runPretrain } from '../finetune/pretrain.js';
 import { runArmDagger } from '../finetune/arm-dagger.js';
 import { runTrainArmPolicy, SCRATCH } from '../finetune/train-arm-policy.js';
 import { runTrainPolicy, type DaggerOptions } from '../finetune/train-policy.js';
-import type { TrainMode, TrainProgress } from '../train/index.js';
+import type { TrainLoss, TrainMode, TrainProgress } from '../train/index.js';
+import { formatComparison } from '../eval/baselines.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, parse } from './args.js';
 
 export const PRETRAIN_USAGE = `pilot pretrain [--out models/pilot-backbone.onnx] [--frames 12000] [--epochs 12] [--seed 1]
               [--randomize 1] [--batch 32] [--lr 0.001] [--sim-config <yaml>]`;
-export const TRAIN_USAGE = `pilot train --data <bag,...> --base models/pilot-backbone.onnx --out models/<name>.onnx
-              [--mode head|partial|full] [--partial-layers 1] [--epochs 30] [--seed 1] [--latency-ms 0]
-              [--rehearse <bag,...>] [--dagger N [--dagger-tracks oval,chicane,...] [--dagger-laps 1] [--dagger-beta 0.5]
-              [--dagger-epochs 10] [--dagger-randomize 0.3]] [--no-augment] [--no-balance] [--copies 2]
+export const TRAIN_USAGE = `pilot train --data <bag,...> --out models/<name>.onnx [--base scratch | models/pilot-backbone.onnx | <policy.onnx>]
+              [--holdout 0.2] [--validation-fraction 0.2] [--gap-frames 20] [--mode head|partial|full] [--partial-layers 1]
+              [--epochs 30] [--seed 1] [--latency-ms 0] [--loss l1|huber|mse] [--flip 0.5] [--balance | --no-balance]
+              [--input-size WxH] [--crop top,bottom,left,right] (scratch) [--rehearse <bag,...>]
+              [--dagger N [--dagger-tracks oval,chicane,...] [--dagger-laps 1] [--dagger-beta 0.5]
+              [--dagger-epochs 10] [--dagger-randomize 0.3]] [--no-augment] [--copies 2]
               [--camera-topic T] [--command-topic T] [--config launch/drive.yaml] [--sim-config <yaml>]
        pilot train --profile arm [--arm calibration/arm.yaml] --data <bag,...> --base <backbone.onnx|arm policy.onnx|scratch>
               --out models/<name>.onnx [--mode head|partial|full (scratch: full)] [--arch small|medium] [--input-size WxH]
@@ -166,6 +169,11 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     'dagger-episodes': { type: 'string' },
     'no-augment': { type: 'boolean' },
     'no-balance': { type: 'boolean' },
+    balance: { type: 'boolean' },
+    holdout: { type: 'string' },
+    'gap-frames': { type: 'string' },
+    loss: { type: 'string' },
+    flip: { type: 'string' },
     copies: { type: 'string' },
     'camera-topic': { type: 'string' },
     'command-topic': { type: 'string' },
@@ -183,13 +191,15 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
   const profile = values.profile ?? (values.arm ? 'arm' : 'vehicle');
   if (profile !== 'vehicle' && profile !== 'arm') throw new CliError(`--profile must be vehicle or arm, got '${values.profile}'`);
   if (profile === 'arm') return trainArm(args, values);
-  for (const flag of ['arm', 'arch', 'input-size', 'crop', 'hidden', 'joint-state-topic', 'max-state-age-ms'] as const) {
+  for (const flag of ['arm', 'arch', 'hidden', 'joint-state-topic', 'max-state-age-ms'] as const) {
     if (values[flag] !== undefined) throw new CliError(`--${flag} is for --profile arm`);
   }
-  if (!values.base) throw new CliError('train needs --base <backbone or policy onnx>');
   if (!values.out) throw new CliError('train needs --out <onnx>');
-  const mode = (values.mode ?? 'head') as TrainMode;
-  if (!['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${values.mode}'`);
+  const mode = values.mode as TrainMode | undefined;
+  if (mode !== undefined && !['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${values.mode}'`);
+  const loss = values.loss as TrainLoss | undefined;
+  if (loss !== undefined && !['l1', 'huber', 'mse'].includes(loss)) throw new CliError(`--loss must be l1, huber or mse, got '${values.loss}'`);
+  if (values.balance && values['no-balance']) throw new CliError('--balance and --no-balance exclude each other');
   const data = expandBagDirs((values.data ?? []).flatMap(list));
   const iterations = int(values.dagger, '--dagger', 0);
   const dagger: DaggerOptions | undefined =
@@ -209,18 +219,23 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     runTrainPolicy({
       out: values.out!,
       data,
-      base: values.base!,
-      mode,
+      base: values.base ?? SCRATCH,
+      ...(mode ? { mode } : {}),
+      ...(loss ? { loss } : {}),
       partialLayers: int(values['partial-layers'], '--partial-layers', 1, 1),
       epochs: int(values.epochs, '--epochs', 30, 1),
       batchSize: int(values.batch, '--batch', 32, 1),
       learningRate: num(values.lr, '--lr', 1e-3, 1e-7, 1),
-      patience: int(values.patience, '--patience', 4, 1),
+      ...(values.patience !== undefined ? { patience: int(values.patience, '--patience', 4, 1) } : {}),
       seed: int(values.seed, '--seed', 1),
       latencyMs: num(values['latency-ms'], '--latency-ms', 0, -1000, 1000),
       validationFraction: num(values['validation-fraction'], '--validation-fraction', 0.2, 0, 0.9),
+      holdoutFraction: num(values.holdout, '--holdout', 0, 0, 0.8),
+      gapFrames: int(values['gap-frames'], '--gap-frames', 20),
+      flip: num(values.flip, '--flip', 0.5, 0, 1),
       augment: values['no-augment'] !== true,
-      balance: values['no-balance'] !== true,
+      ...(values.balance ? { balance: true } : values['no-balance'] ? { balance: false } : {}),
+      ...(scratchShape(values['input-size'], values.crop) ?? {}),
       copies: int(values.copies, '--copies', 2),
       ...(values.rehearse ? { rehearse: expandBagDirs(values.rehearse.flatMap(list)) } : {}),
       ...(dagger ? { dagger } : {}),
@@ -239,9 +254,33 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
   );
   line.done();
   console.log(`policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
-  for (const [k, v] of Object.entries(summary.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
+  for (const c of summary.scores.validation) console.log(`  validation ${formatComparison(c)}`);
+  for (const c of summary.scores.holdout) console.log(`  held out   ${formatComparison(c)}`);
+  for (const w of summary.scores.warnings) console.log(`  warning: ${w}`);
+  if (summary.forgetting) {
+    const { before, after } = summary.forgetting;
+    console.log(`  earlier data (${after.frames} frames): steering MAE ${before.mae['steering_angle']!.toFixed(4)} before → ${after.mae['steering_angle']!.toFixed(4)} rad after`);
+  }
   console.log(`next: pilot eval --model ${summary.out}`);
   return 0;
+}
+
+/** `--input-size WxH` and `--crop t,b,l,r` for a driving network trained from scratch. */
+function scratchShape(inputSize: string | undefined, crop: string | undefined): { scratch: { inputSize?: { width: number; height: number }; crop?: { top: number; bottom: number; left: number; right: number } } } | undefined {
+  if (inputSize === undefined && crop === undefined) return undefined;
+  return { scratch: { ...(inputSize !== undefined ? { inputSize: parseInputSize(inputSize) } : {}), ...(crop !== undefined ? { crop: parseCrop(crop) } : {}) } };
+}
+
+function parseInputSize(v: string): { width: number; height: number } {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new CliError(`--input-size must be WIDTHxHEIGHT (e.g. 96x48), got '${v}'`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+function parseCrop(v: string): { top: number; bottom: number; left: number; right: number } {
+  const parts = list(v).map(Number);
+  if (parts.length !== 4 || parts.some((x) => !(x >= 0 && x < 1))) throw new CliError(`--crop must be four fractions top,bottom,left,right in [0, 1), got '${v}'`);
+  return { top: parts[0]!, bottom: parts[1]!, left: parts[2]!, right: parts[3]! };
 }
 
 /** `pilot train --profile arm`: camera + joint state → joint position targets. */

@@ -642,3 +642,23 @@ export function formatDatasetReport(report: BagDatasetReport): string {
   for (const n of report.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
+
+/**
+ * The size of the first decodable camera frame of a bag (the topic resolved as datasetFromBags does),
+ * for sizing a fresh network to the data; undefined when no frame decodes.
+ */
+export async function probeCameraSize(bag: BagInput, cameraTopic?: string): Promise<ImageSize | undefined> {
+  const reader = typeof bag === 'string' ? await openBag(bag) : bag;
+  try {
+    const camera = resolveCameraTopic(reader.topics(), cameraTopic, reader.path, []);
+    let tried = 0;
+    for await (const m of reader.messages({ topics: [camera.name] })) {
+      const size = sourceSize(reader.decode(m) as Image | CompressedImage);
+      if (size) return size;
+      if (++tried >= 50) break;
+    }
+    return undefined;
+  } finally {
+    if (typeof bag === 'string') await reader.close();
+  }
+}

@@ -17,6 +17,7 @@ export { FrameExtractor, modelInputSize, type ExtractResult, type ImageSize } fr
 export {
   datasetFromBags,
   formatDatasetReport,
+  probeCameraSize,
   resolveCameraTopic,
   resolveCommandTopic,
   targetSpecFromContract,
@@ -31,6 +32,7 @@ export {
   type DatasetTargetSpec,
   type SkipReason,
 } from './from-bags.js';
+export { blockSizes, splitByTime, DEFAULT_GAP_FRAMES, type TimeSplit, type TimeSplitOptions } from './time-split.js';
 export { formatBalance, resampleIndices, steeringBalance, type BalanceOptions, type SteeringBalance } from './balance.js';
 export { augmentConfig, createAugmenter, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig, type AugmentFn, type AugmentOptions, type Rng } from './augment.js';
 export {

@@ -44,7 +44,9 @@ import { installModel } from './install-model.js';
 import { codeVersion, machineName, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
 /** `base: SCRATCH`: a fresh backbone instead of a file. */
-export const SCRATCH = 'scratch';
+import { SCRATCH } from './driving-setup.js';
+
+export { SCRATCH };
 
 export interface TrainArmPolicyOptions {
   readonly out: string;

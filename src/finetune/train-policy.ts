@@ -1,58 +1,46 @@
 /**
- * `pilot train`: fine-tunes a driving policy on demonstrations. A base model (a backbone from
- * `pilot pretrain`, or an earlier policy for continual learning) gets the driving head; the data are
- * bags (sim recordings, real bags, imported DonkeyCar/Udacity logs), optionally with rehearsal of
- * earlier bags and DAgger rounds in the simulator. The written model carries the runtime's contract
- * and its evaluation gate, and is checked by the runtime's own loader before it replaces anything.
+ * `pilot train`: a driving policy by imitation learning. The base is a backbone from `pilot pretrain`
+ * (the simulator path: head-only fine-tuning), an earlier policy (continual learning), or `scratch`
+ * (real logs: a network sized for the data's frames, trained in full with an L1 loss). Data are bags
+ * (sim recordings, real bags, imported DonkeyCar/Udacity logs) split by time per bag into train,
+ * validation and held-out blocks with gaps; earlier bags can be rehearsed and DAgger rounds driven in
+ * the simulator. The policy is scored against the trivial baselines (training mean, zero), their
+ * means are stored in the model, and it is checked by the runtime's own loader before it is written.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadSimConfig } from '../../sim/config/sim-config.js';
-import { collectDrive } from '../../sim/training/dagger.js';
-import { loadTrack } from '../../sim/world/track.js';
 import { loadVehicleCalibration } from '../calibration/vehicle.js';
-import { loadConfig } from '../config/load.js';
-import { createAugmenter } from '../dataset/augment.js';
+import { augmentConfig, createAugmenter } from '../dataset/augment.js';
 import { steeringBalance } from '../dataset/balance.js';
-import { concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
-import { datasetFromBags, formatDatasetReport, type DatasetTargetSpec } from '../dataset/from-bags.js';
+import type { ImageDataset } from '../dataset/dataset.js';
+import type { DatasetTargetSpec } from '../dataset/from-bags.js';
+import { DEFAULT_GAP_FRAMES } from '../dataset/time-split.js';
+import { BASELINES_METADATA_KEY, type TrainingBaselines } from '../eval/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, type EvalGate } from '../eval/gate.js';
-import {
-  exportPolicyOnnx,
-  initTrainingBackend,
-  loadNetwork,
-  POLICY_HEAD,
-  readNetworkOnnx,
-  trainNetwork,
-  type AugmentFn,
-  type Network,
-  type TrainMode,
-  type TrainProgress,
-} from '../train/index.js';
+import type { ContractOutputField } from '../policy/contract.js';
+import { exportPolicyOnnx, initTrainingBackend, trainNetwork, type AugmentFn, type Network, type TrainLoss, type TrainMode, type TrainProgress } from '../train/index.js';
 import { PilotError } from '../util/errors.js';
-import { cameraContractInput, drivingFields } from './driving-setup.js';
-import { heldOutError, type HeldOutError } from './held-out.js';
+import { cameraContractInput, drivingFields, SCRATCH } from './driving-setup.js';
+import { heldOutError, trainingMeans, type HeldOutError } from './held-out.js';
 import { installModel } from './install-model.js';
 import { withMetadata } from './onnx-metadata.js';
-import { codeVersion, machineName, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { loadPolicyBase, type PolicyBase, type ScratchShape } from './policy-base.js';
+import { readPolicyData } from './policy-data.js';
+import { runDaggerRounds, type DaggerOptions } from './policy-dagger.js';
+import { formatScores, scoreMetrics, scorePolicy, type PolicyScores } from './policy-scores.js';
+import { codeVersion, machineName, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
-export interface DaggerOptions {
-  readonly iterations: number;
-  /** Training tracks the policy drives; unseen tracks are refused. */
-  readonly tracks: readonly string[];
-  readonly laps: number;
-  /** β of the first round (the expert's share of executed commands); halved every round. */
-  readonly beta: number;
-  readonly randomize: number;
-  readonly epochs: number;
-}
+export type { DaggerOptions } from './policy-dagger.js';
 
 export interface TrainPolicyOptions {
   readonly out: string;
   readonly data: readonly string[];
+  /** A backbone or policy file, or 'scratch'. */
   readonly base: string;
-  readonly mode: TrainMode;
+  /** Default: 'full' from scratch, 'head' on a file base. */
+  readonly mode?: TrainMode;
   readonly partialLayers?: number;
   readonly epochs: number;
   readonly batchSize?: number;
@@ -62,12 +50,24 @@ export interface TrainPolicyOptions {
   readonly latencyMs?: number;
   readonly cameraTopic?: string;
   readonly commandTopic?: string;
+  /** Share of each bag (before the held-out block) for validation: picks the epoch. Default 0.2. */
   readonly validationFraction?: number;
+  /** Share at the end of each bag never trained on, scored against the baselines. Default 0. */
+  readonly holdoutFraction?: number;
+  /** Frames dropped between the train, validation and held-out blocks. Default 20. */
+  readonly gapFrames?: number;
+  /** Default 'l1' from scratch (MAE is what real logs are graded on), 'mse' on a file base. */
+  readonly loss?: TrainLoss;
   readonly augment?: boolean;
+  /** Probability of a horizontal flip (steering negated) per training frame. Default 0.5. */
+  readonly flip?: number;
   /** Head mode: augmented copies of each frame. */
   readonly copies?: number;
+  /** Steering-balanced sample weights. Default on for a file base, off from scratch. */
   readonly balance?: boolean;
-  /** Earlier bags rehearsed while learning the new ones; forgetting is measured on their validation split. */
+  /** Scratch only: network input size and crop (default: from the data's frames). */
+  readonly scratch?: ScratchShape;
+  /** Earlier bags rehearsed while learning the new ones; forgetting is measured on their held-out frames. */
   readonly rehearse?: readonly string[];
   readonly dagger?: DaggerOptions;
   readonly simConfig?: string;
@@ -86,13 +86,23 @@ export interface TrainPolicySummary {
   readonly sha256: string;
   readonly record: TrainingRecord;
   readonly validation: HeldOutError;
+  readonly scores: PolicyScores;
+  readonly baselines: TrainingBaselines;
   readonly forgetting?: { readonly before: HeldOutError; readonly after: HeldOutError };
 }
 
-function augmenter(ds: ImageDataset): AugmentFn {
-  const aug = createAugmenter();
+/** Real cameras: exposure, contrast, colour, noise, blur and shadows; no synthetic occluders or view shifts. */
+function augmenter(ds: ImageDataset, scratch: boolean, flipP: number): AugmentFn {
+  const aug = createAugmenter(augmentConfig({ flip: { p: flipP }, ...(scratch ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) }));
   const k = ds.targetNames.length;
   return (images, targets, rng) => aug(images, targets, targets.length / k, ds.height, ds.width, ds.targetNames, rng);
+}
+
+function augmentationText(o: TrainPolicyOptions, scratch: boolean, balance: boolean): string {
+  if (o.augment === false) return balance ? 'none; steering-balanced sample weights' : 'none';
+  const flip = `horizontal flip p ${o.flip ?? 0.5} (steering negated)`;
+  const kinds = scratch ? `brightness, contrast, colour, noise, blur, shadows, ${flip}` : `brightness, contrast, colour, noise, blur, occluders, shadows, ${flip}, lateral shift (steering corrected)`;
+  return kinds + (balance ? '; steering-balanced sample weights' : '');
 }
 
 export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicySummary> {
@@ -101,197 +111,190 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
   const sim = loadSimConfig(o.simConfig);
   const vehicle = loadVehicleCalibration(sim.vehicle.calibration);
   const fields = drivingFields(vehicle);
-
-  let baseBytes: Uint8Array;
-  try {
-    baseBytes = readFileSync(o.base);
-  } catch (e) {
-    throw new PilotError('E_BASE_MODEL', `cannot read --base ${o.base}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const saved = readNetworkOnnx(baseBytes, o.base);
-  const baseKind = saved.metadata.kind;
-  if (baseKind === 'pretrain') throw new PilotError('E_BASE_MODEL', `${o.base} is a pretraining network; use the backbone \`pilot pretrain\` wrote, or a policy`);
-  if (baseKind === 'policy') {
-    const outs = saved.metadata.head?.outputs ?? [];
-    if (outs.join(',') !== POLICY_HEAD.outputs.join(',')) throw new PilotError('E_BASE_MODEL', `${o.base}: policy outputs [${outs.join(', ')}] are not [${POLICY_HEAD.outputs.join(', ')}]`);
-  }
-  const cameraPre = { color: saved.metadata.input.color, normalize: saved.metadata.input.normalize, crop: saved.metadata.input.crop, undistort: saved.metadata.input.undistort };
-  const spec: DatasetTargetSpec = { input: cameraContractInput(saved.metadata.backbone, cameraPre), fields };
-  const readBags = async (bags: readonly string[], what: string): Promise<ImageDataset> => {
-    const { dataset, report } = await datasetFromBags([...bags], {
-      spec,
-      ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
-      ...(o.cameraTopic ? { cameraTopic: o.cameraTopic } : {}),
-      ...(o.commandTopic ? { commandTopic: o.commandTopic } : {}),
-      wheelbaseM: vehicle.wheelbase_m,
-    });
-    log(`train: ${what}:\n${formatDatasetReport(report)}`);
-    return dataset;
-  };
-
-  const stages: StageRecord[] = [];
-  const notes: string[] = [];
-  let train: ImageDataset | undefined;
-  let validation: ImageDataset | undefined;
-  if (o.data.length > 0) {
-    const all = await readBags(o.data, 'data');
-    const split = splitByEpisode(all, { validationFraction: o.validationFraction ?? 0.2, seed: o.seed });
-    notes.push(`Split: ${split.note}`);
-    train = split.train;
-    validation = split.validation;
-  }
-  let oldValidation: ImageDataset | undefined;
-  if (o.rehearse && o.rehearse.length > 0) {
-    const old = splitByEpisode(await readBags(o.rehearse, 'rehearsal (earlier data)'), { validationFraction: o.validationFraction ?? 0.2, seed: o.seed });
-    oldValidation = old.validation;
-    train = train ? concatDatasets([train, old.train]) : old.train;
-    notes.push(`Rehearsal: ${old.train.count} earlier frames mixed into training (${o.rehearse.join(', ')}); forgetting measured on their ${old.validation.count} validation frames.`);
-  }
-
+  const base = await loadPolicyBase(o.base, o.data[0], o.cameraTopic, o.scratch);
+  const scratch = base.kind === 'scratch';
+  const mode: TrainMode = o.mode ?? (scratch ? 'full' : 'head');
+  if (scratch && mode !== 'full') throw new PilotError('E_TRAIN_OPTIONS', `--base ${SCRATCH} starts from random weights: only --mode full trains the backbone (got --mode ${mode})`);
+  if (base.note) log(`train: ${base.note}`);
+  const spec: DatasetTargetSpec = { input: cameraContractInput(base.backbone, base.camera), fields };
+  const data = await readPolicyData({
+    data: o.data,
+    ...(o.rehearse ? { rehearse: o.rehearse } : {}),
+    spec,
+    validationFraction: o.validationFraction ?? 0.2,
+    holdoutFraction: o.holdoutFraction ?? 0,
+    gapFrames: o.gapFrames ?? DEFAULT_GAP_FRAMES,
+    ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
+    ...(o.cameraTopic ? { cameraTopic: o.cameraTopic } : {}),
+    ...(o.commandTopic ? { commandTopic: o.commandTopic } : {}),
+    wheelbaseM: vehicle.wheelbase_m,
+    log,
+  });
   await initTrainingBackend();
-  const net: Network = loadNetwork(saved, o.base, baseKind === 'backbone' ? { head: POLICY_HEAD, seed: o.seed } : {});
+  const net = base.create(o.seed);
   const tmp = join(tmpdir(), `pilot-train-${process.pid}-${Date.now()}.onnx`);
   try {
-    const normalize = cameraPre.normalize;
-    const before = oldValidation ? heldOutError(net, oldValidation, normalize, fields) : undefined;
-    const fit = async (stage: string, epochs: number, data: ImageDataset, val: ImageDataset | undefined): Promise<void> => {
-      const weights = o.balance === false ? undefined : steeringBalance(data).weights;
-      const result = await trainNetwork(net, { train: { frames: data, ...(weights ? { weights } : {}) }, ...(val && val.count > 0 ? { validation: { frames: val } } : {}) }, {
-        mode: o.mode,
-        partialLayers: o.partialLayers ?? 1,
-        epochs,
-        batchSize: o.batchSize ?? 32,
-        learningRate: o.learningRate ?? 1e-3,
-        patience: o.patience ?? 4,
-        seed: o.seed + stages.length,
-        normalize,
-        ...(o.augment === false ? {} : { augment: augmenter(data), augmentedCopies: o.copies ?? 2 }),
-        ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      stages.push(stageRecord(stage, result));
-      const s = stages.at(-1)!;
-      log(`train: ${stage}: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, val loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(1)} s`);
-    };
-    if (train) await fit(`fine-tune (${o.mode}) on ${o.data.length + (o.rehearse?.length ?? 0)} bag(s)`, o.epochs, train, validation);
-
-    const daggerRounds: unknown[] = [];
-    if (o.dagger && o.dagger.iterations > 0) {
-      const d = o.dagger;
-      for (const t of d.tracks) {
-        const track = loadTrack(t);
-        if (track.split !== 'train') throw new PilotError('E_TRAIN_DAGGER', `--dagger-tracks: ${t} is a ${track.split} track; DAgger drives only training tracks, so the unseen ones stay unseen`);
-      }
-      const runtimeConfig = loadConfig(o.runtimeConfig ?? 'launch/drive.yaml');
-      for (let round = 1; round <= d.iterations; round++) {
-        if (!train) {
-          // No bags: the first round is driven by the expert alone (β = 1), which is behaviour cloning.
-          log('train: no bags given: DAgger round 0 collects expert demonstrations');
-        }
-        const beta = train ? d.beta * 0.5 ** (round - 1) : 1;
-        writeFileSync(tmp, exportPolicy(net, basename(o.out), cameraPre, vehicle.max_steering_angle_rad, vehicle.max_speed_mps, {}).bytes);
-        const collected: ImageDataset[] = [];
-        const roundInfo: Record<string, unknown>[] = [];
-        for (const [i, t] of d.tracks.entries()) {
-          const seed = o.seed * 1000 + round * 10 + i;
-          const c = await collectDrive({
-            track: t,
-            sim,
-            driver: { kind: 'model', config: { ...runtimeConfig, model: { ...runtimeConfig.model, require_eval: false } }, modelPath: tmp, beta, betaSegmentS: 2 },
-            laps: d.laps,
-            seed,
-            randomize: d.randomize,
-            ...(o.signal ? { signal: o.signal } : {}),
-          });
-          collected.push(c.dataset);
-          roundInfo.push({ track: t, frames: c.dataset.count, interventions: c.interventions, meanCteM: Number(c.result.crossTrack.meanAbsM.toFixed(4)), expertShare: Number((c.expertSteps / Math.max(1, c.expertSteps + c.driverSteps)).toFixed(3)) });
-          log(`train: DAgger round ${round} (β ${beta.toFixed(2)}) on ${t}: ${c.dataset.count} frames labelled, ${c.interventions} interventions, mean |CTE| ${c.result.crossTrack.meanAbsM.toFixed(3)} m`);
-        }
-        daggerRounds.push({ round, beta, drives: roundInfo });
-        const aggregated = concatDatasets(collected);
-        if (train) {
-          train = concatDatasets([train, aggregated]);
-        } else {
-          const split = splitByEpisode(aggregated, { validationFraction: 0.2, seed: o.seed });
-          train = split.train;
-          validation = split.validation;
-        }
-        await fit(`DAgger round ${round} (β ${beta.toFixed(2)}, ${train.count} frames aggregated)`, d.epochs, train, validation);
-      }
-      notes.push(`DAgger: ${d.iterations} round(s) on ${d.tracks.join(', ')} (${d.laps} lap(s) each, β from ${d.beta} halving, randomize ${d.randomize}); every frame the policy saw labelled with the clean expert's command.`);
-    }
-    if (!train) throw new PilotError('E_TRAIN_DATA', 'no training data');
-
-    const valError = validation && validation.count > 0 ? heldOutError(net, validation, normalize, fields) : { frames: 0, rawMse: NaN, mae: {} };
-    const after = oldValidation ? heldOutError(net, oldValidation, normalize, fields) : undefined;
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(valError.mae)) metrics[`validation MAE ${k} (${fields.find((f) => f.name === k)?.unit ?? ''})`] = v;
-    if (before && after) {
-      for (const [k, v] of Object.entries(after.mae)) {
-        metrics[`earlier-data MAE ${k} before`] = before.mae[k]!;
-        metrics[`earlier-data MAE ${k} after`] = v;
-      }
-      log(`train: forgetting on the earlier validation set: steering MAE ${before.mae['steering_angle']!.toFixed(4)} → ${after.mae['steering_angle']!.toFixed(4)} rad`);
-    }
-    const gate = o.gate ?? DEFAULT_DRIVING_GATE;
-    const record: TrainingRecord = {
-      tool: 'pilot train',
-      command: o.command,
-      createdAt: new Date().toISOString(),
-      codeVersion: codeVersion(),
-      machine: machineName(),
-      seed: o.seed,
-      data: {
-        description: `Demonstrations: ${o.data.length} bag(s)${o.rehearse?.length ? `, ${o.rehearse.length} rehearsed earlier bag(s)` : ''}${o.dagger?.iterations ? `, and ${o.dagger.iterations} DAgger round(s) in the simulator` : ''}. Each camera frame is paired with the command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; labels are scaled to the contract's raw range.`,
-        trainFrames: train.count,
-        validationFrames: validation?.count ?? 0,
-        trainEpisodes: [...new Set(train.episodeNames)],
-        validationEpisodes: validation ? [...new Set(validation.episodeNames)] : [],
-        sources: [...o.data, ...(o.rehearse ?? [])].map((p) => ({ path: p })),
-        targets: [...train.targetNames],
-        notes,
-      },
-      stages,
-      augmentation: o.augment === false ? 'none' : 'brightness, contrast, colour, noise, blur, occluders, shadows, horizontal flip (steering negated), lateral shift (steering corrected); steering-balanced sample weights',
-      base: { path: o.base, sha256: sha256Bytes(baseBytes), kind: baseKind },
-      metrics,
-      extra: daggerRounds.length > 0 ? { 'DAgger rounds': daggerRounds } : {},
-    };
-    const { bytes, contract } = exportPolicy(net, basename(o.out), cameraPre, vehicle.max_steering_angle_rad, vehicle.max_speed_mps, record as unknown as Record<string, unknown>, gate);
-    const { sha256: sha, card } = await installModel(
-      bytes,
-      o.out,
-      {
-        id: contract.id,
-        kind: 'policy',
-        summary: `**A driving policy fine-tuned by this project** from \`${o.base}\` (${baseKind}) by imitation learning: camera frame in, steering angle and speed out. ${o.mode === 'head' ? 'Only the head was trained; the backbone is frozen.' : o.mode === 'partial' ? `The head and the last ${o.partialLayers ?? 1} backbone layer(s) were trained.` : 'Every weight was trained.'} Deploy it only after \`pilot eval\` passes (its gate is below).`,
-        architecture: { backbone: saved.metadata.backbone, head: POLICY_HEAD },
-        parameters: net.parameterCount,
-        record,
-        contract,
-        gate,
-        rebuild: o.command,
-      },
-      { verifyWithRuntime: true },
-    );
-    log(`train: wrote ${o.out} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…) and ${card}`);
-    return { out: o.out, card, sha256: sha, record, validation: valError, ...(before && after ? { forgetting: { before, after } } : {}) };
+    return await trainAndInstall(o, { base, net, fields, mode, data, sim, vehicle, tmp, log });
   } finally {
     rmSync(tmp, { force: true });
     net.dispose();
   }
 }
 
+interface Run {
+  readonly base: PolicyBase;
+  readonly net: Network;
+  readonly fields: readonly ContractOutputField[];
+  readonly mode: TrainMode;
+  readonly data: Awaited<ReturnType<typeof readPolicyData>>;
+  readonly sim: ReturnType<typeof loadSimConfig>;
+  readonly vehicle: ReturnType<typeof loadVehicleCalibration>;
+  readonly tmp: string;
+  readonly log: (line: string) => void;
+}
+
+async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPolicySummary> {
+  const { base, net, fields, mode, log } = r;
+  const scratch = base.kind === 'scratch';
+  const normalize = base.camera.normalize;
+  const balance = o.balance ?? !scratch;
+  const stages: StageRecord[] = [];
+  const before = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
+  const fit = async (stage: string, epochs: number, train: ImageDataset, val: ImageDataset | undefined): Promise<void> => {
+    const weights = balance ? steeringBalance(train).weights : undefined;
+    const result = await trainNetwork(net, { train: { frames: train, ...(weights ? { weights } : {}) }, ...(val && val.count > 0 ? { validation: { frames: val } } : {}) }, {
+      mode,
+      partialLayers: o.partialLayers ?? 1,
+      epochs,
+      batchSize: o.batchSize ?? 32,
+      learningRate: o.learningRate ?? 1e-3,
+      patience: o.patience ?? (scratch ? 6 : 4),
+      seed: o.seed + stages.length,
+      normalize,
+      loss: o.loss ?? (scratch ? 'l1' : 'mse'),
+      ...(o.augment === false ? {} : { augment: augmenter(train, scratch, o.flip ?? 0.5), augmentedCopies: o.copies ?? 2 }),
+      ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    stages.push(stageRecord(stage, result));
+    const s = stages.at(-1)!;
+    log(`train: ${stage}: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, val loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(1)} s`);
+  };
+  let { train, validation } = r.data;
+  const notes = [...r.data.notes];
+  if (train) await fit(`${scratch ? 'from scratch' : `fine-tune (${mode})`} on ${o.data.length + (o.rehearse?.length ?? 0)} bag(s)`, o.epochs, train, validation);
+  let daggerRounds: unknown[] = [];
+  if (o.dagger && o.dagger.iterations > 0) {
+    const exportCurrent = () => exportPolicy(net, basename(o.out), base, r.vehicle, {}).bytes;
+    const d = await runDaggerRounds(
+      { options: o.dagger, sim: r.sim, ...(o.runtimeConfig ? { runtimeConfig: o.runtimeConfig } : {}), seed: o.seed, exportCurrent, tmpPath: r.tmp, fit, log, ...(o.signal ? { signal: o.signal } : {}) },
+      { train, validation },
+    );
+    ({ train, validation } = d);
+    daggerRounds = d.rounds;
+    notes.push(d.note);
+  }
+  if (!train) throw new PilotError('E_TRAIN_DATA', 'no training data');
+  return finish(o, r, { train, validation, notes, stages, daggerRounds, before, balance });
+}
+
+interface Trained {
+  readonly train: ImageDataset;
+  readonly validation: ImageDataset | undefined;
+  readonly notes: readonly string[];
+  readonly stages: readonly StageRecord[];
+  readonly daggerRounds: readonly unknown[];
+  readonly before: HeldOutError | undefined;
+  readonly balance: boolean;
+}
+
+async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainPolicySummary> {
+  const { base, net, fields, log } = r;
+  const normalize = base.camera.normalize;
+  const means = trainingMeans(t.train, fields);
+  const baselines: TrainingBaselines = { version: 1, train_frames: t.train.count, constant_mean: means };
+  const scores = scorePolicy(net, { validation: t.validation, holdout: r.data.holdout }, normalize, fields, means);
+  for (const line of formatScores(scores)) log(line);
+  const valError = t.validation && t.validation.count > 0 ? heldOutError(net, t.validation, normalize, fields) : { frames: 0, rawMse: NaN, mae: {} };
+  const after = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
+  const units = Object.fromEntries(fields.map((f) => [f.name, f.unit]));
+  const metrics: Record<string, number> = scoreMetrics(scores, units);
+  if (t.before && after) {
+    for (const [k, v] of Object.entries(after.mae)) {
+      metrics[`earlier-data MAE ${k} before`] = t.before.mae[k]!;
+      metrics[`earlier-data MAE ${k} after`] = v;
+    }
+    log(`train: forgetting on the earlier data's ${after.frames} frames: steering MAE ${t.before.mae['steering_angle']!.toFixed(4)} → ${after.mae['steering_angle']!.toFixed(4)} rad`);
+  }
+  const record = trainingRecord(o, r, t, metrics, { baselines, scores });
+  const gate = o.gate ?? DEFAULT_DRIVING_GATE;
+  const { bytes, contract } = exportPolicy(net, basename(o.out), base, r.vehicle, record as unknown as Record<string, unknown>, gate, baselines);
+  const how = base.kind === 'scratch' ? 'trained from scratch (every weight) on real-camera-sized input' : r.mode === 'head' ? `fine-tuned from \`${o.base}\` (${base.kind}); only the head was trained, the backbone is frozen` : r.mode === 'partial' ? `fine-tuned from \`${o.base}\` (${base.kind}); the head and the last ${o.partialLayers ?? 1} backbone layer(s) were trained` : `fine-tuned from \`${o.base}\` (${base.kind}); every weight was trained`;
+  const { sha256: sha, card } = await installModel(
+    bytes,
+    o.out,
+    {
+      id: contract.id,
+      kind: 'policy',
+      summary: `**A driving policy ${how}** by imitation learning: camera frame in, steering angle and speed out. Deploy it only after \`pilot eval\` passes (its gate is below).`,
+      architecture: { backbone: base.backbone, head: base.head },
+      parameters: net.parameterCount,
+      record,
+      contract,
+      gate,
+      rebuild: o.command,
+    },
+    { verifyWithRuntime: true },
+  );
+  log(`train: wrote ${o.out} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…) and ${card}`);
+  return { out: o.out, card, sha256: sha, record, validation: valError, scores, baselines, ...(t.before && after ? { forgetting: { before: t.before, after } } : {}) };
+}
+
+function trainingRecord(o: TrainPolicyOptions, r: Run, t: Trained, metrics: Record<string, number>, extra: { baselines: TrainingBaselines; scores: PolicyScores }): TrainingRecord {
+  return {
+    tool: 'pilot train',
+    command: o.command,
+    createdAt: new Date().toISOString(),
+    codeVersion: codeVersion(),
+    machine: machineName(),
+    seed: o.seed,
+    data: {
+      description: `Demonstrations: ${o.data.length} bag(s)${o.rehearse?.length ? `, ${o.rehearse.length} rehearsed earlier bag(s)` : ''}${o.dagger?.iterations ? `, and ${o.dagger.iterations} DAgger round(s) in the simulator` : ''}. Each camera frame is paired with the command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; labels are scaled to the contract's raw range.`,
+      trainFrames: t.train.count,
+      validationFrames: t.validation?.count ?? 0,
+      trainEpisodes: [...new Set(t.train.episodeNames)],
+      validationEpisodes: t.validation ? [...new Set(t.validation.episodeNames)] : [],
+      sources: [...o.data, ...(o.rehearse ?? [])].map((p) => ({ path: p })),
+      targets: [...t.train.targetNames],
+      notes: [...t.notes, ...(r.base.note ? [r.base.note] : [])],
+    },
+    stages: t.stages,
+    augmentation: augmentationText(o, r.base.kind === 'scratch', t.balance),
+    ...(r.base.sha256 ? { base: { path: o.base, sha256: r.base.sha256, kind: r.base.kind } } : { base: { path: SCRATCH, sha256: '', kind: 'scratch' } }),
+    metrics,
+    extra: {
+      baselines: extra.baselines,
+      'held-out comparison': extra.scores.holdout,
+      'validation comparison': extra.scores.validation,
+      ...(extra.scores.warnings.length > 0 ? { warnings: extra.scores.warnings } : {}),
+      ...(t.daggerRounds.length > 0 ? { 'DAgger rounds': t.daggerRounds } : {}),
+    },
+  };
+}
+
 function exportPolicy(
   net: Network,
   file: string,
-  camera: Parameters<typeof exportPolicyOnnx>[1]['camera'],
-  maxSteeringRad: number,
-  maxSpeedMps: number,
+  base: PolicyBase,
+  vehicle: { max_steering_angle_rad: number; max_speed_mps: number },
   provenance: Record<string, unknown>,
   gate?: EvalGate,
+  baselines?: TrainingBaselines,
 ): ReturnType<typeof exportPolicyOnnx> {
-  const exported = exportPolicyOnnx(net, { id: file.replace(/\.onnx$/i, ''), camera, maxSteeringRad, maxSpeedMps, provenance });
-  const bytes = gate ? withMetadata(exported.bytes, { [GATE_METADATA_KEY]: JSON.stringify(gate) }) : exported.bytes;
+  const exported = exportPolicyOnnx(net, { id: file.replace(/\.onnx$/i, ''), camera: base.camera, maxSteeringRad: vehicle.max_steering_angle_rad, maxSpeedMps: vehicle.max_speed_mps, provenance });
+  const entries: Record<string, string> = {};
+  if (gate) entries[GATE_METADATA_KEY] = JSON.stringify(gate);
+  if (baselines) entries[BASELINES_METADATA_KEY] = JSON.stringify(baselines);
+  const bytes = Object.keys(entries).length > 0 ? withMetadata(exported.bytes, entries) : exported.bytes;
   return { ...exported, bytes };
 }

@@ -172,6 +172,11 @@ export const TRAINING_GRADIENTS: readonly GradConfig[] = [
     gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as Tensor, tf.step(tf.cast(saved[0]!, 'float32'))) }),
   },
   {
+    kernelName: tf.Abs,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as Tensor, tf.sign(tf.cast(saved[0]!, 'float32'))) }),
+  },
+  {
     kernelName: tf.Tanh,
     outputsToSave: [true],
     gradFunc: (dy, saved) => ({ x: () => tf.mul(tf.sub(tf.scalar(1), tf.square(saved[0]!)), dy as Tensor) }),

@@ -89,6 +89,7 @@ export {
   type AugmentFn,
   type EpochRecord,
   type TrainData,
+  type TrainLoss,
   type TrainMode,
   type TrainOptions,
   type TrainProgress,

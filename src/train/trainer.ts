@@ -27,6 +27,11 @@ export type AugmentFn = (batchImages: Uint8Array, batchTargets: Float32Array, rn
 
 export type TrainMode = 'head' | 'partial' | 'full';
 
+export type TrainLoss = 'mse' | 'l1' | 'huber';
+
+/** Huber's δ in raw (tanh) units. */
+const HUBER_DELTA = 0.1;
+
 export interface TrainProgress {
   /** 'features': computing cached backbone features (head mode); 'train': after a step; 'epoch': after validation. */
   readonly phase: 'features' | 'train' | 'epoch';
@@ -56,6 +61,12 @@ export interface TrainOptions {
   readonly patience?: number;
   /** An improvement smaller than this does not count. Default 0. */
   readonly minDelta?: number;
+  /**
+   * Per-element loss: 'mse' (default), 'l1' (absolute error: the median, what MAE grades; right for
+   * multi-modal labels such as keyboard steering) or 'huber' (quadratic within ±0.1 raw, linear beyond).
+   * Validation and early stopping use the same loss.
+   */
+  readonly loss?: TrainLoss;
   /** Loss weight per output (same order as the network outputs). Default all 1. */
   readonly targetWeights?: readonly number[];
   /** The camera normalisation of the model contract. Default pixels to [−1, 1]. */
@@ -139,6 +150,8 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
   checkInt('patience', patience, 1);
   if (!(learningRate > 0)) throw new PilotError('E_TRAIN_OPTIONS', `learningRate must be > 0, got ${learningRate}`);
   if (!['head', 'partial', 'full'].includes(mode)) throw new PilotError('E_TRAIN_OPTIONS', `mode must be head, partial or full, got '${mode}'`);
+  const lossKind = options.loss ?? 'mse';
+  if (!['mse', 'l1', 'huber'].includes(lossKind)) throw new PilotError('E_TRAIN_OPTIONS', `loss must be mse, l1 or huber, got '${lossKind}'`);
   const targetWeights = Float32Array.from(options.targetWeights ?? outputs.map(() => 1));
   if (targetWeights.length !== k || targetWeights.some((v) => !(v >= 0)) || targetWeights.every((v) => v === 0)) {
     throw new PilotError('E_TRAIN_OPTIONS', `targetWeights must be ${k} values ≥ 0, not all 0 (outputs ${outputs.join(', ')}), got [${options.targetWeights?.join(', ')}]`);
@@ -227,7 +240,7 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
           const st = m > 0 ? tf.tensor2d(sBuf.subarray(0, b * m), [b, m]) : undefined;
           const y = tf.tensor2d(yBuf.subarray(0, b * k), [b, k]);
           const w = tf.tensor1d(wBuf.subarray(0, b));
-          return optimizer.minimize(() => weightedLoss(predict(x, st), y, w, tw, wTotal * twSum), true, vars)!;
+          return optimizer.minimize(() => weightedLoss(lossKind, predict(x, st), y, w, tw, wTotal * twSum), true, vars)!;
         });
         const value = (await loss.data())[0]!;
         loss.dispose();
@@ -246,7 +259,7 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
       }
       const trainLoss = weightSum > 0 ? lossSum / weightSum : NaN;
       const samplesPerSec = (order.length / Math.max(now() - epochStart, 1e-3)) * 1000;
-      const valLoss = valRows ? evaluate(valRows, infer, targetWeights, k) : undefined;
+      const valLoss = valRows ? evaluate(valRows, infer, targetWeights, k, lossKind) : undefined;
       if (valLoss !== undefined && !Number.isFinite(valLoss)) {
         throw new PilotError('E_TRAIN_NAN', `validation loss is ${valLoss} after epoch ${epoch}; stopped, no model written`);
       }
@@ -283,14 +296,34 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
   };
 }
 
-/** Σ_i w_i Σ_t tw_t (ŷ − y)² / norm, where norm = Σ_i w_i · Σ_t tw_t: plain MSE when all weights are 1. */
-function weightedLoss(pred: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D, tw: tf.Tensor1D, norm: number): tf.Scalar {
-  const perSample = tf.sum(tf.mul(tf.squaredDifference(pred, y), tw), 1);
+/** The per-element loss as a tensor op. */
+function elementLoss(kind: TrainLoss, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  if (kind === 'mse') return tf.squaredDifference(pred, y);
+  const abs = tf.abs(tf.sub(pred, y)) as tf.Tensor2D;
+  if (kind === 'l1') return abs;
+  // min(|d|, δ) as |d| − relu(|d| − δ): only kernels with registered gradients.
+  const beyond = tf.relu(tf.sub(abs, HUBER_DELTA));
+  const q = tf.sub(abs, beyond);
+  return tf.add(tf.mul(0.5, tf.square(q)), tf.mul(HUBER_DELTA, beyond)) as tf.Tensor2D;
+}
+
+/** The per-element loss of one difference, as elementLoss computes it. */
+function scalarLoss(kind: TrainLoss, d: number): number {
+  const abs = Math.abs(d);
+  if (kind === 'mse') return d * d;
+  if (kind === 'l1') return abs;
+  const q = Math.min(abs, HUBER_DELTA);
+  return 0.5 * q * q + HUBER_DELTA * (abs - q);
+}
+
+/** Σ_i w_i Σ_t tw_t loss(ŷ − y) / norm, where norm = Σ_i w_i · Σ_t tw_t: plain MSE when all weights are 1. */
+function weightedLoss(kind: TrainLoss, pred: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D, tw: tf.Tensor1D, norm: number): tf.Scalar {
+  const perSample = tf.sum(tf.mul(elementLoss(kind, pred, y), tw), 1);
   return tf.div(tf.sum(tf.mul(perSample, w)), norm) as tf.Scalar;
 }
 
 /** The same loss over a whole set, in inference batches. */
-function evaluate(rows: Rows, predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D, tw: Float32Array, k: number): number {
+function evaluate(rows: Rows, predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D, tw: Float32Array, k: number, kind: TrainLoss): number {
   const per = rows.inputShape.reduce((a, b) => a * b, 1);
   const m = rows.stateSize;
   const x = new Float32Array(EVAL_BATCH * per);
@@ -310,7 +343,7 @@ function evaluate(rows: Rows, predict: (x: tf.Tensor, s: tf.Tensor2D | undefined
     pred.dispose();
     for (let i = 0; i < b; i++) {
       let e = 0;
-      for (let t = 0; t < k; t++) e += tw[t]! * (p[i * k + t]! - y[i * k + t]!) ** 2;
+      for (let t = 0; t < k; t++) e += tw[t]! * scalarLoss(kind, p[i * k + t]! - y[i * k + t]!);
       num += w[i]! * e;
       den += w[i]! * twSum;
     }
