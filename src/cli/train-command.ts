@@ -18,8 +18,8 @@ export const PRETRAIN_USAGE = `pilot pretrain [--out models/pilot-backbone.onnx]
               [--randomize 1] [--batch 32] [--lr 0.001] [--sim-config <yaml>]`;
 export const TRAIN_USAGE = `pilot train --data <bag,...> --out models/<name>.onnx [--base scratch | models/pilot-backbone.onnx | <policy.onnx>]
               [--holdout 0.2] [--validation-fraction 0.2] [--gap-frames 20] [--mode head|partial|full] [--partial-layers 1]
-              [--epochs 30] [--seed 1] [--latency-ms 0] [--loss l1|huber|mse] [--flip 0.5] [--balance | --no-balance]
-              [--input-size WxH] [--crop top,bottom,left,right] (scratch) [--rehearse <bag,...>]
+              [--epochs 30 (scratch: auto)] [--seed 1] [--latency-ms 0] [--loss l1|huber|mse] [--flip 0.5] [--balance | --no-balance]
+              [--input-size WxH] [--crop top,bottom,left,right] (scratch) [--rehearse <bag,...> | --earlier <bag,...>]
               [--dagger N [--dagger-tracks oval,chicane,...] [--dagger-laps 1] [--dagger-beta 0.5]
               [--dagger-epochs 10] [--dagger-randomize 0.3]] [--no-augment] [--copies 2]
               [--camera-topic T] [--command-topic T] [--config launch/drive.yaml] [--sim-config <yaml>]
@@ -160,6 +160,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     'latency-ms': { type: 'string' },
     'validation-fraction': { type: 'string' },
     rehearse: { type: 'string', multiple: true },
+    earlier: { type: 'string', multiple: true },
     dagger: { type: 'string' },
     'dagger-tracks': { type: 'string' },
     'dagger-laps': { type: 'string' },
@@ -223,7 +224,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
       ...(mode ? { mode } : {}),
       ...(loss ? { loss } : {}),
       partialLayers: int(values['partial-layers'], '--partial-layers', 1, 1),
-      epochs: int(values.epochs, '--epochs', 30, 1),
+      ...(values.epochs !== undefined ? { epochs: int(values.epochs, '--epochs', 30, 1) } : {}),
       batchSize: int(values.batch, '--batch', 32, 1),
       learningRate: num(values.lr, '--lr', 1e-3, 1e-7, 1),
       ...(values.patience !== undefined ? { patience: int(values.patience, '--patience', 4, 1) } : {}),
@@ -238,6 +239,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
       ...(scratchShape(values['input-size'], values.crop) ?? {}),
       copies: int(values.copies, '--copies', 2),
       ...(values.rehearse ? { rehearse: expandBagDirs(values.rehearse.flatMap(list)) } : {}),
+      ...(values.earlier ? { earlier: expandBagDirs(values.earlier.flatMap(list)) } : {}),
       ...(dagger ? { dagger } : {}),
       ...(values['camera-topic'] ? { cameraTopic: values['camera-topic'] } : {}),
       ...(values['command-topic'] ? { commandTopic: values['command-topic'] } : {}),
@@ -286,7 +288,7 @@ function parseCrop(v: string): { top: number; bottom: number; left: number; righ
 /** `pilot train --profile arm`: camera + joint state → joint position targets. */
 async function trainArm(args: readonly string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
   const str = (k: string): string | undefined => values[k] as string | undefined;
-  for (const flag of ['rehearse', 'no-balance', 'sim-config', 'dagger-tracks', 'dagger-laps'] as const) {
+  for (const flag of ['rehearse', 'earlier', 'no-balance', 'balance', 'holdout', 'gap-frames', 'loss', 'flip', 'sim-config', 'dagger-tracks', 'dagger-laps'] as const) {
     if (values[flag] !== undefined) throw new CliError(`--${flag} is not available with --profile arm`);
   }
   const base = str('base');

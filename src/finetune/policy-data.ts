@@ -10,6 +10,8 @@ import { splitByTime } from '../dataset/time-split.js';
 export interface PolicyDataOptions {
   readonly data: readonly string[];
   readonly rehearse?: readonly string[];
+  /** Earlier bags only measured (their held-out block), not trained on: forgetting without rehearsal. */
+  readonly earlier?: readonly string[];
   readonly spec: DatasetTargetSpec;
   readonly validationFraction: number;
   readonly holdoutFraction: number;
@@ -59,6 +61,11 @@ export async function readPolicyData(o: PolicyDataOptions): Promise<PolicyData> 
     earlier = s.holdout.count > 0 ? s.holdout : s.validation;
     train = train ? concatDatasets([train, s.train]) : s.train;
     notes.push(`Rehearsal: ${s.train.count} earlier frames mixed into training (${o.rehearse.join(', ')}); forgetting measured on their ${earlier.count} ${s.holdout.count > 0 ? 'held-out' : 'validation'} frames.`);
+  }
+  if (!earlier && o.earlier && o.earlier.length > 0) {
+    const s = split(await read(o.earlier, 'earlier data (measured, not trained on)'));
+    earlier = s.holdout.count > 0 ? s.holdout : s.validation;
+    notes.push(`Forgetting measured on ${earlier.count} ${s.holdout.count > 0 ? 'held-out' : 'validation'} frames of ${o.earlier.join(', ')} (not trained on).`);
   }
   return { train, validation, holdout, earlier, notes };
 }

@@ -42,7 +42,8 @@ export interface TrainPolicyOptions {
   /** Default: 'full' from scratch, 'head' on a file base. */
   readonly mode?: TrainMode;
   readonly partialLayers?: number;
-  readonly epochs: number;
+  /** Default 30; a real-camera network: enough epochs for ≈ 60,000 samples (8..30), so 5,000 frames train in minutes. */
+  readonly epochs?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
   readonly patience?: number;
@@ -69,6 +70,8 @@ export interface TrainPolicyOptions {
   readonly scratch?: ScratchShape;
   /** Earlier bags rehearsed while learning the new ones; forgetting is measured on their held-out frames. */
   readonly rehearse?: readonly string[];
+  /** Earlier bags whose held-out frames measure forgetting without being rehearsed (ignored with `rehearse`). */
+  readonly earlier?: readonly string[];
   readonly dagger?: DaggerOptions;
   readonly simConfig?: string;
   /** Runtime config the DAgger drives use (default launch/drive.yaml). */
@@ -100,6 +103,7 @@ function augmenter(ds: ImageDataset, scratch: boolean, flipP: number): AugmentFn
 
 function augmentationText(o: TrainPolicyOptions, scratch: boolean, balance: boolean): string {
   if (o.augment === false) return balance ? 'none; steering-balanced sample weights' : 'none';
+  // `scratch` here: a real-camera network (trained from scratch, or continued from one).
   const flip = `horizontal flip p ${o.flip ?? 0.5} (steering negated)`;
   const kinds = scratch ? `brightness, contrast, colour, noise, blur, shadows, ${flip}` : `brightness, contrast, colour, noise, blur, occluders, shadows, ${flip}, lateral shift (steering corrected)`;
   return kinds + (balance ? '; steering-balanced sample weights' : '');
@@ -113,13 +117,14 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
   const fields = drivingFields(vehicle);
   const base = await loadPolicyBase(o.base, o.data[0], o.cameraTopic, o.scratch);
   const scratch = base.kind === 'scratch';
-  const mode: TrainMode = o.mode ?? (scratch ? 'full' : 'head');
+  const mode: TrainMode = o.mode ?? (realCamera(base) ? 'full' : 'head');
   if (scratch && mode !== 'full') throw new PilotError('E_TRAIN_OPTIONS', `--base ${SCRATCH} starts from random weights: only --mode full trains the backbone (got --mode ${mode})`);
   if (base.note) log(`train: ${base.note}`);
   const spec: DatasetTargetSpec = { input: cameraContractInput(base.backbone, base.camera), fields };
   const data = await readPolicyData({
     data: o.data,
     ...(o.rehearse ? { rehearse: o.rehearse } : {}),
+    ...(o.earlier ? { earlier: o.earlier } : {}),
     spec,
     validationFraction: o.validationFraction ?? 0.2,
     holdoutFraction: o.holdoutFraction ?? 0,
@@ -153,9 +158,25 @@ interface Run {
   readonly log: (line: string) => void;
 }
 
+/** Samples a real-camera network sees at most by default (epochs × training frames). */
+export const SAMPLE_BUDGET = 60_000;
+
+/** Epochs for ≈ SAMPLE_BUDGET samples, 8..30. */
+export function autoEpochs(trainFrames: number): number {
+  return Math.min(30, Math.max(8, Math.round(SAMPLE_BUDGET / Math.max(1, trainFrames))));
+}
+
+/**
+ * A network made for real cameras: trained from scratch here, or a policy that was (its linear head
+ * says so). Its defaults: full training, L1 loss, no steering balance, real-camera augmentation.
+ */
+function realCamera(base: PolicyBase): boolean {
+  return base.kind === 'scratch' || (base.kind === 'policy' && base.head.outputActivation === 'linear');
+}
+
 async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPolicySummary> {
   const { base, net, fields, mode, log } = r;
-  const scratch = base.kind === 'scratch';
+  const scratch = realCamera(base);
   const normalize = base.camera.normalize;
   const balance = o.balance ?? !scratch;
   const stages: StageRecord[] = [];
@@ -182,7 +203,11 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
   };
   let { train, validation } = r.data;
   const notes = [...r.data.notes];
-  if (train) await fit(`${scratch ? 'from scratch' : `fine-tune (${mode})`} on ${o.data.length + (o.rehearse?.length ?? 0)} bag(s)`, o.epochs, train, validation);
+  if (train) {
+    const epochs = o.epochs ?? (scratch ? autoEpochs(train.count) : 30);
+    if (o.epochs === undefined && scratch) log(`train: ${epochs} epochs at most (≈ ${SAMPLE_BUDGET} samples over ${train.count} training frames; --epochs to choose)`);
+    await fit(`${base.kind === 'scratch' ? 'from scratch' : `fine-tune (${mode})`} on ${o.data.length + (o.rehearse?.length ?? 0)} bag(s)`, epochs, train, validation);
+  }
   let daggerRounds: unknown[] = [];
   if (o.dagger && o.dagger.iterations > 0) {
     const exportCurrent = () => exportPolicy(net, basename(o.out), base, r.vehicle, {}).bytes;
@@ -265,11 +290,12 @@ function trainingRecord(o: TrainPolicyOptions, r: Run, t: Trained, metrics: Reco
       trainEpisodes: [...new Set(t.train.episodeNames)],
       validationEpisodes: t.validation ? [...new Set(t.validation.episodeNames)] : [],
       sources: [...o.data, ...(o.rehearse ?? [])].map((p) => ({ path: p })),
+      ...(o.earlier?.length && !o.rehearse?.length ? { measuredOnly: o.earlier } : {}),
       targets: [...t.train.targetNames],
       notes: [...t.notes, ...(r.base.note ? [r.base.note] : [])],
     },
     stages: t.stages,
-    augmentation: augmentationText(o, r.base.kind === 'scratch', t.balance),
+    augmentation: augmentationText(o, realCamera(r.base), t.balance),
     ...(r.base.sha256 ? { base: { path: o.base, sha256: r.base.sha256, kind: r.base.kind } } : { base: { path: SCRATCH, sha256: '', kind: 'scratch' } }),
     metrics,
     extra: {

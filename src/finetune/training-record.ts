@@ -29,6 +29,8 @@ export interface DataRecord {
   readonly trainEpisodes: readonly string[];
   readonly validationEpisodes: readonly string[];
   readonly sources: readonly { readonly path: string; readonly sha256?: string }[];
+  /** Bags only measured (forgetting), not trained on. */
+  readonly measuredOnly?: readonly string[];
   readonly targets: readonly string[];
   readonly notes: readonly string[];
 }
