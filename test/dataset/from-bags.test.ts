@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BagWriter, createBagWriter, MemoryBagFolder } from '../../src/bags/index.js';
 import { checkDataset, type ImageDataset } from '../../src/dataset/dataset.js';
 import { datasetFromBags, formatDatasetReport, targetSpecFromContract, type BagDatasetOptions, type BagInput } from '../../src/dataset/from-bags.js';
@@ -235,7 +235,18 @@ describe('datasetFromBags: bad input', () => {
 
   it('unsupported image encoding and a camera of another size', async () => {
     await expect(build([await bag({ encoding: '16UC1' })])).rejects.toThrow(/E_DATASET_ENCODING: tiny: \/camera\/image_raw frame 0: encoding '16UC1' not supported/);
-    await expect(build([await bag()], { camera: { width: 64, height: 48 } })).rejects.toThrow(/E_DATASET_IMAGE_SIZE: .*image 32x24 but calibration says 64x48/);
+    // A camera of the calibration's aspect ratio but another size is scaled, not refused...
+    const notices: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void notices.push(a.join(' ')));
+    try {
+      const scaled = await build([await bag()], { camera: { width: 64, height: 48 } });
+      expect(scaled.dataset.count).toBe(10);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(notices.join('\n')).toMatch(/camera frames are 32×24, calibration .* is 64×48: intrinsics scaled by 0\.5/);
+    // ...one of another shape is refused, naming both sizes.
+    await expect(build([await bag()], { camera: { width: 64, height: 32 } })).rejects.toThrow(/E_DATASET_IMAGE_SIZE: .*image 32x24 but calibration says 64x32/);
   });
 
   it('output fields the commands cannot provide, and bad options', async () => {

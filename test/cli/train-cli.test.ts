@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { BASELINES_METADATA_KEY } from '../../src/eval/baselines.js';
+import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { demoBag, tinyBackbone, tmp } from '../finetune/helpers.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  return { out, err };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('pilot train (vehicle)', () => {
+  it('without --base trains from scratch and prints validation and held-out comparisons', async () => {
+    const dir = tmp('pilot-train-cli-');
+    const bag = await demoBag(join(dir, 'drive'), { frames: 100 });
+    const out = join(dir, 'policy.onnx');
+    const { out: stdout, err } = capture();
+    const code = await main(['train', '--data', bag, '--out', out, '--holdout', '0.2', '--gap-frames', '3', '--epochs', '1', '--no-augment']);
+    expect(code, err.join('\n')).toBe(0);
+    const text = stdout.join('\n');
+    expect(text).toMatch(/^policy: .*policy\.onnx \(sha256 [0-9a-f]{12}…\)/m);
+    expect(text).toMatch(/^ {2}validation steering_angle: model MAE [\d.]+ \(corr [^)]*\) \| constant -?[\d.]+ → MAE [\d.]+ \| zero MAE [\d.]+ \| /m);
+    expect(text).toMatch(/^ {2}held out {3}steering_angle: model MAE [\d.]+ /m);
+    expect(text).toMatch(/^ {2}held out {3}speed: model MAE [\d.]+ /m);
+    expect(text).toMatch(/^next: pilot eval --model /m);
+    expect(err.join('\n')).toMatch(/train: network input 96×50, from 64×48 frames of .*drive/);
+    expect(readOnnxInfo(readFileSync(out), out).metadata[BASELINES_METADATA_KEY]).toBeDefined();
+  }, 60_000);
+
+  it('refuses --input-size with a file base (exit 1) and bad new flags with usage (exit 2), writing nothing', async () => {
+    const dir = tmp('pilot-train-cli-');
+    const bag = await demoBag(join(dir, 'drive'), { frames: 10 });
+    const base = await tinyBackbone(join(dir, 'backbone.onnx'));
+    const out = join(dir, 'policy.onnx');
+    const { err } = capture();
+    expect(await main(['train', '--data', bag, '--base', base, '--input-size', '96x48', '--out', out])).toBe(1);
+    expect(err.join('\n')).toMatch(/E_TRAIN_OPTIONS: --input-size and --crop shape a fresh network: they need --base scratch/);
+    expect(await main(['train', '--data', bag, '--loss', 'mae', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--loss must be l1, huber or mse, got 'mae'/);
+    expect(await main(['train', '--data', bag, '--holdout', '0.9', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--holdout must be a number in \[0, 0\.8\], got '0\.9'/);
+    expect(await main(['train', '--data', bag, '--crop', '0.3,0', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--crop must be four fractions top,bottom,left,right/);
+    expect(await main(['train', '--data', bag, '--input-size', '96', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--input-size must be WIDTHxHEIGHT/);
+    expect(await main(['train', '--data', bag, '--balance', '--no-balance', '--out', out])).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+});
