@@ -45,7 +45,8 @@ export class FrameExtractor {
    * when `input.undistort`). Images are always RGB: a `bgr` contract only changes what the trainer
    * feeds the network; a `mono` contract is refused (the dataset holds three channels).
    */
-  constructor(readonly input: CameraContractInput, camera: CameraCalibration | ImageSize) {
+  /** `log` gets the preprocessor's one-time notices (e.g. intrinsics scaled to another frame size). */
+  constructor(readonly input: CameraContractInput, camera: CameraCalibration | ImageSize, log?: (line: string) => void) {
     if (input.color === 'mono') {
       throw new PilotError('E_DATASET_CONTRACT', `input '${input.name}': color 'mono' is not supported by the dataset builder (it stores RGB frames); use an rgb or bgr contract`);
     }
@@ -64,6 +65,7 @@ export class FrameExtractor {
     this.#pre = new CameraPreprocessor(
       { ...input, layout: 'NHWC', shape: [1, height, width, 3], color: 'rgb', normalize: { scale: 1, mean: [0], std: [1] } },
       calibration,
+      log ? { log } : {},
     );
     this.#scratch = new Float32Array(this.#pre.elementCount);
   }

@@ -156,11 +156,12 @@ export async function datasetFromBags(bags: readonly BagInput[], options: BagDat
   const frameBytes = height * width * 3;
   const k = fields.length;
   const targetNames = fields.map((f) => f.name);
-  const shared = options.camera ? new FrameExtractor(input, options.camera) : undefined;
+  const notes: string[] = [];
+  // Frames of another size than the given camera's are scaled to it (same aspect ratio): a report note.
+  const shared = options.camera ? new FrameExtractor(input, options.camera, (line) => notes.push(line.replace(/^pilot: /, ''))) : undefined;
   const out: Growable = { images: new Uint8Array(0), targets: new Float32Array(0), episodes: new Int32Array(0), count: 0 };
   const bagReports: BagDatasetBagReport[] = [];
   const clamped: Record<string, number> = Object.fromEntries(targetNames.map((n) => [n, 0]));
-  const notes: string[] = [];
   const episodeNames: string[] = [];
 
   for (let b = 0; b < bags.length; b++) {

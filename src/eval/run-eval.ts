@@ -16,7 +16,7 @@ import { openBag } from '../bags/node-io.js';
 import { readOnnxInfo } from '../export/onnx-read.js';
 import { loadConfig } from '../config/load.js';
 import type { PilotConfig } from '../config/schema.js';
-import { runReplay, type ReplayRun } from '../replay/replay-session.js';
+import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayRun } from '../replay/replay-session.js';
 import { benchLoop } from '../bench/loop-bench.js';
 import { PilotError } from '../util/errors.js';
 import { EVAL_RECORD_SCHEMA, sha256File, type EvalCheck, type EvalRecord } from './eval-record.js';
@@ -167,6 +167,7 @@ async function openLoopSection(o: EvalOptions, config: PilotConfig, log: (line: 
   const baselines = readTrainingBaselines(o.modelPath);
   const pooled = new Map<string, PooledSeries>();
   const perBag: unknown[] = [];
+  const coverage: EvalCheck[] = [];
   for (const bag of o.bags) {
     const reader = await openBag(bag);
     try {
@@ -174,7 +175,9 @@ async function openLoopSection(o: EvalOptions, config: PilotConfig, log: (line: 
       const result = await runReplay({ reader, models: [{ label: 'model', config }], ...(o.signal ? { signal: o.signal } : {}) });
       const run = result.runs[0];
       if (!run?.evaluation) throw new PilotError('E_EVAL_BAG', `${bag}: has no recorded commands on ${config.outputs.command.topic} to compare with`);
-      perBag.push({ bag, fields: run.evaluation.fields.map((f) => ({ name: f.name, mae: f.mae, rmse: f.rmse, n: f.n })) });
+      perBag.push({ bag, fields: run.evaluation.fields.map((f) => ({ name: f.name, mae: f.mae, rmse: f.rmse, n: f.n })), input: run.input });
+      // A model that saw few frames published the fallback: its MAE says nothing about the model.
+      coverage.push(check('open_loop', `camera frames the model saw on ${bag} (${run.input.framesAccepted} of ${run.input.cameraFrames})`, run.input.cameraFrames > 0 ? 100 * run.input.fraction : NaN, '>=', 100 * MIN_ACCEPTED_FRAME_FRACTION, '%'));
       poolEvaluatedTicks(pooled, run);
     } finally {
       await reader.close();
@@ -191,7 +194,7 @@ async function openLoopSection(o: EvalOptions, config: PilotConfig, log: (line: 
     return check('open_loop', `${field} MAE on ${o.bags.length} held-out bag(s)`, mae, '<=', limit, '');
   });
   const units = Object.fromEntries([...pooled].map(([field, s]) => [field, s.unit]));
-  checks.push(...baselineChecks(o.gate, comparisons, units));
+  checks.push(...baselineChecks(o.gate, comparisons, units), ...coverage);
   return { checks, details: { open_loop: perBag, [BASELINES_DETAILS_KEY]: comparisons } };
 }
 

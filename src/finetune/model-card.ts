@@ -1,6 +1,6 @@
 /** Markdown model cards for what `pilot pretrain` and `pilot train` write (models/<name>.md). */
 import type { ModelContract } from '../policy/contract.js';
-import type { EvalGate } from '../eval/gate.js';
+import { minImprovementOverConstant, type EvalGate } from '../eval/gate.js';
 import { describeLayers, type NetworkArchitecture } from '../train/index.js';
 import type { TrainingRecord } from './training-record.js';
 
@@ -47,7 +47,7 @@ export function renderModelCard(card: ModelCard): string {
 
   out.push('## Training', '', '| stage | mode | epochs (best) | train frames | rows | trainable params | train loss | val loss | time |', '|---|---|---|---|---|---|---|---|---|');
   for (const s of r.stages) {
-    out.push(`| ${s.stage} | ${s.mode} | ${s.epochsRun} (${s.bestEpoch}) | ${s.trainFrames.toLocaleString('en-US')} | ${s.trainRows.toLocaleString('en-US')} | ${s.trainableParameters.toLocaleString('en-US')} | ${fmt(s.trainLoss)} | ${fmt(s.valLoss)} | ${s.durationS.toFixed(1)} s |`);
+    out.push(`| ${s.stage} | ${s.mode}${s.loss ? `, ${s.loss} loss` : ""} | ${s.epochsRun} (${s.bestEpoch}) | ${s.trainFrames.toLocaleString('en-US')} | ${s.trainRows.toLocaleString('en-US')} | ${s.trainableParameters.toLocaleString('en-US')} | ${fmt(s.trainLoss)} | ${fmt(s.valLoss)} | ${s.durationS.toFixed(1)} s |`);
   }
   out.push('', 'Losses are mean squared error of the raw (scaled) targets. Per-epoch history:', '');
   for (const s of r.stages) {
@@ -67,7 +67,7 @@ export function renderModelCard(card: ModelCard): string {
   if (card.gate) {
     const g = card.gate;
     out.push('', '## Evaluation gate (`pilot.gate` metadata; `pilot eval` checks it)', '');
-    out.push(`- Open loop on held-out bags: MAE ≤ ${Object.entries(g.open_loop.max_mae).map(([k, v]) => `${v} (${k})`).join(', ')}`);
+    out.push(`- Open loop on held-out bags: MAE ≤ ${Object.entries(g.open_loop.max_mae).map(([k, v]) => `${v} (${k})`).join(', ')}, and at least ${Math.round(minImprovementOverConstant(g) * 100)} % below the constant-mean baseline (the training means in \`pilot.baselines\`)`);
     out.push(`- Closed loop on ${g.closed_loop.tracks.join(', ')}: ${g.closed_loop.laps} laps each, mean |CTE| ≤ ${g.closed_loop.max_mean_cte_m} m, interventions ≤ ${g.closed_loop.max_interventions}, collisions ≤ ${g.closed_loop.max_collisions}`);
     out.push(`- Robustness: the same drives at domain randomisation ${g.robustness.randomize}, seeds ${g.robustness.seeds.join(', ')}: mean |CTE| ≤ ${g.robustness.max_mean_cte_m} m, interventions ≤ ${g.robustness.max_interventions}`);
     out.push(`- Latency: tick p99 ≤ ${g.latency.max_p99_ms} ms, deadline misses ≤ ${g.latency.max_deadline_misses}`);

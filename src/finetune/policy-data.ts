@@ -46,7 +46,7 @@ export async function readPolicyData(o: PolicyDataOptions): Promise<PolicyData> 
     return dataset;
   };
   // The gap covers the label's latency shift too (frames are ~50 ms apart in these logs).
-  const gapFrames = Math.max(o.gapFrames, Math.ceil(Math.abs(o.latencyMs ?? 0) / 50) + 1);
+  const gapFrames = Math.max(o.gapFrames, o.latencyMs ? Math.ceil(Math.abs(o.latencyMs) / 50) + 1 : 0);
   const split = (ds: ImageDataset) => splitByTime(ds, { validationFraction: o.validationFraction, holdoutFraction: o.holdoutFraction, gapFrames });
   const notes: string[] = [];
   let train: ImageDataset | undefined, validation: ImageDataset | undefined, holdout: ImageDataset | undefined, earlier: ImageDataset | undefined;

@@ -32,6 +32,8 @@ export function scorePolicy(
   const graded = holdout.length > 0 ? holdout : validation;
   const where = holdout.length > 0 ? 'held-out' : 'validation';
   for (const c of graded) {
+    // A label that never changes (a fixed cruise speed) has nothing to learn: no verdict on it.
+    if (!(c.bestBaseline.mae > 1e-9)) continue;
     if (c.improvement <= 0) warnings.push(`${c.name}: on ${where} frames the model (MAE ${c.mae.toFixed(4)}) does not beat the ${c.bestBaseline.name} baseline (MAE ${c.bestBaseline.mae.toFixed(4)}): predicting a constant would do better; do not deploy it`);
   }
   for (const h of holdout) {

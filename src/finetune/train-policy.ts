@@ -183,6 +183,7 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
   const before = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
   const fit = async (stage: string, epochs: number, train: ImageDataset, val: ImageDataset | undefined): Promise<void> => {
     const weights = balance ? steeringBalance(train).weights : undefined;
+    const loss = o.loss ?? (scratch ? 'l1' : 'mse');
     const result = await trainNetwork(net, { train: { frames: train, ...(weights ? { weights } : {}) }, ...(val && val.count > 0 ? { validation: { frames: val } } : {}) }, {
       mode,
       partialLayers: o.partialLayers ?? 1,
@@ -192,12 +193,12 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
       patience: o.patience ?? (scratch ? 6 : 4),
       seed: o.seed + stages.length,
       normalize,
-      loss: o.loss ?? (scratch ? 'l1' : 'mse'),
+      loss,
       ...(o.augment === false ? {} : { augment: augmenter(train, scratch, o.flip ?? 0.5), augmentedCopies: o.copies ?? 2 }),
       ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    stages.push(stageRecord(stage, result));
+    stages.push(stageRecord(stage, result, loss));
     const s = stages.at(-1)!;
     log(`train: ${stage}: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, val loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(1)} s`);
   };

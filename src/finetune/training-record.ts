@@ -5,11 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
-import type { TrainMode, TrainResult } from '../train/index.js';
+import type { TrainLoss, TrainMode, TrainResult } from '../train/index.js';
 
 export interface StageRecord {
   readonly stage: string;
   readonly mode: TrainMode;
+  /** The per-element training loss (absent in records written before it was recorded: mse). */
+  readonly loss?: TrainLoss;
   readonly epochsRun: number;
   readonly bestEpoch: number;
   readonly trainLoss: number;
@@ -51,11 +53,12 @@ export interface TrainingRecord {
   readonly extra: Record<string, unknown>;
 }
 
-export function stageRecord(stage: string, r: TrainResult): StageRecord {
+export function stageRecord(stage: string, r: TrainResult, loss?: TrainLoss): StageRecord {
   const best = r.history.find((h) => h.epoch === r.bestEpoch) ?? r.history.at(-1);
   return {
     stage,
     mode: r.mode,
+    ...(loss ? { loss } : {}),
     epochsRun: r.history.length,
     bestEpoch: r.bestEpoch,
     trainLoss: best?.trainLoss ?? NaN,

@@ -151,12 +151,12 @@ interface RecordedCommand {
 }
 
 /** A camera bag on disk (frames at 20 Hz from T0, as test/replay's) with recorded Ackermann commands. */
-async function writeBag(dir: string, seconds: number, commands: readonly RecordedCommand[]): Promise<string> {
+async function writeBag(dir: string, seconds: number, commands: readonly RecordedCommand[], size?: { width: number; height: number }): Promise<string> {
   const writer = await createBagWriter(dir, { compression: 'none' });
   writer.addTopic('/camera/image_raw', 'sensor_msgs/msg/Image');
   writer.addTopic('/cmd/ackermann', 'ackermann_msgs/msg/AckermannDriveStamped', { qos: RELIABLE_QOS });
   const events: { t: bigint; write: () => Promise<boolean> }[] = [];
-  for (let i = 0; i < seconds * 20; i++) events.push({ t: T0 + BigInt(i) * 50n * MS, write: () => writer.writeMessage('/camera/image_raw', frame(i), T0 + BigInt(i) * 50n * MS) });
+  for (let i = 0; i < seconds * 20; i++) events.push({ t: T0 + BigInt(i) * 50n * MS, write: () => writer.writeMessage('/camera/image_raw', size ? frame(i, size.width, size.height) : frame(i), T0 + BigInt(i) * 50n * MS) });
   for (const c of commands) {
     const t = T0 + BigInt(Math.round(c.tMs * 1e6));
     events.push({ t, write: () => writer.writeMessage('/cmd/ackermann', ackermann(t, c.steeringRad, c.speedMps), t) });
@@ -175,6 +175,22 @@ describe('runEvaluation: open loop against the constant-mean baseline', () => {
   const config = replayConfig({ model: { path: 'unused.onnx', warmup_runs: 0 } });
   const openLoop = (modelPath: string, bags: string[], g: EvalGate = gate(0.2)) => runEvaluation({ modelPath, config, gate: g, bags, sections: ['open_loop'] });
 
+  it('fails a bag whose frames the model could not see (another aspect ratio), however small its MAE', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pilot-eval-coverage-'));
+    const model = constantModel(dir, 0.1, 1, { version: 1, train_frames: 100, constant_mean: { steering_angle: 0.5, speed: 1 } });
+    // 2:1 frames against the 4:3 calibration: every frame is rejected and the runtime holds stop (0 rad),
+    // which is close to these recorded commands and far from the stored mean: without the coverage check it would pass.
+    const commands = Array.from({ length: 40 }, (_, i) => ({ tMs: i * 50, steeringRad: 0.01 * Math.sin(i), speedMps: 0 }));
+    const bag = await writeBag(join(dir, 'wide'), 2, commands, { width: 320, height: 160 });
+    const record = await openLoop(model, [bag]);
+    const coverage = record.checks.find((c) => c.label.startsWith('camera frames the model saw on'))!;
+    expect(coverage.label).toContain('(0 of 40)');
+    expect(coverage.actual).toBe(0);
+    expect(coverage.pass).toBe(false);
+    expect(record.checks.find((c) => c.label.startsWith('steering_angle MAE vs'))!.pass).toBe(true);
+    expect(record.passed).toBe(false);
+  });
+
   it('fails a constant model on bags whose commands vary, with model, corr and both baselines in the details', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pilot-eval-baseline-'));
     const model = constantModel(dir, 0.1, 1, { version: 1, train_frames: 100, constant_mean: { steering_angle: 0.1, speed: 1 } });
@@ -187,7 +203,10 @@ describe('runEvaluation: open loop against the constant-mean baseline', () => {
     expect(check.actual).toBeCloseTo(100, 0);
     // The absolute bar (0.08 rad) alone would let this model through: the baseline check is what stops it.
     expect(record.checks.find((c) => c.label === 'steering_angle MAE on 2 held-out bag(s)')!.pass).toBe(true);
-    expect(record.checks).toHaveLength(2);
+    // Absolute bar, baseline check, and one input-coverage check per bag (the model saw every frame).
+    expect(record.checks).toHaveLength(4);
+    const coverage = record.checks.filter((c) => c.label.startsWith('camera frames the model saw on'));
+    expect(coverage.map((c) => [c.pass, c.actual])).toEqual([[true, 100], [true, 100]]);
     expect(record.passed).toBe(false);
 
     const steering = recordComparisons(record).find((c) => c.name === 'steering_angle')!;
