@@ -29,12 +29,12 @@ export function renderModelCard(card: ModelCard): string {
   out.push(`# ${card.id}`, '', card.summary, '');
   out.push(`- File: \`${card.file}\`, ${card.bytes.toLocaleString('en-US')} bytes, sha256 \`${card.sha256}\``);
   out.push(`- Made by \`${r.tool}\` on ${r.createdAt.slice(0, 10)} (code ${r.codeVersion}; ${r.machine}), seed ${r.seed}`);
-  if (r.base) out.push(`- Base: \`${r.base.path}\` (${r.base.kind}, sha256 \`${r.base.sha256}\`)`);
+  if (r.base) out.push(r.base.kind === 'scratch' ? '- Base: none (trained from scratch, random initial weights from the seed)' : `- Base: \`${r.base.path}\` (${r.base.kind}, sha256 \`${r.base.sha256}\`)`);
   out.push(`- Parameters: ${card.parameters.toLocaleString('en-US')}`);
   out.push(`- Rebuild: \`${card.rebuild}\``, '');
 
   out.push('## Data', '', r.data.description, '');
-  out.push(`- Frames: ${r.data.trainFrames.toLocaleString('en-US')} training, ${r.data.validationFrames.toLocaleString('en-US')} validation (split by episode)`);
+  out.push(`- Frames: ${r.data.trainFrames.toLocaleString('en-US')} training, ${r.data.validationFrames.toLocaleString('en-US')} validation (see the split below)`);
   out.push(`- Targets: ${r.data.targets.map((t) => `\`${t}\``).join(', ')}`);
   out.push(`- Training episodes (${r.data.trainEpisodes.length}): ${list(r.data.trainEpisodes)}`);
   out.push(`- Validation episodes (${r.data.validationEpisodes.length}): ${list(r.data.validationEpisodes)}`);
@@ -49,7 +49,8 @@ export function renderModelCard(card: ModelCard): string {
   for (const s of r.stages) {
     out.push(`| ${s.stage} | ${s.mode}${s.loss ? `, ${s.loss} loss` : ""} | ${s.epochsRun} (${s.bestEpoch}) | ${s.trainFrames.toLocaleString('en-US')} | ${s.trainRows.toLocaleString('en-US')} | ${s.trainableParameters.toLocaleString('en-US')} | ${fmt(s.trainLoss)} | ${fmt(s.valLoss)} | ${s.durationS.toFixed(1)} s |`);
   }
-  out.push('', 'Losses are mean squared error of the raw (scaled) targets. Per-epoch history:', '');
+  const losses = [...new Set(r.stages.map((st) => st.loss ?? 'mse'))].map((l) => LOSS_NAMES[l] ?? l).join(', ');
+  out.push('', `Losses are the ${losses} of the raw (scaled) targets. Per-epoch history:`, '');
   for (const s of r.stages) {
     out.push(`- ${s.stage}: ${s.history.map((h) => `${h.epoch}: ${fmt(h.trainLoss, 4)}/${fmt(h.valLoss, 4)}`).join(', ')}`);
   }
@@ -75,6 +76,8 @@ export function renderModelCard(card: ModelCard): string {
   }
   return out.join('\n') + '\n';
 }
+
+const LOSS_NAMES: Readonly<Record<string, string>> = { mse: 'mean squared error', l1: 'mean absolute error (L1)', huber: 'Huber loss (δ 0.1)' };
 
 function list(items: readonly string[]): string {
   if (items.length <= 12) return items.join(', ') || '—';
