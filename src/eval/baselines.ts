@@ -6,7 +6,9 @@
  * `pilot.baselines`, physical units) so `replay` and `eval` compare against the same constant that
  * `train` did.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readOnnxInfo } from '../export/onnx-read.js';
 import { PilotError } from '../util/errors.js';
 
 export const BASELINES_METADATA_KEY = 'pilot.baselines';
@@ -37,6 +39,17 @@ export function parseTrainingBaselines(json: string | undefined, source: string)
     throw new PilotError('E_BASELINES', `${source}: metadata ${BASELINES_METADATA_KEY}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** The baselines a model file stores; undefined when it carries none (a model trained before they were stored). */
+export function readModelBaselines(modelPath: string): TrainingBaselines | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(modelPath);
+  } catch (err) {
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseTrainingBaselines(readOnnxInfo(bytes, modelPath).metadata[BASELINES_METADATA_KEY], modelPath);
 }
 
 /** Mean absolute difference; NaN for no values. */

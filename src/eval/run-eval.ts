@@ -5,7 +5,6 @@
  * not be measured fails. Open loop also holds each gated field's MAE, pooled over the held-out bags,
  * to a margin below the constant-mean baseline (the training-set mean stored in the model).
  */
-import { readFileSync } from 'node:fs';
 import { hostname, cpus } from 'node:os';
 import { loadSimConfig } from '../../sim/config/sim-config.js';
 import { runDriveSession } from '../../sim/drive/drive-session.js';
@@ -13,14 +12,13 @@ import type { DriveResult } from '../../sim/drive/drive-result.js';
 import { evaluateDrive, type DriveThresholds } from '../../sim/report/evaluate.js';
 import { loadTrack } from '../../sim/world/track.js';
 import { openBag } from '../bags/node-io.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
 import { loadConfig } from '../config/load.js';
 import type { PilotConfig } from '../config/schema.js';
 import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayRun } from '../replay/replay-session.js';
 import { benchLoop } from '../bench/loop-bench.js';
 import { PilotError } from '../util/errors.js';
 import { EVAL_RECORD_SCHEMA, sha256File, type EvalCheck, type EvalRecord } from './eval-record.js';
-import { BASELINES_METADATA_KEY, beatsConstantBaseline, compareWithBaselines, parseTrainingBaselines, type FieldBaselineComparison, type TrainingBaselines } from './baselines.js';
+import { beatsConstantBaseline, compareWithBaselines, readModelBaselines, type FieldBaselineComparison } from './baselines.js';
 import { minImprovementOverConstant, type EvalGate } from './gate.js';
 
 export interface EvalOptions {
@@ -79,17 +77,6 @@ function summarise(r: DriveResult, seed: number, randomize: number): DriveSummar
 
 /** Details key of the per-field comparisons with the baselines (FieldBaselineComparison[]). */
 export const BASELINES_DETAILS_KEY = 'open_loop_baselines';
-
-/** The training-set means a model stores (`pilot.baselines`), undefined when it carries none. */
-export function readTrainingBaselines(modelPath: string): TrainingBaselines | undefined {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseTrainingBaselines(readOnnxInfo(bytes, modelPath).metadata[BASELINES_METADATA_KEY], modelPath);
-}
 
 /** Predicted and recorded values of one field over the evaluated ticks of every bag so far. */
 export interface PooledSeries {
@@ -164,7 +151,7 @@ interface SectionResult {
 
 /** Open loop: replays every held-out bag through the runtime; MAE per bag and pooled, and the baselines. */
 async function openLoopSection(o: EvalOptions, config: PilotConfig, log: (line: string) => void): Promise<SectionResult> {
-  const baselines = readTrainingBaselines(o.modelPath);
+  const baselines = readModelBaselines(o.modelPath);
   const pooled = new Map<string, PooledSeries>();
   const perBag: unknown[] = [];
   const coverage: EvalCheck[] = [];

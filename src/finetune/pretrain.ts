@@ -15,7 +15,7 @@ import { DRIVING_BACKBONE, exportBackboneOnnx, geometryHead, initTrainingBackend
 import { PilotError } from '../util/errors.js';
 import { cameraContractInput, DRIVING_CAMERA } from './driving-setup.js';
 import { installModel } from './install-model.js';
-import { codeVersion, machineName, stageRecord, type TrainingRecord } from './training-record.js';
+import { recordHeader, stageRecord, type TrainingRecord } from './training-record.js';
 
 export interface PretrainOptions {
   readonly out: string;
@@ -89,13 +89,8 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainSummary> 
     });
     const stage = stageRecord('pretrain (backbone + road-geometry head, from scratch)', result);
     const record: TrainingRecord = {
-      tool: 'pilot pretrain',
-      command: o.command,
-      createdAt: new Date().toISOString(),
-      codeVersion: codeVersion(),
-      machine: machineName(),
-      seed: o.seed,
-      data: {
+      ...recordHeader('pilot pretrain', o.command, o.seed),
+            data: {
         description:
           'Simulated only: frames rendered by the project simulator (three.js, flat-shaded) at random poses — lateral offset up to 85 % of the half-width (5 % beyond the edge), heading error up to ±0.4 rad — on procedurally generated tracks and the training track files (never the unseen ones), each look domain-randomised (light, colours, camera noise, blur, exposure, occluders). Labels are ground truth from the track: lateral offset, heading error, centreline offsets 0.5–2 m ahead, curvature, and the clean expert\'s steering and speed at that pose. No real camera data.',
         trainFrames: train.stats.frames,

@@ -41,7 +41,7 @@ import { ARM_CAMERA, armBackbone, armFields, armPolicyHead, checkArmContract } f
 import { cameraContractInput } from './driving-setup.js';
 import { heldOutError, type HeldOutError } from './held-out.js';
 import { installModel } from './install-model.js';
-import { codeVersion, machineName, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { recordHeader, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
 /** `base: SCRATCH`: a fresh backbone instead of a file. */
 import { SCRATCH } from './driving-setup.js';
@@ -199,13 +199,8 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
     if (valError.frames > 0) metrics['validation MAE mean over joints (rad)'] = Object.values(valError.mae).reduce((a, b) => a + b, 0) / joints.length;
 
     const record: TrainingRecord = {
-      tool: 'pilot train --profile arm',
-      command: o.command,
-      createdAt: new Date().toISOString(),
-      codeVersion: codeVersion(),
-      machine: machineName(),
-      seed: o.seed,
-      data: {
+      ...recordHeader('pilot train --profile arm', o.command, o.seed),
+            data: {
         description:
           `Arm demonstrations: ${data.length} bag(s)${o.dataset ? `${data.length ? ' and ' : ''}${o.dataset.count} frames collected in memory` : ''}. ` +
           `Each camera frame is paired with the latest joint state (by joint name) and the joint command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; ` +

@@ -30,7 +30,7 @@ import { loadPolicyBase, type PolicyBase, type ScratchShape } from './policy-bas
 import { readPolicyData } from './policy-data.js';
 import { runDaggerRounds, type DaggerOptions } from './policy-dagger.js';
 import { formatScores, scoreMetrics, scorePolicy, type PolicyScores } from './policy-scores.js';
-import { codeVersion, machineName, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { recordHeader, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
 export type { DaggerOptions } from './policy-dagger.js';
 
@@ -278,13 +278,8 @@ async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainP
 
 function trainingRecord(o: TrainPolicyOptions, r: Run, t: Trained, metrics: Record<string, number>, extra: { baselines: TrainingBaselines; scores: PolicyScores }): TrainingRecord {
   return {
-    tool: 'pilot train',
-    command: o.command,
-    createdAt: new Date().toISOString(),
-    codeVersion: codeVersion(),
-    machine: machineName(),
-    seed: o.seed,
-    data: {
+    ...recordHeader('pilot train', o.command, o.seed),
+        data: {
       description: `Demonstrations: ${o.data.length} bag(s)${o.rehearse?.length ? `, ${o.rehearse.length} rehearsed earlier bag(s)` : ''}${o.dagger?.iterations ? `, and ${o.dagger.iterations} DAgger round(s) in the simulator` : ''}. Each camera frame is paired with the command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; labels are scaled to the contract's raw range.`,
       trainFrames: t.train.count,
       validationFrames: t.validation?.count ?? 0,

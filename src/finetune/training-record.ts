@@ -53,6 +53,11 @@ export interface TrainingRecord {
   readonly extra: Record<string, unknown>;
 }
 
+/** The fields every training record starts with: which tool, how it was called, when, on what. */
+export function recordHeader(tool: string, command: string, seed: number): Pick<TrainingRecord, 'tool' | 'command' | 'createdAt' | 'codeVersion' | 'machine' | 'seed'> {
+  return { tool, command, createdAt: new Date().toISOString(), codeVersion: codeVersion(), machine: machineName(), seed };
+}
+
 export function stageRecord(stage: string, r: TrainResult, loss?: TrainLoss): StageRecord {
   const best = r.history.find((h) => h.epoch === r.bestEpoch) ?? r.history.at(-1);
   return {

@@ -31,7 +31,7 @@ import { RELIABLE_QOS, SENSOR_QOS, type Publisher } from '../transport/transport
 import { PilotError } from '../util/errors.js';
 import { COMMAND_MESSAGE_TYPES, commandFields, type CommandFields } from './command-fields.js';
 import { compareSeries, evaluate, type Comparison, type EvaluateOptions, type Evaluation, type PredictionSeries } from './evaluate.js';
-import { readModelBaselines } from './model-baselines.js';
+import { readModelBaselines } from '../eval/baselines.js';
 import { bagTopicFor, type TopicRemap } from './remap.js';
 import { ManualClock } from '../loop/clock.js';
 import { ScaledWallClock } from './replay-clock.js';
