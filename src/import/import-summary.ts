@@ -117,6 +117,13 @@ export function summaryLines(s: ImportSummary, maxProblems = 5): string[] {
     lines.push(`  steering ${spread(s.steering)}; throttle${s.throttleInverted ? ' (inverted)' : ''} ${spread(s.throttle)} (source units)`);
   }
   if (s.image) lines.push(`  image size ${s.image.width}×${s.image.height} ${s.image.format}${s.image.otherSizes > 0 ? ` (${s.image.otherSizes} image(s) of another size)` : ''}`);
+  if (s.throttle && s.throttle.mean < 0) {
+    lines.push(
+      s.throttleInverted
+        ? `  warning: after --invert-throttle the throttle is mostly negative (mean ${s.throttle.mean.toFixed(3)}): drop --invert-throttle?`
+        : `  warning: the throttle is mostly negative (mean ${s.throttle.mean.toFixed(3)}): a car driving forward with an inverted throttle axis? --invert-throttle flips it`,
+    );
+  }
   if (s.outOfRange > 0) lines.push(`  warning: ${s.outOfRange} record(s) had steering or throttle outside [-1, 1] (mapped as they are)`);
   if (s.timeReversals > 0) lines.push(`  warning: ${s.timeReversals} record(s) are earlier than the record before them`);
   if (s.skipped > 0) {

@@ -191,6 +191,7 @@ describe('DonkeyCar tubs as real ones come', () => {
       '  timestamp gaps > 1 s: 2 (_timestamp_ms): 2.55 s between _index 9 and 10; 1.55 s between _index 16 and 17',
       '  steering -0.5 … 0.9, mean 0.2; throttle -0.39 … -0.25, mean -0.32 (source units)',
       '  image size 16×12 jpeg',
+      '  warning: the throttle is mostly negative (mean -0.320): a car driving forward with an inverted throttle axis? --invert-throttle flips it',
       '  first problems (2 of 4):',
       '    catalog_1.catalog:2 (_index 11): image 11_cam_image_array_.jpg is empty (0 bytes)',
       expect.stringMatching(/^ {4}catalog_1\.catalog:3 \(_index 12\): image 12_cam_image_array_\.jpg: jpeg decode failed/),
