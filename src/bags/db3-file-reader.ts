@@ -6,7 +6,8 @@
  * - Humble/Iron: plus `schema(schema_version, ros_distro)` and `metadata(id, metadata_version, metadata)`.
  * - Jazzy on (schema 4): plus `topics.type_description_hash` and `message_definitions(id, topic_type,
  *   encoding, encoded_message_definition, type_description_hash)`: the bag carries its types.
- * Older files carry no message definitions; the BagReader then falls back to pilot's registry.
+ * Older files carry no message definitions; the BagReader then falls back to pilot's registry and
+ * the standard definitions of the distro the `schema` table names (`rosDistro`).
  *
  * sql.js holds the whole database in memory, so very large .db3 files need as much RAM.
  */
@@ -32,12 +33,22 @@ interface TopicRow {
 export class Db3FileReader implements StorageReader {
   readonly info: StorageFileInfo;
   readonly definitions: readonly StorageDefinition[];
+  /** `schema.ros_distro` (Humble on); undefined when the file has no schema table or leaves it empty. */
+  readonly rosDistro: string | undefined;
   readonly #path: string;
   readonly #db: Database;
   readonly #topics: ReadonlyMap<number, StorageTopic>;
 
-  private constructor(path: string, db: Database, info: StorageFileInfo, definitions: StorageDefinition[], topics: Map<number, StorageTopic>) {
+  private constructor(
+    path: string,
+    db: Database,
+    info: StorageFileInfo,
+    definitions: StorageDefinition[],
+    topics: Map<number, StorageTopic>,
+    rosDistro: string | undefined,
+  ) {
     this.#path = path;
+    this.rosDistro = rosDistro;
     this.#db = db;
     this.info = info;
     this.definitions = definitions;
@@ -83,11 +94,7 @@ export class Db3FileReader implements StorageReader {
             text: String(r[2] ?? ''),
           }))
         : [];
-      let library = 'rosbag2 sqlite3';
-      if (tables.has('schema')) {
-        const s = rows(db, 'SELECT schema_version, ros_distro FROM schema')[0];
-        if (s) library = `rosbag2 sqlite3 schema ${String(s[0])}${s[1] ? `, ${String(s[1])}` : ''}`;
-      }
+      const { library, rosDistro } = schemaRow(db, tables);
       let start: bigint | undefined;
       let end: bigint | undefined;
       let count = 0;
@@ -110,7 +117,7 @@ export class Db3FileReader implements StorageReader {
         problems: [],
         library,
       };
-      return new Db3FileReader(path, db, info, definitions, topics);
+      return new Db3FileReader(path, db, info, definitions, topics, rosDistro);
     } catch (err) {
       db.close();
       if (err instanceof BagError) throw err;
@@ -185,6 +192,14 @@ export class Db3FileReader implements StorageReader {
     if (!onError) throw err;
     onError(err);
   }
+}
+
+/** The library line for `info` and the distro from the `schema` table (Humble on). */
+function schemaRow(db: Database, tables: ReadonlySet<string>): { library: string; rosDistro: string | undefined } {
+  const s = tables.has('schema') ? rows(db, 'SELECT schema_version, ros_distro FROM schema')[0] : undefined;
+  if (!s) return { library: 'rosbag2 sqlite3', rosDistro: undefined };
+  const distro = s[1] ? String(s[1]) : undefined;
+  return { library: `rosbag2 sqlite3 schema ${String(s[0])}${distro ? `, ${distro}` : ''}`, rosDistro: distro };
 }
 
 function rows(db: Database, sql: string): SqlValue[][] {

@@ -5,5 +5,7 @@ export { MessageRegistry } from './registry.js';
 export { CdrCodec, type DecodeOptions } from './cdr.js';
 export { buildSchemaText, msgDependencies, SCHEMA_SEPARATOR, type MsgTextLookup } from './schema-text.js';
 export { parseSchema, type MessageDefinition, type MessageDefinitionField } from './parse-schema.js';
-export { fullTypeName, shortTypeName, splitTypeName } from './type-names.js';
+export { fullTypeName, shortTypeName, splitTypeName, type InterfaceKind, type TypeNameParts } from './type-names.js';
 export { defaultDefinitionsDir } from './definitions-dir.js';
+export { interfaceBaseType, interfaceSchemaText, SERVICE_EVENT_INFO_TEXT } from './interface-schema.js';
+export { DEFAULT_ROS_DISTRO, ROS_DISTROS, isRosDistro, standardDistroFor, type RosDistro } from './ros-distro.js';

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defaultDefinitionsDir } from './definitions-dir.js';
 import { MessageError } from './errors.js';
 import { parseSchema, type MessageDefinition } from './parse-schema.js';
+import type { RosDistro } from './ros-distro.js';
 import { buildSchemaText } from './schema-text.js';
 import { TYPE_NAME, fullTypeName } from './type-names.js';
 
@@ -12,6 +14,7 @@ import { TYPE_NAME, fullTypeName } from './type-names.js';
  */
 export class MessageRegistry {
   static #builtin: MessageRegistry | undefined;
+  static readonly #standard = new Map<RosDistro, MessageRegistry>();
   /** Keyed by `pkg/msg/Name`. */
   readonly #texts = new Map<string, string>();
   readonly #schemas = new Map<string, string>();
@@ -38,6 +41,31 @@ export class MessageRegistry {
   /** The vendored definitions shipped with pilot, loaded once. */
   static builtin(): MessageRegistry {
     return (MessageRegistry.#builtin ??= MessageRegistry.fromDirectory(defaultDefinitionsDir()));
+  }
+
+  /**
+   * The standard ROS 2 definitions of `distro` (std_msgs, sensor_msgs, geometry_msgs, rcl_interfaces…)
+   * as @foxglove/rosmsg-msgs-common ships them, loaded once per distro.
+   */
+  static standard(distro: RosDistro): MessageRegistry {
+    let registry = MessageRegistry.#standard.get(distro);
+    if (registry === undefined) {
+      const pkg = createRequire(import.meta.url).resolve('@foxglove/rosmsg-msgs-common/package.json');
+      const dir = join(dirname(pkg), 'msgdefs', `ros2${distro}`);
+      if (!existsSync(dir)) {
+        throw new MessageError('E_UNKNOWN_TYPE', `no standard ${distro} definitions: ${dir} is missing (@foxglove/rosmsg-msgs-common ${pkg})`);
+      }
+      registry = MessageRegistry.fromDirectory(dir);
+      MessageRegistry.#standard.set(distro, registry);
+    }
+    return registry;
+  }
+
+  /** One registry of the types of `registries`, the first that defines a type winning. */
+  static layered(...registries: readonly MessageRegistry[]): MessageRegistry {
+    const texts = new Map<string, string>();
+    for (const r of registries) for (const [type, text] of r.#texts) if (!texts.has(type)) texts.set(type, text);
+    return new MessageRegistry(texts);
   }
 
   /** Known types as `pkg/msg/Name`, sorted. */
