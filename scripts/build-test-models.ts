@@ -6,12 +6,45 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildChunkedPolicy, type ChunkedPolicyModel, type ChunkedPolicyOptions } from '../src/export/chunked-policy.js';
 import { buildPilotNet, type PilotNetModel, type PilotNetOptions } from '../src/export/pilotnet.js';
 
 /** The options the committed test model is built with. */
 export const PILOTNET_TEST_OPTIONS: PilotNetOptions = { variant: 'full', seed: 1, id: 'pilotnet-test', activation: 'elu' };
 export const PILOTNET_TEST_PATH = 'models/pilotnet-test.onnx';
 export const PILOTNET_TEST_CARD = 'models/pilotnet-test.md';
+
+/** The committed chunked test policy: 20 actions × 10 ms (a 200 ms horizon), camera 320×240. */
+export const CHUNKED_TEST_OPTIONS: ChunkedPolicyOptions = { steps: 20, stepMs: 10, height: 240, width: 320, id: 'chunked-test' };
+export const CHUNKED_TEST_PATH = 'models/chunked-test.onnx';
+export const CHUNKED_TEST_CARD = 'models/chunked-test.md';
+
+export function chunkedCard(model: ChunkedPolicyModel, fileName: string): string {
+  const out = model.contract.outputs[0]!;
+  const chunk = out.chunk!;
+  return `# ${model.contract.id}
+
+**An analytic test policy, not a learned one. It does not drive a track.**
+
+\`${fileName}\` outputs a chunk of ${chunk.steps} (steering, speed) actions, ${chunk.step_ms} ms apart (a
+${chunk.steps * chunk.step_ms} ms horizon), from the per-channel means m of the camera image (pixels / 255):
+steering_raw[i] = tanh(2 · (m_r − m_b) + 0.05 · (i − ${(chunk.steps - 1) / 2})), speed_raw[i] = tanh(0.5). It exists to
+exercise the action queue (time indexing, blending, fallbacks) and the policy server; \`pilot bench --chunked\`
+slows it down on purpose (\`--inference-delay-ms\`).
+
+- Rebuild: \`npm run build && npm run models\` (byte-identical output; \`test/export/chunked-policy.test.ts\` checks it).
+- Builder: \`src/export/chunked-policy.ts\`. Graph: GlobalAveragePool → Flatten → Gemm → Tanh → Reshape.
+- File: ${model.bytes.length.toLocaleString('en-US')} bytes, sha256 \`${sha256(model.bytes)}\`
+- Input \`image\`: float32 [1, 3, 240, 320], NCHW, RGB, pixels / 255, no crop.
+- Output \`${out.name}\`: float32 [${out.shape.join(', ')}], fields ${out.fields.map((f) => `${f.name} [${f.unit}] = raw·${f.scale} + ${f.offset}`).join(', ')}.
+
+## Contract (\`pilot.contract\` metadata)
+
+\`\`\`json
+${compactJson(model.contract)}
+\`\`\`
+`;
+}
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -82,6 +115,10 @@ function main(): void {
   writeFileSync(join(root, PILOTNET_TEST_PATH), model.bytes);
   writeFileSync(join(root, PILOTNET_TEST_CARD), modelCard(model, 'pilotnet-test.onnx'));
   console.log(`${PILOTNET_TEST_PATH}: ${model.parameterCount} parameters, ${model.bytes.length} bytes, sha256 ${sha256(model.bytes)}`);
+  const chunked = buildChunkedPolicy(CHUNKED_TEST_OPTIONS);
+  writeFileSync(join(root, CHUNKED_TEST_PATH), chunked.bytes);
+  writeFileSync(join(root, CHUNKED_TEST_CARD), chunkedCard(chunked, 'chunked-test.onnx'));
+  console.log(`${CHUNKED_TEST_PATH}: ${chunked.bytes.length} bytes, sha256 ${sha256(chunked.bytes)}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -71,6 +71,9 @@ async function inspect(rest: readonly string[]): Promise<number> {
     `  outputs`,
     ...contract.outputs.flatMap((o) => [
       `    ${o.name}  ${dims(o.shape)} ${o.dtype}`,
+      ...(o.chunk
+        ? [`      chunk: ${o.chunk.steps} actions × ${o.chunk.step_ms} ms = ${o.chunk.steps * o.chunk.step_ms} ms horizon (action i for the observation's time + i·${o.chunk.step_ms} ms)`]
+        : []),
       ...o.fields.map((f) => `      ${f.name} [${f.unit}]${f.scale !== 1 || f.offset !== 0 ? `  = raw·${f.scale} + ${f.offset}` : ''}`),
     ]),
     ...(startup ? formatProviderReport(startup).map((l) => `  ${l}`) : []),

@@ -183,6 +183,38 @@ export const Ros2Section = z
 export type Ros2Settings = z.infer<typeof Ros2Section>;
 export type ArmSettings = z.infer<typeof ArmSection>;
 
+/**
+ * A chunked policy (the model's output has `chunk: { steps, step_ms }`): each tick publishes the action
+ * for now from an action queue while the next chunk is computed (README "Action chunks").
+ */
+const ChunkingSection = z
+  .object({
+    /** false: run a chunked model like a single-step one, one inference per tick, its first action only. */
+    enabled: z.boolean().default(true),
+    /** How overlapping chunks combine: ACT temporal ensembling, the newest chunk only, or equal weights. */
+    blend: z.enum(['ensemble', 'latest', 'average']).default('ensemble'),
+    /** `ensemble`: weight exp(−k·r) of the r-th oldest chunk covering now (ACT's m). */
+    ensemble_k: z.number().min(-10).max(10).default(0.01),
+    /** Start the next inference when the newest chunk has less than this left, ms; default half its horizon. */
+    refill_below_ms: z.number().positive().optional(),
+    /** Chunk slots in the queue (the oldest is overwritten when all are live). */
+    queue_capacity: z.number().int().min(1).max(64).default(8),
+  })
+  .strict();
+
+/** The policy runs in another process (`pilot serve`), reached over ZeroMQ (README "Policy server"). */
+const PolicyServerSection = z
+  .object({
+    /** e.g. `tcp://127.0.0.1:5590` or `ipc:///run/pilot/policy`; non-loopback needs allow_remote. */
+    endpoint: z.string().min(1),
+    /** One inference request: longer is a timeout (counted, a fallback like a deadline miss). */
+    timeout_ms: z.number().positive().max(60_000).default(1000),
+    /** How long to wait for the server's hello at start. */
+    connect_timeout_ms: z.number().positive().max(600_000).default(10_000),
+    allow_remote: z.boolean().default(false),
+  })
+  .strict();
+
 export const PilotConfig = z
   .object({
     model: ModelSection,
@@ -206,6 +238,8 @@ export const PilotConfig = z
     }),
     arm: ArmSection.optional(),
     ros2: Ros2Section.optional(),
+    chunking: ChunkingSection.default({ enabled: true, blend: 'ensemble', ensemble_k: 0.01, queue_capacity: 8 }),
+    policy_server: PolicyServerSection.optional(),
   })
   .strict();
 

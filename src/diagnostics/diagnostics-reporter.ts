@@ -121,6 +121,12 @@ export class DiagnosticsReporter {
       }),
     ];
     if (p.arm) statuses.push(armStatus(p, now));
+    if (p.chunks) {
+      // A chunked policy: the action queue (WARN once it ran empty: fallbacks like deadline misses).
+      const c = p.chunks;
+      const empty = c.counters.emptyQueueFallbacks > 0;
+      statuses.push(status(empty ? DiagnosticLevel.WARN : DiagnosticLevel.OK, 'pilot: action queue', empty ? 'queue ran empty (fallbacks)' : 'ok', c.diagnostics()));
+    }
     return { header: { stamp: { sec, nanosec: Math.round((stamp - sec * 1000) * 1e6) }, frame_id: '' }, status: statuses };
   }
 }

@@ -67,15 +67,42 @@ const OutputField = z
   })
   .strict();
 
+/**
+ * An action chunk: the output holds `steps` future actions, action i meant for the observation's
+ * time + i · step_ms (ACT, Diffusion Policy, SmolVLA, pi0 style). The runtime queues chunks and
+ * publishes the action for "now" each tick while the next chunk is computed (README "Action chunks").
+ */
+const Chunk = z
+  .object({
+    /** Actions per chunk (the output's chunk dimension). */
+    steps: z.number().int().min(1).max(10_000),
+    /** Time between two consecutive actions of the chunk, ms. */
+    step_ms: z.number().positive().max(60_000),
+  })
+  .strict();
+
 const ContractOutput = z
   .object({
     name: z.string().min(1),
-    shape: z.array(z.number().int().positive()).length(2),
+    /** `[1, fields]`; with `chunk`: `[steps, fields]` or `[1, steps, fields]`. */
+    shape: z.array(z.number().int().positive()).min(2).max(3),
     dtype: z.literal('float32'),
     fields: z.array(OutputField).min(1),
+    chunk: Chunk.optional(),
   })
   .strict()
-  .refine((o) => o.shape[1] === o.fields.length, { message: 'shape[1] must equal the number of fields' });
+  .superRefine((o, ctx) => {
+    const issue = (message: string, path: (string | number)[] = ['shape']) => ctx.addIssue({ code: 'custom', message, path });
+    const last = o.shape[o.shape.length - 1];
+    if (last !== o.fields.length) issue(`last dimension ${last} must equal the number of fields (${o.fields.length})`);
+    if (!o.chunk) {
+      if (o.shape.length !== 2) issue(`[${o.shape.join(',')}] has 3 dimensions: only a chunked output (with 'chunk') may`);
+      return;
+    }
+    if (o.shape.length === 3 && o.shape[0] !== 1) issue(`[${o.shape.join(',')}]: a 3-dimensional chunk output must have batch 1`);
+    const steps = o.shape[o.shape.length - 2];
+    if (steps !== o.chunk.steps) issue(`chunk dimension ${steps} of [${o.shape.join(',')}] ≠ chunk.steps ${o.chunk.steps}`, ['chunk', 'steps']);
+  });
 
 export const ModelContract = z
   .object({
@@ -93,6 +120,23 @@ export type ModelContractInput = ModelContract['inputs'][number];
 export type CameraContractInput = Extract<ModelContractInput, { role: 'camera' }>;
 export type StateContractInput = Extract<ModelContractInput, { role: 'state' }>;
 export type ContractOutputField = ModelContract['outputs'][number]['fields'][number];
+export type ContractOutput = ModelContract['outputs'][number];
+export type ChunkSpec = NonNullable<ContractOutput['chunk']>;
+
+/** The output's chunk (steps, step_ms), or undefined for a single-step policy. */
+export function chunkOf(contract: ModelContract): ChunkSpec | undefined {
+  return contract.outputs[0]!.chunk;
+}
+
+/** Time covered by one chunk: `steps · step_ms` (action i holds from i·step_ms until the next one). */
+export function chunkHorizonMs(chunk: ChunkSpec): number {
+  return chunk.steps * chunk.step_ms;
+}
+
+/** Elements in one output tensor (all dimensions). */
+export function outputLength(output: ContractOutput): number {
+  return output.shape.reduce((a, b) => a * b, 1);
+}
 
 export class ContractError extends Error {
   constructor(readonly code: string, message: string) {

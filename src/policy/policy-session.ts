@@ -114,7 +114,8 @@ export class PolicySession implements Policy {
     this.inputs = inputs;
     const out = contract.outputs[0]!;
     this.#outputName = out.name;
-    this.output = new Float32Array(out.shape[0]! * out.shape[1]!);
+    // All dimensions: a chunked output is [steps, fields] or [1, steps, fields].
+    this.output = new Float32Array(out.shape.reduce((a, b) => a * b, 1));
     this.#fetches = { [out.name]: new ort.Tensor('float32', this.output, out.shape) };
     this.#mode = candidate.deviceOutputs ? 'device' : 'preallocated';
   }

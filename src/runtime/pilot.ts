@@ -25,8 +25,10 @@ import { Timeline, type TickRecord } from '../loop/timeline.js';
 import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../messages/tick-timeline.js';
 import { writeTimeFromMs } from '../messages/time.js';
 import type { Bool, CameraInfo, CompressedImage, Image, JointState } from '../messages/types.js';
-import { PolicySession, type Policy } from '../policy/policy-session.js';
-import type { CameraContractInput } from '../policy/contract.js';
+import { type Policy } from '../policy/policy-session.js';
+import { chunkOf, type CameraContractInput } from '../policy/contract.js';
+import { createPolicy } from '../policy/create-policy.js';
+import { ChunkedInference } from '../chunking/chunked-inference.js';
 import { CameraPreprocessor, type CameraGeometry, type CameraGeometryStats, type RawFrame } from '../preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../preprocess/decode-compressed.js';
 import { SafetyLayer, type SafetyReason } from '../safety/safety-layer.js';
@@ -84,6 +86,11 @@ export class Pilot {
   readonly jointStates: InputSlot<JointState> | undefined;
   readonly jointStateReader: JointStateReader | undefined;
   readonly workspace: WorkspaceCheck | undefined;
+  /**
+   * A chunked model's action queue and asynchronous inference (undefined for a single-step model, or
+   * with chunking.enabled false: then one inference per tick and the chunk's first action).
+   */
+  readonly chunks: ChunkedInference | undefined;
   /** The model's joint-state input tensors (arm), filled from the reader each tick. */
   readonly #jointTensors: readonly Float32Array[];
   #newestJointStateRejected = false;
@@ -174,6 +181,11 @@ export class Pilot {
 
     this.decoder = new ActionDecoder(contract.outputs[0]!);
     this.#actions = new Float64Array(this.decoder.size);
+    const chunk = chunkOf(contract);
+    this.chunks =
+      chunk && config.chunking.enabled
+        ? new ChunkedInference({ policy, decoder: this.decoder, chunk, settings: config.chunking, clock, stopwatch: this.#stopwatch, log, windowCapacity: timelineCapacity })
+        : undefined;
     this.safety = new SafetyLayer({
       fields: buildSafetyFields(this.decoder.names, contract.profile, config.safety, vehicle, arm),
       periodMs,
@@ -224,7 +236,7 @@ export class Pilot {
     // An arm deployment has no vehicle: its limits come from the arm description.
     const arm = config.arm ? loadArmDescription(config.arm.description) : undefined;
     const vehicle = arm ? undefined : loadVehicleCalibration(config.calibration.vehicle);
-    const policy = deps.policy ?? (await PolicySession.create({ model: config.model, log }));
+    const policy = deps.policy ?? (await createPolicy(config, { log }));
     try {
       return new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
     } catch (err) {
@@ -271,7 +283,8 @@ export class Pilot {
     this.#log(
       `pilot: model ${this.policy.contract.id} on ${this.policy.providerSummary}, ${this.config.loop.rate_hz} Hz ${this.config.loop.trigger} loop, ` +
         `camera ${this.camera.topic}${this.jointStates ? ` + ${this.jointStates.topic}` : ''} → ${this.config.outputs.command.topic} (${this.#builder.type})` +
-        (this.arm ? `; arm ${this.arm.robot.name}: ${this.arm.jointNames.length} joints, workspace check ${this.workspace ? 'on' : 'off'}` : ''),
+        (this.arm ? `; arm ${this.arm.robot.name}: ${this.arm.jointNames.length} joints, workspace check ${this.workspace ? 'on' : 'off'}` : '') +
+        (this.chunks ? `; action chunks of ${this.chunks.queue.horizonMs} ms, ${this.config.chunking.blend} blend, next inference below ${this.chunks.refillBelowMs} ms left` : ''),
     );
   }
 
@@ -282,7 +295,7 @@ export class Pilot {
     // A hung inference must not keep the stop command from going out.
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = await Promise.race([
-      this.loop.stop().then(() => false),
+      this.loop.stop().then(() => this.chunks?.whenIdle()).then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_WAIT_MS))),
     ]);
     clearTimeout(timer);
@@ -324,7 +337,9 @@ export class Pilot {
     const afterPre = watch();
 
     let inflight: Promise<void> | undefined;
-    if (reason === 'ok') {
+    if (this.chunks) {
+      reason = this.#stepChunked(reason, start, deadlineAtMs);
+    } else if (reason === 'ok') {
       try {
         if (this.policy.concurrent) {
           // The network runs elsewhere: if the deadline comes first, the fallback goes out now.
@@ -352,7 +367,7 @@ export class Pilot {
       }
     }
     const beforePost = watch();
-    if (reason === 'ok') this.decoder.decode(this.policy.output, this.#actions);
+    if (reason === 'ok' && !this.chunks) this.decoder.decode(this.policy.output, this.#actions);
     rec.reason = this.safety.update(reason, reason === 'ok' ? this.#actions : null);
     const beforePublish = watch();
     rec.postprocessMs = beforePublish - beforePost;
@@ -365,6 +380,22 @@ export class Pilot {
     if (this.#timelinePub) this.#publishTimeline(rec);
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
+  }
+
+  /**
+   * A chunked model's tick: the action for now from the queue (which may start the next inference on
+   * the newest frame, without waiting for it). E-stop and stale input forget the queued chunks.
+   */
+  #stepChunked(reason: SafetyReason, startMs: number, deadlineAtMs: number): SafetyReason {
+    const chunks = this.chunks!;
+    if (reason === 'estop' || reason === 'stale_input') chunks.clear();
+    if (reason !== 'ok') return reason;
+    const applied = chunks.step(startMs, this.camera.receivedAtMs, this.#actions);
+    if (applied === 'ok' && this.#clock.now() > deadlineAtMs) {
+      this.counters.lateResults++;
+      return 'deadline_miss';
+    }
+    return applied;
   }
 
   #publishTimeline(rec: TickRecord): void {
