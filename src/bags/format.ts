@@ -56,7 +56,7 @@ export function formatBagInfo(info: BagInfo): string {
   if (info.topics.length === 0) lines.push(`${label('Topic information:')}`);
   info.topics.forEach((t, i) => {
     const rate = t.rateHz === undefined ? '' : ` | Rate: ${t.rateHz.toFixed(1)} Hz`;
-    const def = t.definition === 'none' ? ' | Definition: none' : t.definition === 'registry' ? ' | Definition: pilot' : '';
+    const def = t.definition === 'none' ? ' | Definition: none' : t.definition === 'registry' ? ' | Definition: pilot' : t.definition === 'distro' ? ` | Definition: ${info.distro ?? 'distro'} standard` : '';
     lines.push(
       `${label(i === 0 ? 'Topic information:' : '')}Topic: ${t.name} | Type: ${t.type} | Count: ${t.messageCount} | Serialization Format: ${t.serializationFormat}${rate}${def}`,
     );
