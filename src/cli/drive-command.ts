@@ -13,6 +13,8 @@ import { serializeDriveResult } from '../../sim/report/json.js';
 import { DriveProgress, formatSummary } from '../../sim/report/terminal.js';
 import type { DriveLiveStatus } from '../../sim/drive/metrics.js';
 import { listTracks } from '../../sim/world/track.js';
+import { loadConfig } from '../config/load.js';
+import type { PilotConfig } from '../config/schema.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
 import { startViewerFeed } from './viewer-option.js';
 
@@ -20,6 +22,7 @@ export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx
               [--sim-config <yaml>] [--seed 1] [--randomize <0..1>] [--realtime] [--transport zeromq|inprocess]
               [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
               [--noise <rad>] [--recovery] [--headless] [--view [--port 8080]] [--record <bag dir> [--compression none|lz4|zstd]]
+              [--allow-nonfinite]
   pilot drive --list-tracks`;
 
 export async function driveCommand(args: readonly string[]): Promise<number> {
@@ -47,12 +50,14 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     record: { type: 'string' },
     compression: { type: 'string' },
     'list-tracks': { type: 'boolean' },
+    'allow-nonfinite': { type: 'boolean' },
   });
   if (values['list-tracks']) {
     for (const t of listTracks()) console.log(`${t.name.padEnd(12)} ${t.split.padEnd(8)} ${t.lengthM.toFixed(1).padStart(6)} m  ${t.description}`);
     return 0;
   }
   if (values.model && values.expert) throw new CliError('drive takes --model <onnx> or --expert, not both');
+  if (values['allow-nonfinite'] && values.expert) throw new CliError('--allow-nonfinite applies to a model (--model or --config); the expert has none');
   const track = values.track ?? 'oval';
   const laps = Math.round(positiveNumber(values.laps, '--laps', 3));
   const seed = values.seed === undefined ? 1 : integer(values.seed, '--seed');
@@ -64,7 +69,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
         recovery: values.recovery === true,
         ...(values.noise ? { noiseRad: positiveNumber(values.noise, '--noise', 0) } : {}),
       }
-    : { kind: 'model', config: values.config ?? 'launch/drive.yaml', ...(values.model ? { modelPath: values.model } : {}) };
+    : { kind: 'model', config: runtimeConfig(values.config ?? 'launch/drive.yaml', values['allow-nonfinite'] === true), ...(values.model ? { modelPath: values.model } : {}) };
 
   const viewer = values.view ? await startViewerFeed(values.port, values.expert ? 'expert' : (values.model ?? 'model')) : undefined;
   const controller = new AbortController();
@@ -116,6 +121,13 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
   console.error(formatSummary(result, { thresholds, color: process.stderr.isTTY === true }));
   if (jsonPath !== '-') console.error(`report: ${jsonPath}${htmlPath !== '-' ? `, ${htmlPath}` : ''}`);
   return evaluation.pass ? 0 : 1;
+}
+
+/** The runtime config's path, or with --allow-nonfinite the loaded config with model.allow_nonfinite set. */
+function runtimeConfig(path: string, allowNonfinite: boolean): string | PilotConfig {
+  if (!allowNonfinite) return path;
+  const config = loadConfig(path);
+  return { ...config, model: { ...config.model, allow_nonfinite: true } };
 }
 
 function writeFile(path: string, text: string): void {

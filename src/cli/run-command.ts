@@ -12,9 +12,12 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     transport: { type: 'string' },
     duration: { type: 'string' },
     record: { type: 'string' },
+    'allow-nonfinite': { type: 'boolean' },
   });
   if (!values.config) throw new CliError('run needs --config <yaml>');
-  const loaded = loadConfig(values.config);
+  const fromFile = loadConfig(values.config);
+  // --allow-nonfinite: load a model whose check inference returns NaN/Infinity (testing the safety layer).
+  const loaded = values['allow-nonfinite'] ? { ...fromFile, model: { ...fromFile.model, allow_nonfinite: true } } : fromFile;
   // The black box records the per-tick timeline too, so the runtime publishes it while recording.
   const config = values.record ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
   const kind = values.transport ? transportKind(values.transport) : config.transport.kind;

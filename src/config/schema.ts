@@ -25,6 +25,11 @@ const ModelSection = z
     /** Refuse a model without a passing `pilot eval` record for exactly its bytes (`<model>.eval.json`). */
     require_eval: z.boolean().default(false),
     /**
+     * Load a model whose check inference (neutral input at load) returns NaN or ±Infinity, with a
+     * warning instead of E_MODEL_NONFINITE: for testing the safety layer (`--allow-nonfinite`).
+     */
+    allow_nonfinite: z.boolean().default(false),
+    /**
      * Ask ORT to leave the outputs in device memory (`preferredOutputLocation: 'gpu-buffer'`) where the
      * execution provider and onnxruntime-node allow it (WebGPU only in 1.30), copying them to the host
      * buffer only when read. Never applies on CPU; the start-up report says whether it took effect.

@@ -2,7 +2,8 @@
  * The session runner: loads the ONNX model with the first execution provider that works (CPU last),
  * checks the model contract against the graph, preallocates every input and output tensor, runs the
  * first inference as part of choosing the provider (a provider that loads but cannot run is skipped
- * too), and warms up. `run()` feeds the preallocated inputs and leaves the result in `output`.
+ * too), and warms up. The first inference runs on a neutral input and a non-finite answer refuses the
+ * model (model-check.ts). `run()` feeds the preallocated inputs and leaves the result in `output`.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import type { PilotConfig, ProviderName } from '../config/schema.js';
 import { readOnnxInfo, type OnnxInfo, type OnnxValueInfo } from '../export/onnx-read.js';
 import { PilotError } from '../util/errors.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
+import { checkFiniteOutput, clearInputs, fillNeutralInputs } from './model-check.js';
 import { nodeProviderEnvironment } from './provider-environment.js';
 import {
   describeProviders,
@@ -139,7 +141,7 @@ export class PolicySession implements Policy {
     const { order, cpuAppended } = providerOrder(model.providers, options.strictProviders);
     const modelKey = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
     if (model.inference_thread === 'worker') {
-      return WorkerPolicy.create({ bytes, contract, model, log, env, order, cpuAppended, modelKey });
+      return checkWorkerPolicy(await WorkerPolicy.create({ bytes, contract, model, log, env, order, cpuAppended, modelKey }), model, log);
     }
 
     ort.env.logLevel = model.ort_log_level;
@@ -153,8 +155,11 @@ export class PolicySession implements Policy {
       log,
     });
     const { policy, firstInferenceMs } = selection.value;
+    let nonFinite: string | undefined;
     const runs: number[] = [];
     try {
+      // The first inference ran on the neutral input (#open): its output is still in `output`.
+      nonFinite = checkFiniteOutput({ modelPath: model.path, contract, output: policy.output, provider: selection.active, allow: model.allow_nonfinite, log });
       for (let i = 1; i < model.warmup_runs; i++) {
         const start = now();
         await policy.run();
@@ -162,8 +167,10 @@ export class PolicySession implements Policy {
       }
     } catch (err) {
       await policy.dispose().catch(() => {});
+      if (err instanceof PilotError) throw err;
       throw new PilotError('E_INFERENCE', `${model.path}: warm-up run ${runs.length + 2} failed on ${selection.active}: ${explainFailure(selection.active, (err as Error).message, env)}`);
     }
+    clearInputs(policy.inputs);
     const candidate = policy.candidate;
     const cacheNote =
       candidate.cacheFile && candidate.source.kind === 'bytes' && !env.exists(candidate.cacheFile)
@@ -177,7 +184,7 @@ export class PolicySession implements Policy {
       thread: 'main',
       warmup: warmupTiming(firstInferenceMs, runs),
       outputs: describeOutputs(policy.#mode, selection.active),
-      notes: [...candidate.notes, ...cacheNote, ...candidate.notApplied.map((n) => `not applied: ${n}`)],
+      notes: [...candidate.notes, ...cacheNote, ...candidate.notApplied.map((n) => `not applied: ${n}`), ...(nonFinite ? [nonFinite] : [])],
     };
     log(startupLine(policy.startup));
     return policy;
@@ -193,6 +200,7 @@ export class PolicySession implements Policy {
         ? await ort.InferenceSession.create(candidate.source.path, candidate.options)
         : await ort.InferenceSession.create(model.bytes, candidate.options);
     const policy = new PolicySession(session, model.contract, model.modelPath, candidate);
+    fillNeutralInputs(model.contract, policy.inputs);
     const start = now();
     try {
       await policy.#firstInference();
@@ -277,6 +285,27 @@ export class PolicySession implements Policy {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/**
+ * The worker runs its first inference on zeros and keeps the result to itself: one more run here, on
+ * the neutral input, is the model check. A refused model's worker is stopped.
+ */
+async function checkWorkerPolicy(policy: WorkerPolicy, model: PilotConfig['model'], log: (line: string) => void): Promise<WorkerPolicy> {
+  try {
+    fillNeutralInputs(policy.contract, policy.inputs);
+    try {
+      await policy.run();
+    } catch (err) {
+      throw new PilotError('E_INFERENCE', `${model.path}: the check run on a neutral input failed on ${policy.activeProvider} (worker thread): ${(err as Error).message}`);
+    }
+    checkFiniteOutput({ modelPath: model.path, contract: policy.contract, output: policy.output, provider: `${policy.activeProvider} (worker thread)`, allow: model.allow_nonfinite, log });
+    clearInputs(policy.inputs);
+    return policy;
+  } catch (err) {
+    await policy.dispose().catch(() => {});
+    throw err;
   }
 }
 
