@@ -1,10 +1,11 @@
 /**
  * The simulator's sensor outputs on a transport: camera, IMU, odometry and /clock, stamped in sim
  * time. Fault injection decides per message whether it is dropped or held back; held messages go out
- * at the first publish call at or after their delivery time, in order.
+ * at the first publish call at or after their delivery time, in order. A frozen camera sends the
+ * frame of its window's start again; a clock jump offsets /clock and every sensor stamp.
  */
-import type { ClockMsg, Image, Imu, Odometry } from '../../src/messages/types.js';
-import { timeFromMs } from '../../src/messages/time.js';
+import type { ClockMsg, Header, Image, Imu, Odometry } from '../../src/messages/types.js';
+import { msFromTime, timeFromMs } from '../../src/messages/time.js';
 import type { Publisher, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 
@@ -14,6 +15,13 @@ export type SensorClass = 'camera' | 'imu' | 'odom';
 export interface DeliveryPolicy {
   /** Reused result object: read before the next call. */
   decide(sensor: SensorClass, simTimeMs: number): { deliver: boolean; deliverAtMs: number };
+  /**
+   * frozen_camera: the window in force for a frame sent at `simTimeMs` (the same object all window
+   * long), or undefined for a live frame. `frozen` stamps repeat the whole message, stamp included.
+   */
+  frozenCamera?(simTimeMs: number): { readonly stamps: 'advancing' | 'frozen' } | undefined;
+  /** clock_jump: ms added to /clock and to every sensor stamp at true sim time `simTimeMs`. */
+  clockOffsetMs?(simTimeMs: number): number;
 }
 
 export interface SensorTopics {
@@ -41,6 +49,8 @@ export class SensorPublisher {
   readonly #clockMessage: ClockMsg = { clock: { sec: 0, nanosec: 0 } };
   readonly #held: Held[] = [];
   readonly #faults: DeliveryPolicy | null;
+  /** frozen_camera: the window in force and a copy of its first frame. */
+  #frozen: { window: object; frame: Image } | undefined;
 
   constructor(transport: Transport, topics: SensorTopics, faults: DeliveryPolicy | null = null) {
     this.#camera = transport.advertise<Image>(topics.camera, 'sensor_msgs/msg/Image', SENSOR_QOS);
@@ -56,22 +66,40 @@ export class SensorPublisher {
   }
 
   publishClock(simTimeMs: number): void {
-    const t = timeFromMs(simTimeMs);
+    const t = timeFromMs(Math.max(0, simTimeMs + (this.#faults?.clockOffsetMs?.(simTimeMs) ?? 0)));
     this.#clockMessage.clock.sec = t.sec;
     this.#clockMessage.clock.nanosec = t.nanosec;
     this.#clock.publish(this.#clockMessage);
   }
 
   camera(message: Image, simTimeMs: number): void {
-    this.#send('camera', this.#camera, message, simTimeMs);
+    const window = this.#faults?.frozenCamera?.(simTimeMs);
+    if (!window) {
+      this.#frozen = undefined;
+      this.#send('camera', this.#camera, this.#jumped(message, simTimeMs), simTimeMs);
+      return;
+    }
+    if (this.#frozen?.window !== window) this.#frozen = { window, frame: structuredClone(message) };
+    const frame = this.#frozen.frame;
+    // A stuck driver re-sends its last image with new stamps; `frozen` stamps repeat it as it was.
+    const sent = window.stamps === 'frozen' ? frame : this.#jumped({ ...frame, header: message.header }, simTimeMs);
+    this.#send('camera', this.#camera, sent, simTimeMs);
   }
 
   imu(message: Imu, simTimeMs: number): void {
-    this.#send('imu', this.#imu, message, simTimeMs);
+    this.#send('imu', this.#imu, this.#jumped(message, simTimeMs), simTimeMs);
   }
 
   odom(message: Odometry, simTimeMs: number): void {
-    this.#send('odom', this.#odom, message, simTimeMs);
+    this.#send('odom', this.#odom, this.#jumped(message, simTimeMs), simTimeMs);
+  }
+
+  /** clock_jump: a shallow copy stamped `offset` later (the caller's reused message is left alone). */
+  #jumped<M extends { header: Header }>(message: M, simTimeMs: number): M {
+    const offsetMs = this.#faults?.clockOffsetMs?.(simTimeMs) ?? 0;
+    if (offsetMs === 0) return message;
+    const stamp = timeFromMs(Math.max(0, msFromTime(message.header.stamp) + offsetMs));
+    return { ...message, header: { ...message.header, stamp } };
   }
 
   /**

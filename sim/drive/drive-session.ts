@@ -22,9 +22,12 @@ import { HeadlessRenderer } from '../render/headless-renderer.js';
 import { effectsFromDomain, lookFromDomain, NOMINAL_LOOK } from '../render/domain-look.js';
 import type { SceneLook } from '../render/scene-builder.js';
 import type { SteeringCommand } from '../bridge/command-listener.js';
+import type { DeliveryPolicy } from '../bridge/sensor-publisher.js';
 import type { VehicleState } from '../vehicle/types.js';
 import { parseFaultConfig, TOPIC_CLASSES } from '../faults/config.js';
 import { FaultInjector } from '../faults/fault-injector.js';
+import { NanPolicy } from '../faults/nan-policy.js';
+import { createPolicy } from '../../src/policy/create-policy.js';
 import { sampleDomain, describeDomain } from '../world/domain-randomization.js';
 import { loadTrack, type Track, type TrackProjection } from '../world/track.js';
 import type { DriveResult, DriveSample } from './drive-result.js';
@@ -109,9 +112,12 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
   if (o.driver.kind === 'external' && mode !== 'realtime') {
     throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
   }
+  const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, 'simulator config: faults'), seed) : null;
+  if (faults && faults.config.nanPolicy.length > 0 && o.driver.kind !== 'model') {
+    throw new PilotError('E_SIM_CONFIG', `faults.nan_policy corrupts the model's output, but the ${o.driver.kind} driver has no model here: run pilot drive with --model <onnx> or --config <yaml> instead of --expert / pilot sim`);
+  }
   const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height, backend: sim.render.backend }) : null;
   const transport = createTransport(o.transport ?? 'zeromq');
-  const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, 'simulator config: faults'), seed) : null;
   let driver: SimDriver | undefined;
   const look = domain ? lookFromDomain(domain) : NOMINAL_LOOK;
   o.onWorld?.(track, look);
@@ -145,7 +151,8 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
     }
     let driverInfo;
     if (runtimeConfig) {
-      const policy = o.driver.kind === 'model' ? o.driver.policy : undefined;
+      const given = o.driver.kind === 'model' ? o.driver.policy : undefined;
+      const policy = faults ? await withNanPolicy(faults, given, runtimeConfig, () => simulation.timeMs, o.log) : given;
       driver = await RuntimeDriver.create(runtimeConfig, transport, {
         realtime: mode === 'realtime',
         ...(policy ? { policy } : {}),
@@ -180,7 +187,7 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
       stepMs,
       driverInputTopics: runtimeConfig ? [runtimeConfig.inputs.camera.topic, ...new Set(runtimeConfig.inputs.state.map((s) => s.topic))] : [],
       domain: domain ? describeDomain(domain) : 'nominal',
-      faults: faults ? { decide: (c, t) => faults.decide(c, t), counters: () => faultCounters(faults) } : null,
+      faults: faults ? faultHooks(faults) : null,
       ...(o.maxSimTimeS ? { maxSimTimeS: o.maxSimTimeS } : {}),
       ...(o.onStep ? { onStep: o.onStep } : {}),
       ...(o.onFrame ? { onFrame: (rgb: Uint8Array, w: number, h: number) => o.onFrame!(rgb, w, h, truthAt(simulation.timeMs)) } : {}),
@@ -247,10 +254,40 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+/** What the sensor bridge asks the fault injector, and the counters for the result. */
+function faultHooks(faults: FaultInjector): DeliveryPolicy & { counters(): Record<string, number> } {
+  return {
+    decide: (c, t) => faults.decide(c, t),
+    frozenCamera: (t) => faults.frozenCamera(t),
+    clockOffsetMs: (t) => faults.clockOffsetMs(t),
+    counters: () => faultCounters(faults),
+  };
+}
+
 function faultCounters(faults: FaultInjector): Record<string, number> {
   const out: Record<string, number> = {};
   for (const c of TOPIC_CLASSES) {
     for (const [k, v] of Object.entries(faults.counters[c])) if (typeof v === 'number' && v > 0) out[`${c}_${k}`] = v;
   }
+  const robot = faults.robot;
+  if (robot.policyNanRuns > 0) out.policy_nan_runs = robot.policyNanRuns;
+  if (robot.cameraFrozenFrames > 0) out.camera_frozen_frames = robot.cameraFrozenFrames;
+  if (robot.clockJumps > 0) out.clock_jumps = robot.clockJumps;
   return out;
+}
+
+/**
+ * nan_policy: the runtime's policy (the one given, or loaded from the config) wrapped so that its
+ * output is NaN while a window is on at the simulator's time. Without nan_policy windows: as given.
+ */
+async function withNanPolicy(
+  faults: FaultInjector,
+  given: Policy | undefined,
+  config: PilotConfig,
+  simTimeMs: () => number,
+  log: ((line: string) => void) | undefined,
+): Promise<Policy | undefined> {
+  if (faults.config.nanPolicy.length === 0) return given;
+  const policy = given ?? (await createPolicy(config, log ? { log } : {}));
+  return new NanPolicy(policy, () => faults.policyNaN(simTimeMs()));
 }

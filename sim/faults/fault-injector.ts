@@ -3,12 +3,13 @@
  * and noise bursts per topic class. Pure: decisions depend only on the config, the seed and the
  * sequence of calls per class, never on the wall clock. Each class has its own random stream,
  * and every decide() draws the same count from it, so changing one class's faults or a window
- * never shifts the other decisions.
+ * never shifts the other decisions. The robot-wide faults (nan_policy, frozen_camera, clock_jump)
+ * are windows in sim time and draw nothing.
  */
 import { PilotError } from '../../src/util/errors.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { boxMuller, type NoiseMultiplierHook } from '../sensors/noise.js';
-import { TOPIC_CLASSES, type FaultConfig, type FaultWindow, type TopicClass, type TopicFaults } from './config.js';
+import { TOPIC_CLASSES, type FaultConfig, type FaultWindow, type FrozenCameraWindow, type TopicClass, type TopicFaults } from './config.js';
 
 /** Reused result object: read it before the next decide(). */
 export interface DeliveryDecision {
@@ -22,6 +23,16 @@ export interface FaultCounters {
   dropped: number;
   /** Delivered later than the send time. */
   delayed: number;
+}
+
+/** What the robot-wide faults did (reported in the drive result's `faults`). */
+export interface RobotFaultCounters {
+  /** Inferences whose output was replaced by NaN (nan_policy). */
+  policyNanRuns: number;
+  /** Camera frames sent with the frozen frame's content (frozen_camera). */
+  cameraFrozenFrames: number;
+  /** Clock jumps the published time has gone through (clock_jump). */
+  clockJumps: number;
 }
 
 interface ClassState {
@@ -39,6 +50,9 @@ export class FaultInjector {
   readonly #counters: Record<TopicClass, FaultCounters>;
   readonly #classes: Record<TopicClass, ClassState>;
   readonly #decision: DeliveryDecision = { deliver: true, deliverAtMs: 0 };
+  readonly robot: RobotFaultCounters = { policyNanRuns: 0, cameraFrozenFrames: 0, clockJumps: 0 };
+  /** clock_jump: how many jumps the published time has passed (counted once each). */
+  #jumpsPassed = 0;
 
   /** `seed` defaults to the config's seed, else 0. */
   constructor(config: FaultConfig, seed: number = config.seed ?? 0) {
@@ -68,6 +82,41 @@ export class FaultInjector {
       n.dropped = 0;
       n.delayed = 0;
     }
+    this.robot.policyNanRuns = 0;
+    this.robot.cameraFrozenFrames = 0;
+    this.robot.clockJumps = 0;
+    this.#jumpsPassed = 0;
+  }
+
+  /** nan_policy: whether an inference at `simTimeMs` returns NaN (counted when it does). */
+  policyNaN(simTimeMs: number): boolean {
+    if (!inAnyWindow(this.config.nanPolicy, simTimeMs / 1000)) return false;
+    this.robot.policyNanRuns++;
+    return true;
+  }
+
+  /**
+   * frozen_camera: the window a camera frame sent at `simTimeMs` falls in (the same object for the whole
+   * window, so the caller keeps the window's first frame), or undefined. Counted per frame.
+   */
+  frozenCamera(simTimeMs: number): FrozenCameraWindow | undefined {
+    const tS = simTimeMs / 1000;
+    const w = this.config.frozenCamera.find((x) => tS >= x.startS && tS < x.startS + x.durationS);
+    if (w) this.robot.cameraFrozenFrames++;
+    return w;
+  }
+
+  /** clock_jump: ms added to the time published at true sim time `simTimeMs` (the jumps up to it, summed). */
+  clockOffsetMs(simTimeMs: number): number {
+    const jumps = this.config.clockJumps;
+    let offsetMs = 0;
+    let passed = 0;
+    for (; passed < jumps.length && jumps[passed]!.atS * 1000 <= simTimeMs; passed++) offsetMs += jumps[passed]!.offsetS * 1000;
+    if (passed > this.#jumpsPassed) {
+      this.robot.clockJumps += passed - this.#jumpsPassed;
+      this.#jumpsPassed = passed;
+    }
+    return offsetMs;
   }
 
   /** Whether and when a message of `topicClass` sent at `simTimeMs` arrives. Allocation-free. */

@@ -3,12 +3,14 @@ export {
   NO_TOPIC_FAULTS,
   TOPIC_CLASSES,
   parseFaultConfig,
+  type ClockJump,
   type FaultConfig,
+  type FrozenCameraWindow,
   type FaultWindow,
   type JitterDistribution,
   type NoiseBurst,
   type TopicClass,
   type TopicFaults,
 } from './config.js';
-export { FaultInjector, type DeliveryDecision, type FaultCounters } from './fault-injector.js';
+export { FaultInjector, type DeliveryDecision, type FaultCounters, type RobotFaultCounters } from './fault-injector.js';
 export { DelayQueue } from './delay-queue.js';
