@@ -14,8 +14,8 @@ export const PILOTNET_TEST_OPTIONS: PilotNetOptions = { variant: 'full', seed: 1
 export const PILOTNET_TEST_PATH = 'models/pilotnet-test.onnx';
 export const PILOTNET_TEST_CARD = 'models/pilotnet-test.md';
 
-/** The committed chunked test policy: 20 actions × 10 ms (a 200 ms horizon), camera 320×240. */
-export const CHUNKED_TEST_OPTIONS: ChunkedPolicyOptions = { steps: 20, stepMs: 10, height: 240, width: 320, id: 'chunked-test' };
+/** The committed chunked test policy: 50 actions × 10 ms (a 500 ms horizon, a pi0-sized chunk), camera 320×240. */
+export const CHUNKED_TEST_OPTIONS: ChunkedPolicyOptions = { steps: 50, stepMs: 10, height: 240, width: 320, id: 'chunked-test' };
 export const CHUNKED_TEST_PATH = 'models/chunked-test.onnx';
 export const CHUNKED_TEST_CARD = 'models/chunked-test.md';
 

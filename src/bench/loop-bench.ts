@@ -10,11 +10,14 @@ import { WallClock } from '../loop/clock.js';
 import { makeHeader, makeImage } from '../messages/factories.js';
 import type { Image } from '../messages/types.js';
 import { writeTimeFromMs } from '../messages/time.js';
-import { PolicySession } from '../policy/policy-session.js';
+import type { BlendMode } from '../chunking/action-queue.js';
+import { createPolicy } from '../policy/create-policy.js';
+import { DelayedPolicy } from '../policy/delayed-policy.js';
 import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { SENSOR_QOS } from '../transport/transport.js';
+import type { SampleWindow } from '../util/sample-window.js';
 
 export interface LoopBenchOptions {
   readonly modelPath: string;
@@ -31,6 +34,30 @@ export interface LoopBenchOptions {
   readonly inferenceThread?: 'main' | 'worker';
   /** Only the given providers, without CPU appended: fails with E_NO_PROVIDER when none loads. */
   readonly strictProviders?: boolean;
+  /** Every inference takes this much longer (ms): a slow policy on purpose. */
+  readonly inferenceDelayMs?: number;
+  /** A chunked model: run its action queue (default) or, with enabled false, one inference per tick. */
+  readonly chunking?: { readonly enabled: boolean; readonly blend?: BlendMode };
+  /** Run until `ticks` control periods have passed (ticks run + cycles skipped), not `ticks` ticks run. */
+  readonly countPeriods?: boolean;
+}
+
+/** A chunked model's action queue over the run. */
+export interface ChunkBenchStats {
+  inferences: number;
+  chunksQueued: number;
+  chunksExpiredOnArrival: number;
+  chunksExpiredUnused: number;
+  inferenceErrors: number;
+  emptyQueueFallbacks: number;
+  blendedActions: number;
+  freshActions: number;
+  /** Inference start → chunk back, wall ms. */
+  inferenceMs: Percentiles;
+  /** Age of the newest chunk at use (now − observation time), ms. */
+  chunkAgeMs: Percentiles;
+  /** Steps left in the newest chunk at each tick. */
+  queueDepthSteps: Percentiles & { min: number };
 }
 
 export interface Percentiles {
@@ -59,6 +86,16 @@ export interface LoopBenchResult {
   commandsReceived: number;
   transportDrops: number;
   safetyReasons: Record<string, number>;
+  /** Control periods covered: ticks run + cycles skipped. */
+  periods: number;
+  /** Ticks that published a fresh policy action (safety reason ok). */
+  policyTicks: number;
+  /** Added to every inference on purpose, ms (0: none). */
+  inferenceDelayMs: number;
+  /** Whole policy runs as the loop waited for them (slow policy on purpose only), ms. */
+  policyRunMs?: Percentiles;
+  /** Present for a chunked model run through its action queue. */
+  chunks?: ChunkBenchStats;
   /** Bare inference paced at the loop period, measured in the same process after the loop. */
   baselineInferenceMs?: Percentiles & { runs: number; overDeadline: number };
 }
@@ -67,6 +104,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const gc = exposeGc();
   const raw: PilotConfigInput = {
     model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
+    ...(options.chunking ? { chunking: { enabled: options.chunking.enabled, ...(options.chunking.blend ? { blend: options.chunking.blend } : {}) } } : {}),
     transport: { kind: options.transport },
     loop: { rate_hz: options.rateHz, trigger: 'timer' },
     inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },
@@ -77,7 +115,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const config = parseConfig(raw, 'bench', options.projectDir);
   const clock = new WallClock();
   // The policy first: with strict providers it may refuse, and nothing else is open yet.
-  const policy = await PolicySession.create({ model: config.model, log: () => {}, strictProviders: options.strictProviders ?? false });
+  const policy = await createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 });
   const transport = createTransport(options.transport, { ipcDir: undefined });
   const warmupTicks = Math.min(500, Math.floor(options.ticks / 5));
   let pilot: Pilot;
@@ -114,11 +152,11 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   let measuredFrom = 0;
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
-      const ticks = pilot.loop.stats.ticks;
+      const ticks = pilot.loop.stats.ticks + (options.countPeriods ? pilot.loop.stats.skippedCycles : 0);
       if (heapBefore === 0 && ticks >= warmupTicks) {
         gc();
         heapBefore = process.memoryUsage().heapUsed;
-        measuredFrom = pilot.loop.stats.ticks;
+        measuredFrom = ticks;
       }
       options.onProgress?.(Math.min(ticks, options.ticks + warmupTicks), options.ticks + warmupTicks);
       if (ticks >= options.ticks + warmupTicks) {
@@ -128,7 +166,8 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     }, 50);
   });
   await pilot.stop();
-  const measuredTicks = pilot.loop.stats.ticks - measuredFrom;
+  const periods = pilot.loop.stats.ticks + pilot.loop.stats.skippedCycles;
+  const measuredTicks = (options.countPeriods ? periods : pilot.loop.stats.ticks) - measuredFrom;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   clearInterval(cameraTimer);
@@ -158,11 +197,39 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     commandsReceived,
     transportDrops,
     safetyReasons: { ...pilot.safety.counters.byReason },
+    periods,
+    policyTicks: pilot.safety.counters.byReason.ok,
+    inferenceDelayMs: options.inferenceDelayMs ?? 0,
+    ...(pilot.chunks ? { chunks: chunkStats(pilot) } : {}),
+    ...(policy instanceof DelayedPolicy ? { policyRunMs: windowPercentiles(policy.runMs) } : {}),
   };
   if (options.baselineRuns) result.baselineInferenceMs = await pacedInference(pilot, options.baselineRuns, 1000 / options.rateHz);
   await pilot.dispose();
   await transport.close();
   return result;
+}
+
+function chunkStats(pilot: Pilot): ChunkBenchStats {
+  const c = pilot.chunks!;
+  const w = c.windows;
+  const pct = windowPercentiles;
+  return {
+    inferences: c.counters.inferences,
+    chunksQueued: c.counters.chunksQueued,
+    chunksExpiredOnArrival: c.queue.counters.expiredOnArrival,
+    chunksExpiredUnused: c.queue.counters.expiredUnused,
+    inferenceErrors: c.counters.inferenceErrors,
+    emptyQueueFallbacks: c.counters.emptyQueueFallbacks,
+    blendedActions: c.counters.blendedActions,
+    freshActions: c.counters.freshActions,
+    inferenceMs: pct(w.inferenceMs),
+    chunkAgeMs: pct(w.chunkAgeMs),
+    queueDepthSteps: { ...pct(w.queueDepthSteps), min: w.queueDepthSteps.percentile(0) },
+  };
+}
+
+function windowPercentiles(x: SampleWindow): Percentiles {
+  return { p50: x.percentile(50), p99: x.percentile(99), p999: x.percentile(99.9), max: x.maxEver };
 }
 
 /** The model alone at the loop's pace: separates the runtime's own jitter from the loop's overhead. */

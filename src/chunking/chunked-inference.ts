@@ -61,7 +61,7 @@ export interface ChunkWindows {
   readonly inferenceMs: SampleWindow;
   /** Age of the newest chunk when its action was used (now − observation time), ms. */
   readonly chunkAgeMs: SampleWindow;
-  /** Steps left in the newest chunk after now, per tick (0 when empty). */
+  /** Steps left in the newest chunk after now, per tick from the first chunk on (0 when empty). */
   readonly queueDepthSteps: SampleWindow;
 }
 
@@ -140,7 +140,8 @@ export class ChunkedInference {
     this.#maybeStart(nowMs, observationMs);
     const s = this.queue.sample(nowMs, this.#raw);
     const w = this.windows;
-    w.queueDepthSteps.push(s.remainingMs / this.#o.chunk.step_ms);
+    // Depth from the first chunk on (before it, the queue is empty by construction, not run dry).
+    if (this.#hadChunk) w.queueDepthSteps.push(s.remainingMs / this.#o.chunk.step_ms);
     if (s.chunks === 0) {
       if (!this.#hadChunk) return 'startup';
       this.counters.emptyQueueFallbacks++;

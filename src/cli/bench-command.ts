@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { benchLoop, benchProviders, formatLoopBench, formatProviderComparison } from '../bench/loop-bench.js';
 import { benchTransportLatency } from '../bench/transport-bench.js';
+import { benchChunking, formatChunkingBench } from '../bench/chunking-bench.js';
+import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
 import { PROVIDER_NAMES } from '../config/schema.js';
 import { packageRoot } from '../util/package-root.js';
 import { CliError, parse, positiveNumber, providerList, transportKind } from './args.js';
@@ -18,10 +20,13 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     'image-latency': { type: 'boolean' },
     baseline: { type: 'boolean' },
     worker: { type: 'boolean' },
+    chunked: { type: 'boolean' },
+    'inference-delay-ms': { type: 'string' },
+    blend: { type: 'string' },
   });
   const root = packageRoot();
   const transport = transportKind(values.transport);
-  const ticks = Math.round(positiveNumber(values.ticks, '--ticks', 2000));
+  const ticks = Math.round(positiveNumber(values.ticks, '--ticks', values.chunked ? 10_000 : 2000));
   const rateHz = positiveNumber(values['rate-hz'], '--rate-hz', 100);
   if (rateHz > 200) throw new Error(`--rate-hz must be ≤ 200, got ${rateHz}`);
   const common = {
@@ -36,6 +41,22 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   };
+  if (values.chunked) {
+    if (values['compare-eps'] || values['image-latency'] || values.baseline) throw new CliError('--chunked runs its own comparison; leave out --compare-eps, --image-latency and --baseline');
+    const { onProgress: _plain, ...rest } = common;
+    const result = await benchChunking({
+      ...rest,
+      modelPath: values.model ? resolve(values.model) : resolve(root, 'models/chunked-test.onnx'),
+      providers: providerList(values.ep, ['cpu']),
+      ...(values['inference-delay-ms'] !== undefined ? { inferenceDelayMs: nonNegative(values['inference-delay-ms'], '--inference-delay-ms') } : {}),
+      ...(values.blend !== undefined ? { blend: blendMode(values.blend) } : {}),
+      ...(common.onProgress ? { onProgress: (label: string, done: number, total: number) => progress(done, total, label) } : {}),
+    });
+    if (process.stderr.isTTY && !values.json) process.stderr.write('\r\x1b[K');
+    console.log(values.json ? JSON.stringify({ chunking: result }, null, 2) : formatChunkingBench(result));
+    return 0;
+  }
+  if (values['inference-delay-ms'] !== undefined || values.blend !== undefined) throw new CliError('--inference-delay-ms and --blend go with --chunked');
   if (values['compare-eps']) {
     if (values['image-latency']) throw new CliError('--compare-eps measures the loop per provider; run --image-latency separately');
     const providers = providerList(values.ep, PROVIDER_NAMES);
@@ -64,6 +85,17 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+function nonNegative(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a number ≥ 0, got '${value}'`);
+  return n;
+}
+
+function blendMode(value: string): BlendMode {
+  if (!(BLEND_MODES as readonly string[]).includes(value)) throw new CliError(`--blend must be one of ${BLEND_MODES.join(', ')}, got '${value}'`);
+  return value as BlendMode;
 }
 
 function progress(done: number, total: number, label = ''): void {

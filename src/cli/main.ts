@@ -20,6 +20,8 @@ Usage:
   ${MODEL_USAGE}
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--compare-eps] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
+  pilot bench --chunked [--ticks 10000] [--rate-hz 100] [--inference-delay-ms <3 periods>] [--blend ensemble|latest|average]
+              [--model models/chunked-test.onnx]   (chunked loop vs plain loop, same slow model)
 ${BAG_USAGE}
   ${REPLAY_USAGE}
   ${DRIVE_USAGE}

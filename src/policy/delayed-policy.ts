@@ -6,12 +6,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderName } from '../config/schema.js';
 import { PilotError } from '../util/errors.js';
+import { SampleWindow } from '../util/sample-window.js';
 import type { ModelContract } from './contract.js';
 import type { Policy } from './policy-session.js';
 import type { ProviderAttempt, ProviderStartup } from './providers.js';
 
 export class DelayedPolicy implements Policy {
   readonly concurrent = true;
+  /** Wall time of each whole run (network + delay), ms: what the loop waited for. */
+  readonly runMs = new SampleWindow(65_536);
 
   constructor(
     readonly inner: Policy,
@@ -50,8 +53,10 @@ export class DelayedPolicy implements Policy {
 
   async run(): Promise<void> {
     // The inner policy takes its inputs before returning its promise; the delay comes after the network.
+    const start = performance.now();
     await this.inner.run();
     await sleep(this.delayMs);
+    this.runMs.push(performance.now() - start);
   }
 
   dispose(): Promise<void> {

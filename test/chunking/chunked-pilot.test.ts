@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHUNKED_TEST_OPTIONS } from '../../scripts/build-test-models.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { PilotConfigInput } from '../../src/config/schema.js';
 import { buildChunkedPolicy } from '../../src/export/chunked-policy.js';
@@ -250,7 +251,7 @@ describe('chunked policy in the loop: the action queue', () => {
 
 describe('chunked policy on the inference worker (models/chunked-test.onnx)', () => {
   it('drives with the analytic chunk, latency compensated; chunking.enabled false runs its first action each tick', async () => {
-    const built = buildChunkedPolicy({ steps: 20, stepMs: 10, height: 240, width: 320, id: 'chunked-test' });
+    const built = buildChunkedPolicy(CHUNKED_TEST_OPTIONS);
     const raw = built.expectedRaw([90 / 255, 90 / 255, 90 / 255]);
     const r = await rig(undefined);
     expect(r.pilot.policy.providerSummary).toMatch(/worker thread/);

@@ -100,6 +100,6 @@ describe('committed models/chunked-test.onnx', () => {
     const built = buildChunkedPolicy(CHUNKED_TEST_OPTIONS);
     expect(sha256(committed)).toBe(sha256(built.bytes));
     expect(readFileSync(CHUNKED_TEST_CARD, 'utf8')).toBe(chunkedCard(built, 'chunked-test.onnx'));
-    expect(chunkOf(built.contract)).toEqual({ steps: 20, step_ms: 10 });
+    expect(chunkOf(built.contract)).toEqual({ steps: 50, step_ms: 10 });
   });
 });
