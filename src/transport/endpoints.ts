@@ -8,7 +8,13 @@ import { TransportError } from './transport.js';
 /** unix sockets cap the path at 107 bytes (sun_path); stay below with room for the `ipc://` prefix. */
 const MAX_IPC_PATH_BYTES = 100;
 
+/** Environment variable that moves every ipc endpoint of a process without a configured dir (run two instances side by side). */
+export const IPC_DIR_ENV = 'PILOT_IPC_DIR';
+
+/** `$PILOT_IPC_DIR` when set, else `${os.tmpdir()}/pilot-<uid>`. */
 export function defaultIpcDir(): string {
+  const fromEnv = process.env[IPC_DIR_ENV];
+  if (fromEnv) return fromEnv;
   return join(tmpdir(), `pilot-${process.getuid?.() ?? userInfo().username}`);
 }
 
@@ -22,7 +28,7 @@ export function ensureIpcDir(dir: string, mustOwn: boolean): void {
   if (!st.isDirectory()) throw new TransportError('E_IPC_DIR', `'${dir}' is not a directory`);
   const uid = process.getuid?.();
   if (mustOwn && uid !== undefined && st.uid !== uid) {
-    throw new TransportError('E_IPC_DIR', `'${dir}' belongs to uid ${st.uid}, not to us (${uid}); set ipcDir`);
+    throw new TransportError('E_IPC_DIR', `'${dir}' belongs to uid ${st.uid}, not to us (${uid}); set ${IPC_DIR_ENV} to a directory of your own`);
   }
 }
 

@@ -6,11 +6,15 @@
  * Nothing is lost silently: the publisher is an XPUB with `noDrop` and `sendTimeout = 0`, so a full peer
  * queue rejects with EAGAIN (counted in `sendDrops`) instead of discarding; subscribers count sequence
  * gaps. Trade-off of `noDrop`: one stalled subscriber makes sends fail for all subscribers of that topic.
+ *
+ * An ipc endpoint belongs to one live process (ownership.ts): advertise() takes `<endpoint>.lock` before
+ * binding and fails with E_TOPIC_OWNED while another live process publishes the topic; close() removes
+ * only this process's own socket files and locks.
  */
-import { rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
-import { assertBindable, defaultIpcDir, ensureIpcDir, ipcPathFor } from './endpoints.js';
+import { assertBindable, defaultIpcDir, ensureIpcDir, IPC_DIR_ENV, ipcPathFor } from './endpoints.js';
+import { EndpointLock } from './ownership.js';
 import { StatsTable, warnOncePerTopic, type TransportErrorListener } from './stats-table.js';
 import {
   SENSOR_QOS,
@@ -27,8 +31,16 @@ import {
 import { DEFAULT_BULK_THRESHOLD_BYTES, decodeMessage, encodeMessage } from './wire.js';
 
 export interface ZeroMqTransportOptions {
-  /** Directory for ipc endpoints; default `${os.tmpdir()}/pilot-<uid>` (created, must be ours). */
+  /**
+   * Directory for ipc endpoints; default `$PILOT_IPC_DIR`, else `${os.tmpdir()}/pilot-<uid>` (created;
+   * the tmp default must be ours).
+   */
   readonly ipcDir?: string | undefined;
+  /**
+   * How the user of this command sets `ipcDir` (e.g. `--ipc-dir <dir>`), named in the E_TOPIC_OWNED error
+   * when a given ipcDir collides with another process's; without it the error names only the directory.
+   */
+  readonly ipcDirSetting?: string;
   /** Per-topic endpoint overrides, e.g. `{ '/cmd': 'tcp://127.0.0.1:5601' }`. */
   readonly endpoints?: Readonly<Record<string, string>>;
   /** Allow binding non-loopback tcp (and other network) endpoints; default false. */
@@ -56,7 +68,7 @@ export class ZeroMqTransport implements Transport {
   constructor(options: ZeroMqTransportOptions = {}) {
     this.#options = options;
     this.ipcDir = options.ipcDir ?? defaultIpcDir();
-    ensureIpcDir(this.ipcDir, options.ipcDir === undefined);
+    ensureIpcDir(this.ipcDir, options.ipcDir === undefined && !process.env[IPC_DIR_ENV]);
     this.#onError = options.onError ?? warnOncePerTopic(this.name);
   }
 
@@ -75,20 +87,24 @@ export class ZeroMqTransport implements Transport {
     for (const other of this.#publishers.values()) {
       if (other.endpoint === endpoint) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' maps to '${endpoint}', already bound by '${other.topic}'`);
     }
+    // An ipc path belongs to one live process: take its lock before libzmq unlinks whatever is there.
+    const lock = endpoint.startsWith('ipc://') ? EndpointLock.acquire(endpoint.slice('ipc://'.length), topic, this.#howToRunBoth(topic)) : undefined;
     const socket = new zmq.XPublisher({ linger: 0, noDrop: true, sendTimeout: 0, sendHighWaterMark: this.#hwm(qos) });
     try {
       socket.bindSync(endpoint);
     } catch (error) {
       socket.close();
+      lock?.release();
       throw new TransportError('E_BIND', `topic '${topic}' cannot bind '${endpoint}': ${(error as Error).message}`);
     }
+    lock?.boundSocket();
     const publisher = new ZmqPublisher<T>(topic, type, endpoint, socket, qos, {
       stats: this.#stats.of(topic),
       onError: this.#onError,
       bulkThresholdBytes: this.#options.bulkThresholdBytes ?? DEFAULT_BULK_THRESHOLD_BYTES,
       onClose: () => {
         this.#publishers.delete(topic);
-        removeIpcFile(endpoint, publisher.ipcInode);
+        lock?.release(); // our socket file and lock, never those of a process that took the path since
       },
     });
     this.#publishers.set(topic, publisher as ZmqPublisher<unknown>);
@@ -125,6 +141,16 @@ export class ZeroMqTransport implements Transport {
     await Promise.all(loops);
   }
 
+  /** The end of the E_TOPIC_OWNED line: a setting that exists for this transport's caller. */
+  #howToRunBoth(topic: string): string {
+    if (this.#options.endpoints && Object.hasOwn(this.#options.endpoints, topic)) {
+      return `to run both, map '${topic}' to another endpoint in the second one's endpoints`;
+    }
+    if (this.#options.ipcDir === undefined) return `to run both, start the second one (and its peers) with ${IPC_DIR_ENV}=<another dir>`;
+    const setting = this.#options.ipcDirSetting ? ` (${this.#options.ipcDirSetting})` : '';
+    return `to run both, give the second one (and its peers) an ipc dir other than '${this.ipcDir}'${setting}`;
+  }
+
   #hwm(qos: QosProfile): number {
     return this.#options.highWaterMark?.[qos.kind] ?? DEFAULT_HWM[qos.kind];
   }
@@ -146,8 +172,6 @@ interface PublisherContext {
  * `depth` wait behind it (sensor: 1, the newest replaces the pending one; reliable: keep-last `depth`).
  */
 class ZmqPublisher<T> implements Publisher<T> {
-  /** Identity of the ipc file we bound, so close never removes a file another process bound since. */
-  readonly ipcInode: number | undefined;
   readonly #pending: Buffer[][] = [];
   readonly #depth: number;
   #inFlight = false;
@@ -163,7 +187,6 @@ class ZmqPublisher<T> implements Publisher<T> {
     private readonly ctx: PublisherContext,
   ) {
     this.#depth = qos.kind === 'sensor' ? 1 : Math.max(1, qos.depth ?? 10);
-    this.ipcInode = inodeOf(endpoint);
   }
 
   publish(message: T): void {
@@ -310,19 +333,4 @@ class ZmqSubscription implements Subscription {
 
 function isEagain(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EAGAIN';
-}
-
-function inodeOf(endpoint: string): number | undefined {
-  if (!endpoint.startsWith('ipc://')) return undefined;
-  try {
-    return statSync(endpoint.slice('ipc://'.length)).ino;
-  } catch {
-    return undefined;
-  }
-}
-
-/** libzmq (4.3) leaves ipc files behind; remove ours, unless another process has bound the path since. */
-function removeIpcFile(endpoint: string, inode: number | undefined): void {
-  if (inode === undefined || inodeOf(endpoint) !== inode) return;
-  rmSync(endpoint.slice('ipc://'.length), { force: true });
 }
