@@ -2,6 +2,8 @@
  * Writes a rosbag2 bag folder: `<name>_0.mcap, <name>_1.mcap …` (MCAP, profile `ros2`, schemas as
  * `ros2msg` full text, messages as `cdr`, channel metadata `offered_qos_profiles`) plus a
  * `metadata.yaml` that `ros2 bag info` / `ros2 bag play` read. Files split by size or duration.
+ * A chunk goes to the file when full or once its oldest message has waited `flushIntervalMs` (1 s),
+ * so a killed process leaves at most about that much unreadable (`pilot bag recover` indexes the rest).
  *
  * Writes are serialised inside, so callers may fire several without awaiting; but to bound memory,
  * await them (or use the Recorder, which keeps a bounded queue). A write error (disk full) never
@@ -26,6 +28,12 @@ export interface BagWriterOptions {
   readonly compression?: ChunkCompression | string;
   /** Default 1 MiB. Smaller chunks lose less on a crash, larger ones compress better. */
   readonly chunkSizeBytes?: number;
+  /**
+   * A chunk is also finished once its first message has waited this long (default 1000 ms), so a crash
+   * (SIGKILL) loses at most about this much of slow topics, which would take minutes to fill a chunk.
+   * 0 = only full chunks.
+   */
+  readonly flushIntervalMs?: number;
   /** Start a new file once the current one reaches this size (rosbag2 `max_bag_size`); 0 = never. */
   readonly maxBagSizeBytes?: number;
   /** Start a new file once the current one spans this many seconds (rosbag2 `max_bag_duration`); 0 = never. */
@@ -92,6 +100,8 @@ interface OpenFile {
 
 const encoder = new TextEncoder();
 
+export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
+
 export class BagWriter {
   readonly #sink: BagSink;
   readonly #name: string;
@@ -111,6 +121,8 @@ export class BagWriter {
   #state: 'open' | 'closed' | 'failed' = 'open';
   #error: BagError | undefined;
   #tail: Promise<unknown> = Promise.resolve();
+  #flushIntervalMs: number;
+  #flushTimer: NodeJS.Timeout | undefined;
   #messageCount = 0;
   #startNs = 0n;
   #endNs = 0n;
@@ -120,6 +132,7 @@ export class BagWriter {
     this.#name = options.name ?? 'bag';
     this.#compression = chunkCompression(options.compression);
     this.#chunkSize = options.chunkSizeBytes ?? DEFAULT_CHUNK_SIZE_BYTES;
+    this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.#maxSize = options.maxBagSizeBytes ?? 0;
     this.#maxDurationNs = BigInt(Math.round((options.maxBagDurationS ?? 0) * 1e9));
     this.#registry = options.registry ?? MessageRegistry.builtin();
@@ -132,7 +145,13 @@ export class BagWriter {
   /** Opens `<name>_0.mcap` and writes a first metadata.yaml. Bad options throw here. */
   static async create(sink: BagSink, options: BagWriterOptions = {}): Promise<BagWriter> {
     const compression = chunkCompression(options.compression);
-    for (const [key, value] of [['chunkSizeBytes', options.chunkSizeBytes], ['maxBagSizeBytes', options.maxBagSizeBytes], ['maxBagDurationS', options.maxBagDurationS]] as const) {
+    const numbers = [
+      ['chunkSizeBytes', options.chunkSizeBytes],
+      ['maxBagSizeBytes', options.maxBagSizeBytes],
+      ['maxBagDurationS', options.maxBagDurationS],
+      ['flushIntervalMs', options.flushIntervalMs],
+    ] as const;
+    for (const [key, value] of numbers) {
       if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new BagError('E_BAG_WRITE', `${key} must be a number ≥ 0, got ${value}`);
     }
     if (options.name !== undefined && !/^[A-Za-z0-9_.\-]+$/.test(options.name)) {
@@ -172,6 +191,23 @@ export class BagWriter {
     });
   }
 
+  /** How long a message may wait in an unfinished chunk (ms; 0 = until the chunk is full). Applies from the next message on. */
+  get flushIntervalMs(): number {
+    return this.#flushIntervalMs;
+  }
+
+  setFlushInterval(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new BagError('E_BAG_WRITE', `flushIntervalMs must be a number ≥ 0, got ${ms}`);
+    this.#flushIntervalMs = ms;
+  }
+
+  /** Hands the current chunk to the storage now (in order with the writes before it). False once failed or closed. */
+  flush(): Promise<boolean> {
+    const next = this.#tail.then(() => this.#flushChunk());
+    this.#tail = next;
+    return next;
+  }
+
   /** Whether nothing has failed and close() has not been called. */
   get ok(): boolean {
     return this.#state === 'open';
@@ -200,6 +236,7 @@ export class BagWriter {
   /** Finishes the current file (summary, footer), writes metadata.yaml. Never rejects. */
   close(): Promise<BagWriterStatus> {
     const next = this.#tail.then(async () => {
+      this.#disarmFlush();
       if (this.#state !== 'open') return this.status();
       try {
         await this.#closeFile();
@@ -265,6 +302,41 @@ export class BagWriter {
       this.#messageCount++;
       if (flushing) await flushing;
       if (this.#maxSize > 0 && file.writer.sizeBytes >= this.#maxSize) await this.#split();
+      this.#armFlush();
+      return true;
+    } catch (err) {
+      await this.#fail(err);
+      return false;
+    }
+  }
+
+  /**
+   * Arms the flush timer when the current chunk holds messages and no timer runs; disarms it when the
+   * chunk was just finished. Unref'd: a pending flush does not keep the process alive (close() flushes).
+   */
+  #armFlush(): void {
+    if (this.#flushIntervalMs <= 0 || !this.#file || this.#file.writer.pendingMessages === 0) {
+      this.#disarmFlush();
+      return;
+    }
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      void this.flush();
+    }, this.#flushIntervalMs);
+    this.#flushTimer.unref();
+  }
+
+  #disarmFlush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+  }
+
+  async #flushChunk(): Promise<boolean> {
+    if (this.#state !== 'open') return false;
+    try {
+      if (this.#file && this.#file.writer.pendingMessages > 0) await this.#file.writer.flush();
+      this.#armFlush();
       return true;
     } catch (err) {
       await this.#fail(err);
@@ -345,6 +417,7 @@ export class BagWriter {
 
   async #fail(err: unknown): Promise<void> {
     if (this.#state === 'failed') return;
+    this.#disarmFlush();
     const error = this.#writeError(err);
     this.#state = 'failed';
     this.#error = error;

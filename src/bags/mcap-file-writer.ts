@@ -3,9 +3,10 @@
  * then chunks holding schema, channel and message records, each chunk followed by its message
  * indexes, then DataEnd, summary and footer at `end()`.
  *
- * Crash safety: a chunk and its indexes are handed to the output as soon as the chunk is full, so
- * a file cut short (SIGKILL, power loss after the OS wrote it) keeps every finished chunk; recovery
- * rebuilds the summary from them. Nothing is buffered outside the current chunk.
+ * Crash safety: a chunk and its indexes are handed to the output as soon as the chunk is full (or
+ * when the caller flushes it early: BagWriter does so on a timer), so a file cut short (SIGKILL, power
+ * loss after the OS wrote it) keeps every finished chunk; recovery rebuilds the summary from them.
+ * Nothing is buffered outside the current chunk.
  *
  * Not @mcap/core's McapWriter: it copies each message twice more (record builder, then a sliced
  * chunk buffer) and computes CRCs in JavaScript (~0.7 GB/s), which caps recording of camera images.
@@ -65,6 +66,11 @@ export class McapFileWriter {
 
   get messageCount(): number {
     return this.#messageCount;
+  }
+
+  /** Messages in the current chunk, not yet handed to the output. */
+  get pendingMessages(): number {
+    return this.#chunk.messageCount;
   }
 
   /** Log time of the first and last message (0n before any). */

@@ -6,7 +6,8 @@
  * The queue is bounded in messages and bytes. When it is full — the disk is slower than the
  * topics — new messages are dropped and counted per topic, never buffered without bound. When the
  * writer fails (disk full), recording stops, the subscriptions close, and the error is reported
- * through `onError` and `stats()`; what was written stays.
+ * through `onError` and `stats()`; what was written stays. Crash safety comes from the writer: a chunk
+ * is written when full or `flushIntervalMs` after its first message, whichever comes first.
  */
 import { CdrCodec } from '../messages/cdr.js';
 import { fullTypeName } from '../messages/type-names.js';
@@ -36,6 +37,12 @@ export interface RecorderOptions {
   readonly maxQueueMessages?: number;
   /** Queue bound in bytes (default 256 MiB). */
   readonly maxQueueBytes?: number;
+  /**
+   * Sets the writer's flush interval: a chunk goes to the file at the latest this long after its first
+   * message (0 = only when full). Default: the writer's own (BagWriter's default is 1000 ms), so a
+   * SIGKILL loses at most about the last interval of messages.
+   */
+  readonly flushIntervalMs?: number;
   /** Called once when recording fails (a write error) and for each message that does not encode. */
   readonly onError?: (error: PilotError) => void;
 }
@@ -110,6 +117,7 @@ export class Recorder {
 
   /** Declares the topics on the writer and subscribes. Unknown types (without schemaText) throw here. */
   static start(options: RecorderOptions): Recorder {
+    if (options.flushIntervalMs !== undefined) options.writer.setFlushInterval(options.flushIntervalMs);
     const recorder = new Recorder(options);
     for (const t of options.topics) {
       const type = fullTypeName(t.type);

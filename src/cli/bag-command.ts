@@ -1,8 +1,12 @@
 /** `pilot bag info | cat | recover | record | play | import`. */
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { McapIndexedReader } from '@mcap/core';
 import { blackBoxTopics } from '../bags/black-box.js';
 import { BagError } from '../bags/errors.js';
 import { bagInfoJson, formatBagInfo, formatSize, messageJsonLine } from '../bags/format.js';
-import { createBagWriter, openBag, recoverBag } from '../bags/node-io.js';
+import { createBagWriter, FileReadable, openBag, recoverBag } from '../bags/node-io.js';
 import { Recorder, type RecordTopic } from '../bags/recorder.js';
 import { loadConfig } from '../config/load.js';
 import { isRosDistro, ROS_DISTROS, type RosDistro } from '../messages/ros-distro.js';
@@ -14,10 +18,10 @@ import { PLAY_USAGE, playCommand } from '../replay/play-command.js';
 
 export const BAG_USAGE = `  pilot bag info <bag> [--json] [--distro humble|iron|jazzy]
   pilot bag cat <bag> [--topic T]... [--limit N] [--full] [--skip-errors] [--distro humble|iron|jazzy]
-  pilot bag recover <bag>
+  pilot bag recover <bag> [-o <recovered bag>] [--in-place]
   pilot bag record -o <dir> [--topic /name:pkg/msg/Type[:sensor|reliable]]... [--config <yaml>]
               [--transport zeromq|inprocess] [--ipc-dir <dir>] [--compression none|lz4|zstd] [--chunk-size KiB]
-              [--max-bag-size MB] [--max-bag-duration s] [--duration s]
+              [--flush-interval-ms 1000] [--max-bag-size MB] [--max-bag-duration s] [--duration s]
   ${PLAY_USAGE}
   ${IMPORT_USAGE}`;
 
@@ -125,11 +129,33 @@ async function cat(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * `bag recover <bag>` writes the recovered bag beside the original (`<bag>-recovered`, or `-o`) and
+ * leaves the original as it was; `--in-place` cuts and rewrites the original's tail instead.
+ */
 async function recover(args: readonly string[]): Promise<number> {
-  const { positionals } = parse(args, {}, true);
+  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' }, 'in-place': { type: 'boolean' } }, true);
   const path = positionals[0];
   if (!path || positionals.length > 1) throw new CliError('bag recover needs one bag folder or .mcap file');
-  const result = await recoverBag(path);
+  const inPlace = values['in-place'] ?? false;
+  if (inPlace && values.output !== undefined) throw new CliError(`bag recover: -o ${values.output} and --in-place exclude each other (one writes a copy, the other changes ${path})`);
+  let target = path;
+  if (!inPlace) {
+    const damaged = await filesToRecover(path);
+    if (damaged.length === 0) {
+      console.log(`${path}: every MCAP file is intact; nothing to recover, no copy written`);
+      return 0;
+    }
+    target = values.output ?? recoveredName(path);
+    await copyBag(path, target);
+  }
+  const result = await recoverBag(target);
+  printRecovery(result);
+  if (!inPlace) console.log(`recovered bag: ${target} (the original ${path} is unchanged; --in-place recovers it where it is)`);
+  return 0;
+}
+
+function printRecovery(result: Awaited<ReturnType<typeof recoverBag>>): void {
   for (const f of result.files) {
     if (f.status === 'intact') {
       console.log(`${f.file}: intact (${f.messageCount} messages, ${f.chunkCount} chunks); nothing to do`);
@@ -146,7 +172,48 @@ async function recover(args: readonly string[]): Promise<number> {
   if (result.metadataWritten && result.metadata) {
     console.log(`metadata.yaml rewritten: ${result.metadata.relativeFilePaths.length} file(s), ${result.metadata.messageCount} messages`);
   }
-  return 0;
+}
+
+/** The MCAP files of a bag (folder or single file) that have no valid summary. */
+async function filesToRecover(path: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new BagError('E_BAG_NOT_FOUND', `${path}: no such bag folder or file (${(err as Error).message})`);
+  }
+  const files = info.isDirectory() ? (await readdir(path)).filter((n) => n.endsWith('.mcap')).map((n) => join(path, n)) : [path];
+  if (files.length === 0) throw new BagError('E_BAG_NOT_FOUND', `${path}: no .mcap files to recover`);
+  const damaged: string[] = [];
+  for (const file of files) {
+    const readable = await FileReadable.open(file);
+    try {
+      await McapIndexedReader.Initialize({ readable });
+    } catch {
+      damaged.push(file);
+    } finally {
+      await readable.close();
+    }
+  }
+  return damaged;
+}
+
+/** `runs/crashed` → `runs/crashed-recovered`; `a/x.mcap` → `a/x-recovered.mcap`. */
+function recoveredName(path: string): string {
+  const clean = path.replace(/\/+$/, '');
+  const ext = extname(clean);
+  return ext === '.mcap' ? `${clean.slice(0, -ext.length)}-recovered${ext}` : `${clean}-recovered`;
+}
+
+/** Copies a bag folder's files (or one file) to `target`, which must not exist yet. */
+async function copyBag(path: string, target: string): Promise<void> {
+  const exists = await stat(target).then(() => true, () => false);
+  if (exists) throw new BagError('E_BAG_EXISTS', `${target} exists already; name another copy with -o <path>, or recover ${path} itself with --in-place`);
+  const copy = (from: string, to: string): Promise<void> => copyFile(from, to, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+  if (!(await stat(path)).isDirectory()) return copy(path, target);
+  await mkdir(target, { recursive: true });
+  const entries = await readdir(path, { withFileTypes: true });
+  for (const e of entries) if (e.isFile()) await copy(join(path, e.name), join(target, e.name));
 }
 
 /** `/camera/image_raw:sensor_msgs/msg/Image[:reliable]`. */
@@ -154,6 +221,14 @@ function topicSpec(spec: string): RecordTopic {
   const m = /^(\/[^:]*):([A-Za-z][\w]*\/(?:msg\/)?[A-Za-z]\w*)(?::(sensor|reliable))?$/.exec(spec);
   if (!m) throw new CliError(`--topic '${spec}': expected /name:pkg/msg/Type or /name:pkg/msg/Type:sensor|reliable`);
   return { topic: m[1]!, type: m[2]!, qos: m[3] === 'reliable' ? RELIABLE_QOS : SENSOR_QOS };
+}
+
+/** `--flush-interval-ms`: a number ≥ 0 (0 = write chunks only when full). */
+function flushInterval(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliError(`--flush-interval-ms must be a number of milliseconds ≥ 0 (0 = only full chunks), got '${value}'`);
+  return n;
 }
 
 async function record(args: readonly string[]): Promise<number> {
@@ -165,6 +240,7 @@ async function record(args: readonly string[]): Promise<number> {
     'ipc-dir': { type: 'string' },
     compression: { type: 'string' },
     'chunk-size': { type: 'string' },
+    'flush-interval-ms': { type: 'string' },
     'max-bag-size': { type: 'string' },
     'max-bag-duration': { type: 'string' },
     duration: { type: 'string' },
@@ -176,6 +252,7 @@ async function record(args: readonly string[]): Promise<number> {
   const kind = values.transport ? transportKind(values.transport) : (config?.transport.kind ?? 'zeromq');
   if (kind === 'inprocess') warn('the in-process transport only carries messages published in this process: nothing will arrive');
   const durationS = values.duration === undefined ? undefined : positiveNumber(values.duration, '--duration', 0);
+  const flushIntervalMs = flushInterval(values['flush-interval-ms']);
   const writer = await createBagWriter(values.output, {
     compression: values.compression ?? 'none',
     ...(values['chunk-size'] ? { chunkSizeBytes: Math.round(positiveNumber(values['chunk-size'], '--chunk-size', 0) * 1024) } : {}),
@@ -194,6 +271,7 @@ async function record(args: readonly string[]): Promise<number> {
       transport,
       writer,
       topics,
+      ...(flushIntervalMs !== undefined ? { flushIntervalMs } : {}),
       onError: (err) => {
         console.error(`pilot: ${err.message}`);
         if (err instanceof BagError && err.code === 'E_BAG_WRITE') failed?.();

@@ -109,7 +109,7 @@ describe('pilot bag', () => {
     }
   });
 
-  it('recover rebuilds a truncated bag and says how much it got back and where it stopped', async () => {
+  it('recover --in-place rebuilds a truncated bag and says how much it got back and where it stopped', async () => {
     const { dir, cleanup } = tempDir();
     try {
       const bag = await diskBag(dir);
@@ -119,7 +119,7 @@ describe('pilot bag', () => {
       const keep = cut.chunkLength / 2n;
       truncateSync(file, Number(cut.chunkStartOffset + keep));
       const { out } = capture();
-      expect(await main(['bag', 'recover', bag])).toBe(0);
+      expect(await main(['bag', 'recover', bag, '--in-place'])).toBe(0);
       const text = out.join('\n');
       expect(text).toMatch(
         new RegExp(`^drive_0.mcap: recovered (\\d+) messages in ${index.length - 1} chunks; readable data stops at offset ${cut.chunkStartOffset}: file ends inside a chunk record \\(it needs ${cut.chunkLength} bytes, ${keep} are left\\); cut ${keep} trailing bytes$`, 'm'),
