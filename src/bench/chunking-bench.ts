@@ -7,6 +7,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { BlendMode } from '../chunking/action-queue.js';
 import { benchLoop, type LoopBenchOptions, type LoopBenchResult, type Percentiles } from './loop-bench.js';
+import { spawnPolicyServer, type SpawnedServer } from './policy-server-bench.js';
 
 export interface ChunkingBenchOptions extends Omit<LoopBenchOptions, 'chunking' | 'countPeriods' | 'inferenceDelayMs' | 'onProgress'> {
   /** Added to every inference, ms. Default 3 × the period. */
@@ -14,6 +15,11 @@ export interface ChunkingBenchOptions extends Omit<LoopBenchOptions, 'chunking' 
   readonly blend?: BlendMode;
   /** Also run the plain loop with no delay: what this machine's load alone costs. Default true. */
   readonly reference?: boolean;
+  /**
+   * Run the policy in `pilot serve` (a child process on loopback tcp, the delay injected there) instead
+   * of in this process; `command` says how to start pilot (default: node bin/pilot.js).
+   */
+  readonly remote?: { readonly command?: readonly string[] };
   readonly onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -24,6 +30,8 @@ export interface ChunkingBenchResult {
   readonly deadlineMs: number;
   readonly inferenceDelayMs: number;
   readonly periods: number;
+  /** The policy server's endpoint, when the policy ran in `pilot serve`. */
+  readonly policyServer?: string;
   /** os.loadavg() (1, 5, 15 min) before and after, and the CPU count. */
   readonly load: { readonly before: number[]; readonly after: number[]; readonly cpus: number };
   readonly chunked: LoopBenchResult;
@@ -36,13 +44,27 @@ export async function benchChunking(options: ChunkingBenchOptions): Promise<Chun
   const periodMs = 1000 / options.rateHz;
   const inferenceDelayMs = options.inferenceDelayMs ?? 3 * periodMs;
   const before = loadavg();
-  const { onProgress: _label, blend: _blend, reference: _reference, ...loop } = options;
-  const common: LoopBenchOptions = { ...loop, inferenceDelayMs, countPeriods: true, inferenceThread: 'worker' };
+  const { onProgress: _label, blend: _blend, reference: _reference, remote: _remote, ...loop } = options;
+  let server: SpawnedServer | undefined;
+  if (options.remote) {
+    server = await spawnPolicyServer({ modelPath: options.modelPath, projectDir: options.projectDir, inferenceDelayMs, ...(options.remote.command ? { command: options.remote.command } : {}) });
+  }
+  // Remote: the server sleeps; here no delay, and no reference run (it would need a second server).
+  const common: LoopBenchOptions = server
+    ? { ...loop, inferenceDelayMs: 0, countPeriods: true, policyServer: server.endpoint }
+    : { ...loop, inferenceDelayMs, countPeriods: true, inferenceThread: 'worker' };
   const progress = (label: string) => (options.onProgress ? { onProgress: (d: number, t: number) => options.onProgress!(label, d, t) } : {});
-  const chunked = await benchLoop({ ...common, chunking: { enabled: true, ...(options.blend ? { blend: options.blend } : {}) }, ...progress('chunked') });
-  if (!chunked.chunks) throw new Error(`bench --chunked: ${options.modelPath} is not a chunked model (its contract output has no chunk: { steps, step_ms })`);
-  const plain = await benchLoop({ ...common, chunking: { enabled: false }, ...progress('plain') });
-  const reference = options.reference === false ? undefined : await benchLoop({ ...common, inferenceDelayMs: 0, chunking: { enabled: false }, ...progress('reference') });
+  let chunked: LoopBenchResult;
+  let plain: LoopBenchResult;
+  let reference: LoopBenchResult | undefined;
+  try {
+    chunked = await benchLoop({ ...common, chunking: { enabled: true, ...(options.blend ? { blend: options.blend } : {}) }, ...progress('chunked') });
+    if (!chunked.chunks) throw new Error(`bench --chunked: ${options.modelPath} is not a chunked model (its contract output has no chunk: { steps, step_ms })`);
+    plain = await benchLoop({ ...common, chunking: { enabled: false }, ...progress('plain') });
+    if (options.reference !== false && !server) reference = await benchLoop({ ...common, inferenceDelayMs: 0, chunking: { enabled: false }, ...progress('reference') });
+  } finally {
+    await server?.stop();
+  }
   return {
     model: chunked.model,
     rateHz: options.rateHz,
@@ -50,6 +72,7 @@ export async function benchChunking(options: ChunkingBenchOptions): Promise<Chun
     deadlineMs: 0.8 * periodMs,
     inferenceDelayMs,
     periods: options.ticks,
+    ...(server ? { policyServer: server.endpoint } : {}),
     load: { before, after: loadavg(), cpus: cpus().length },
     chunked,
     plain,
@@ -67,7 +90,7 @@ export function formatChunkingBench(r: ChunkingBenchResult): string {
   const none = (first: string | number) => [first, '—', '—'];
   return [
     `chunking benchmark: ${r.model}, ${r.rateHz} Hz (period ${r.periodMs} ms, deadline ${r.deadlineMs} ms), ` +
-      `inference +${r.inferenceDelayMs} ms on purpose, ${r.periods} control periods each`,
+      `inference +${r.inferenceDelayMs} ms on purpose${r.policyServer ? ` in pilot serve at ${r.policyServer}` : ''}, ${r.periods} control periods each`,
     `load average ${la(r.load.before)} before, ${la(r.load.after)} after (${r.load.cpus} CPUs)`,
     row('', 'chunked, slow model', 'plain, slow model', 'plain, no delay (ref.)'),
     row('control periods', ...each((x) => x.periods)),

@@ -13,6 +13,7 @@ import { writeTimeFromMs } from '../messages/time.js';
 import type { BlendMode } from '../chunking/action-queue.js';
 import { createPolicy } from '../policy/create-policy.js';
 import { DelayedPolicy } from '../policy/delayed-policy.js';
+import { RemotePolicy } from '../policy/remote-policy.js';
 import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
@@ -40,6 +41,8 @@ export interface LoopBenchOptions {
   readonly chunking?: { readonly enabled: boolean; readonly blend?: BlendMode };
   /** Run until `ticks` control periods have passed (ticks run + cycles skipped), not `ticks` ticks run. */
   readonly countPeriods?: boolean;
+  /** The policy runs in a policy server (`pilot serve`) at this endpoint. */
+  readonly policyServer?: string;
 }
 
 /** A chunked model's action queue over the run. */
@@ -92,7 +95,7 @@ export interface LoopBenchResult {
   policyTicks: number;
   /** Added to every inference on purpose, ms (0: none). */
   inferenceDelayMs: number;
-  /** Whole policy runs as the loop waited for them (slow policy on purpose only), ms. */
+  /** Whole policy runs as the loop waited for them (slow policy on purpose, or a policy server's round trip), ms. */
   policyRunMs?: Percentiles;
   /** Present for a chunked model run through its action queue. */
   chunks?: ChunkBenchStats;
@@ -104,6 +107,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const gc = exposeGc();
   const raw: PilotConfigInput = {
     model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
+    ...(options.policyServer ? { policy_server: { endpoint: options.policyServer } } : {}),
     ...(options.chunking ? { chunking: { enabled: options.chunking.enabled, ...(options.chunking.blend ? { blend: options.chunking.blend } : {}) } } : {}),
     transport: { kind: options.transport },
     loop: { rate_hz: options.rateHz, trigger: 'timer' },
@@ -202,6 +206,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     inferenceDelayMs: options.inferenceDelayMs ?? 0,
     ...(pilot.chunks ? { chunks: chunkStats(pilot) } : {}),
     ...(policy instanceof DelayedPolicy ? { policyRunMs: windowPercentiles(policy.runMs) } : {}),
+    ...(policy instanceof RemotePolicy ? { policyRunMs: windowPercentiles(policy.roundTripMs) } : {}),
   };
   if (options.baselineRuns) result.baselineInferenceMs = await pacedInference(pilot, options.baselineRuns, 1000 / options.rateHz);
   await pilot.dispose();

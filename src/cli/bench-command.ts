@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { benchLoop, benchProviders, formatLoopBench, formatProviderComparison } from '../bench/loop-bench.js';
 import { benchTransportLatency } from '../bench/transport-bench.js';
 import { benchChunking, formatChunkingBench } from '../bench/chunking-bench.js';
+import { benchRoundTrip, formatRoundTrip } from '../bench/policy-server-bench.js';
 import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
 import { PROVIDER_NAMES } from '../config/schema.js';
 import { packageRoot } from '../util/package-root.js';
@@ -23,6 +24,10 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     chunked: { type: 'boolean' },
     'inference-delay-ms': { type: 'string' },
     blend: { type: 'string' },
+    remote: { type: 'boolean' },
+    'round-trip': { type: 'boolean' },
+    'skip-round-trip': { type: 'boolean' },
+    requests: { type: 'string' },
   });
   const root = packageRoot();
   const transport = transportKind(values.transport);
@@ -41,22 +46,35 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   };
+  const chunkedModel = values.model ? resolve(values.model) : resolve(root, 'models/chunked-test.onnx');
+  const roundTrip = () =>
+    benchRoundTrip({ modelPath: chunkedModel, projectDir: root, requests: Math.round(positiveNumber(values.requests, '--requests', 2000)) });
+  if (values['round-trip'] && !values.chunked) {
+    const rt = await roundTrip();
+    console.log(values.json ? JSON.stringify({ roundTrip: rt }, null, 2) : formatRoundTrip(rt));
+    return 0;
+  }
   if (values.chunked) {
     if (values['compare-eps'] || values['image-latency'] || values.baseline) throw new CliError('--chunked runs its own comparison; leave out --compare-eps, --image-latency and --baseline');
     const { onProgress: _plain, ...rest } = common;
     const result = await benchChunking({
       ...rest,
-      modelPath: values.model ? resolve(values.model) : resolve(root, 'models/chunked-test.onnx'),
+      modelPath: chunkedModel,
+      ...(values.remote ? { remote: {} } : {}),
       providers: providerList(values.ep, ['cpu']),
       ...(values['inference-delay-ms'] !== undefined ? { inferenceDelayMs: nonNegative(values['inference-delay-ms'], '--inference-delay-ms') } : {}),
       ...(values.blend !== undefined ? { blend: blendMode(values.blend) } : {}),
       ...(common.onProgress ? { onProgress: (label: string, done: number, total: number) => progress(done, total, label) } : {}),
     });
     if (process.stderr.isTTY && !values.json) process.stderr.write('\r\x1b[K');
-    console.log(values.json ? JSON.stringify({ chunking: result }, null, 2) : formatChunkingBench(result));
+    const rt = values['skip-round-trip'] ? undefined : await roundTrip();
+    if (values.json) console.log(JSON.stringify({ chunking: result, ...(rt ? { roundTrip: rt } : {}) }, null, 2));
+    else console.log(formatChunkingBench(result) + (rt ? `\n\n${formatRoundTrip(rt)}` : ''));
     return 0;
   }
-  if (values['inference-delay-ms'] !== undefined || values.blend !== undefined) throw new CliError('--inference-delay-ms and --blend go with --chunked');
+  for (const flag of ['inference-delay-ms', 'blend', 'remote', 'skip-round-trip', 'requests'] as const) {
+    if (values[flag] !== undefined) throw new CliError(`--${flag} goes with --chunked (or --round-trip)`);
+  }
   if (values['compare-eps']) {
     if (values['image-latency']) throw new CliError('--compare-eps measures the loop per provider; run --image-latency separately');
     const providers = providerList(values.ep, PROVIDER_NAMES);

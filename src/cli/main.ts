@@ -8,6 +8,7 @@ import { PRETRAIN_USAGE, TRAIN_USAGE, pretrainCommand, trainCommand } from './tr
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { MODEL_USAGE, modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { CliError } from './args.js';
 import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
 import { BRIDGE_USAGE, bridgeCommand } from '../ros2/bridge-command.js';
@@ -21,7 +22,9 @@ Usage:
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--compare-eps] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
   pilot bench --chunked [--ticks 10000] [--rate-hz 100] [--inference-delay-ms <3 periods>] [--blend ensemble|latest|average]
-              [--model models/chunked-test.onnx]   (chunked loop vs plain loop, same slow model)
+              [--model models/chunked-test.onnx] [--remote] [--skip-round-trip]   (chunked loop vs plain loop, same slow model)
+  pilot bench --round-trip [--requests 2000] [--model models/chunked-test.onnx]   (policy server round trip on loopback)
+  ${SERVE_USAGE}
 ${BAG_USAGE}
   ${REPLAY_USAGE}
   ${DRIVE_USAGE}
@@ -46,6 +49,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await modelCommand(rest);
       case 'bench':
         return await benchCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case 'drive':
         return await driveCommand(rest);
       case 'pretrain':

@@ -9,7 +9,7 @@ import { readOnnxInfo } from '../export/onnx-read.js';
 import { chunkOf, CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
 import { DelayedPolicy } from './delayed-policy.js';
 import { PolicySession, type Policy } from './policy-session.js';
-import { PilotError } from '../util/errors.js';
+import { RemotePolicy } from './remote-policy.js';
 
 export interface CreatePolicyOptions {
   readonly log?: (line: string) => void;
@@ -22,7 +22,10 @@ export interface CreatePolicyOptions {
 export async function createPolicy(config: Pick<PilotConfig, 'model' | 'policy_server'>, options: CreatePolicyOptions = {}): Promise<Policy> {
   const log = options.log ?? ((line: string) => console.warn(line));
   const delayMs = options.inferenceDelayMs ?? 0;
-  if (config.policy_server) throw new PilotError('E_POLICY_SERVER', 'policy_server: not implemented yet');
+  if (config.policy_server) {
+    const remote = await RemotePolicy.connect({ ...config.policy_server, expectModel: config.model.path, log });
+    return delayMs > 0 ? new DelayedPolicy(remote, delayMs) : remote;
+  }
   let model = config.model;
   const contract = model.inference_thread === 'main' ? peekContract(model.path) : undefined;
   if (model.inference_thread === 'main' && (delayMs > 0 || (contract && chunkOf(contract)))) {

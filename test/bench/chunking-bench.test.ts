@@ -38,6 +38,27 @@ describe('bench --chunked: chunked loop vs plain loop with the same slow model',
     expect(text).toMatch(/empty-queue fallbacks\s+\d+/);
   }, 60_000);
 
+  it('--remote: the same comparison with the slow policy in pilot serve (another process)', async () => {
+    const r = await benchChunking({
+      modelPath: resolve('models/chunked-test.onnx'),
+      providers: ['cpu'],
+      ticks: 60,
+      rateHz: 50,
+      cameraHz: 30,
+      transport: 'inprocess',
+      projectDir: process.cwd(),
+      calibrationDir: resolve('calibration'),
+      remote: { command: [process.execPath, 'node_modules/vite-node/vite-node.mjs', 'test/policy/serve-child.ts', '--'] },
+    });
+    expect(r.policyServer).toMatch(/^tcp:\/\/127.0.0.1:\d+$/);
+    expect(r.reference).toBeUndefined();
+    expect(r.chunked.providers).toMatch(/on policy server/);
+    expect(r.chunked.chunks!.chunksQueued).toBeGreaterThan(0);
+    expect(r.chunked.chunks!.inferenceMs.p50).toBeGreaterThanOrEqual(60);
+    expect(r.plain.policyTicks).toBe(0);
+    expect(formatChunkingBench(r)).toMatch(/in pilot serve at tcp:/);
+  }, 120_000);
+
   it('refuses a model without a chunk and names it; bad flags are usage errors', async () => {
     await expect(
       benchChunking({
@@ -57,6 +78,6 @@ describe('bench --chunked: chunked loop vs plain loop with the same slow model',
     expect(await main(['bench', '--chunked', '--blend', 'newest'])).toBe(2);
     expect(err.join('\n')).toMatch(/--blend must be one of ensemble, latest, average, got 'newest'/);
     expect(await main(['bench', '--inference-delay-ms', '5'])).toBe(2);
-    expect(err.join('\n')).toMatch(/--inference-delay-ms and --blend go with --chunked/);
+    expect(err.join('\n')).toMatch(/--inference-delay-ms goes with --chunked/);
   });
 });
