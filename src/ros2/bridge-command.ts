@@ -10,6 +10,7 @@ import { bridgeSpec, loadBridgeConfig, parseBridgeConfig, parseTopicList, simula
 import type { RclnodejsLoader } from './rclnodejs-api.js';
 import { openRos2Transport, untilSignal } from './open.js';
 import { splitRosArgs } from './node-command.js';
+import { parseRosArgs } from './ros-args.js';
 
 export const BRIDGE_USAGE = `pilot bridge [--config <bridge.yaml>] [--to-ros|--topics <topic[=type]>,...] [--from-ros <topic[=type]>,...]
               [--sim-config <yaml>] [--ipc-dir <dir>] [--duration <s>] [--ros-args ...]
@@ -44,12 +45,17 @@ export async function bridgeCommand(args: readonly string[], load?: RclnodejsLoa
   }
   if (spec.toRos.length + spec.fromRos.length === 0) throw new CliError('nothing to bridge: give --to-ros/--from-ros or a --config with to_ros/from_ros');
   const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
+  const rosArgs = parseRosArgs(args);
+  for (const a of [...rosArgs.paramsFiles.map((f) => `--params-file ${f}`), ...rosArgs.params.map((p) => p.text)]) {
+    console.error(`pilot bridge: ${a}: the bridge's node has no parameters; ignored`);
+  }
 
   const ros = await openRos2Transport({
     nodeName: config.ros2.node_name,
     namespace: config.ros2.namespace,
     remap: config.ros2.remap,
     namespaced: config.ros2.namespaced_topics,
+    types: [...spec.toRos, ...spec.fromRos].map((t) => t.type),
     ...(load ? { load } : {}),
   });
   const ipcDir = values['ipc-dir'] ?? config.zeromq.ipc_dir;

@@ -6,6 +6,7 @@ export {
   asApi,
   loadRclnodejs,
   importRclnodejs,
+  rclnodejsLoader,
   ROS2_INSTALL_HINT,
   SUPPORTED_DISTROS,
   CALLBACK_SUCCESS,
@@ -18,13 +19,17 @@ export {
   type LifecycleNodeApi,
   type RosMessageTypeName,
   type RosServiceTypeName,
+  type RosMessage,
+  type PublisherApi,
 } from './rclnodejs-api.js';
+export { checkRos2, ros2Problems, missingPackages, packagesForConfig, NODE_PACKAGES, type Ros2CheckOptions } from './preflight.js';
+export { parseRosArgs, readParameterSections, resolveParameters, nodeKeyMatches, type ParameterSection, type RosArgs } from './ros-args.js';
 export { Ros2Transport, RAW_PUBLISH_TYPES, GLOBAL_TOPICS, type Ros2TransportOptions } from './ros2-transport.js';
 export { qosPolicies, rosQos, type RosQosPolicies } from './qos.js';
 export { MessageChecker, isRosMessageType, normalizeTypeName } from './message-check.js';
 export { RosTimeClock, type RosTimeClockOptions } from './ros-clock.js';
 export { PilotNode, readContract, type PilotNodeOptions, type LifecycleStateLabel } from './pilot-node.js';
-export { NodeParameters } from './node-parameters.js';
+export { NodeParameters, previewConfig } from './node-parameters.js';
 export { STATIC_PARAMS, limitsParam, maxRateParam, type ParamSpec, type ParamKind, type ParamValue } from './parameters.js';
 export { TopicBridge, type BridgeSpec, type BridgeTopic, type BridgeRoute } from './bridge.js';
 export { loadBridgeConfig, parseBridgeConfig, simulatorBridgeSpec, type BridgeConfig } from './bridge-config.js';

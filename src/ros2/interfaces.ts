@@ -1,7 +1,7 @@
 /**
  * The ROS 2 interfaces the ROS 2 layer knows, read from the vendored `.msg`/`.srv` texts: pilot's own
  * message types (`src/messages/definitions/`) plus what only the node uses (`src/ros2/definitions/`).
- * One list feeds the typings generator (`types/rclnodejs/interfaces.d.ts`), the runtime type checks in
+ * One list feeds the typings generator (`src/ros2/tsd/interfaces.d.ts`), the runtime type checks in
  * the adapter and the field-by-field tests, so they cannot disagree.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

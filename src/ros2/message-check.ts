@@ -1,15 +1,14 @@
 /**
  * Run-time checks that stand between pilot's message objects and rclnodejs's typed API: a type name
  * is one rclnodejs can be asked for (it is in the vendored definitions, which are also what
- * types/rclnodejs/interfaces.d.ts is generated from), and an object matches its definition field by
- * field, so it may be handed to `publish` as `MessageType<K>`.
+ * src/ros2/tsd/interfaces.d.ts is generated from), and an object matches its definition field by
+ * field, so it may be handed to `publish` as `RosMessage<K>`.
  */
-import type * as rclnodejs from 'rclnodejs';
 import type { MessageDefinition, MessageDefinitionField } from '../messages/parse-schema.js';
 import { TYPE_NAME } from '../messages/type-names.js';
 import type { MessageRegistry } from '../messages/registry.js';
 import { rosMessageRegistry } from './interfaces.js';
-import type { RosMessageTypeName } from './rclnodejs-api.js';
+import type { RosMessage, RosMessageTypeName } from './rclnodejs-api.js';
 
 /** `pkg/msg/Name` for `pkg/msg/Name` or `pkg/Name`; undefined for anything else. */
 export function normalizeTypeName(name: string): string | undefined {
@@ -63,8 +62,8 @@ export class MessageChecker {
     return this.#check(type)(value, '');
   }
 
-  /** Narrows `value` to rclnodejs's message type for `type`; the check above is what justifies it. */
-  conforms<K extends RosMessageTypeName>(type: K, value: unknown): value is rclnodejs.MessageType<K> {
+  /** Narrows `value` to the message type of `type`; the check above is what justifies it. */
+  conforms<K extends RosMessageTypeName>(type: K, value: unknown): value is RosMessage<K> {
     return this.problem(type, value) === undefined;
   }
 

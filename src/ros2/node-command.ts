@@ -1,11 +1,16 @@
 /**
- * `pilot node`: pilot as a managed ROS 2 node. Everything after `--ros-args` is for ROS (rcl reads it:
- * `-r __ns:=/robot1`, `-p loop.rate_hz:=20.0`, `--params-file launch/pilot.params.yaml`).
+ * `pilot node`: pilot as a managed ROS 2 node. Everything after `--ros-args` is for ROS: rcl reads the
+ * remappings and the rest (`-r __ns:=/robot1`); pilot applies `-p loop.rate_hz:=20.0` and
+ * `--params-file launch/pilot.params.yaml` itself (see ros-args.ts). Before rclnodejs is loaded, the
+ * sourced ROS 2 is checked for every message package the command line's config needs (preflight.ts).
  */
 import { CliError, parse } from '../cli/args.js';
-import type { RclnodejsLoader } from './rclnodejs-api.js';
+import { previewConfig } from './node-parameters.js';
 import { startRclnodejs, untilSignal } from './open.js';
 import { PilotNode } from './pilot-node.js';
+import { missingPackages, NODE_PACKAGES, packagesForConfig } from './preflight.js';
+import { rclnodejsLoader, type RclnodejsLoader } from './rclnodejs-api.js';
+import { fullyQualifiedName, parseRosArgs, readParameterSections, resolveParameters, type ParameterSection } from './ros-args.js';
 
 export const NODE_USAGE = `pilot node [--config <yaml>] [--autostart true|false] [--name pilot] [--namespace <ns>] [--ros-args ...]
               managed ROS 2 node (rclnodejs); --autostart configures and activates it at start`;
@@ -28,7 +33,7 @@ export function splitRosArgs(args: readonly string[]): { own: string[]; ros: str
 }
 
 export async function nodeCommand(args: readonly string[], load?: RclnodejsLoader): Promise<number> {
-  const { own } = splitRosArgs(args);
+  const { own, ros } = splitRosArgs(args);
   const { values } = parse(own, {
     config: { type: 'string', short: 'c' },
     autostart: { type: 'string' },
@@ -37,12 +42,17 @@ export async function nodeCommand(args: readonly string[], load?: RclnodejsLoade
   });
   const autostart = values.autostart ?? 'false';
   if (autostart !== 'true' && autostart !== 'false') throw new CliError(`--autostart must be true or false, got '${autostart}'`);
-  const api = await startRclnodejs(load);
+  const rosArgs = parseRosArgs(ros);
+  const sections = readParameterSections(rosArgs);
+  const fqn = fullyQualifiedName(rosArgs.namespace ?? values.namespace ?? '', rosArgs.nodeName ?? values.name ?? 'pilot');
+  const api = await startRclnodejs(load ?? rclnodejsLoader(startPackages(sections, fqn, values.config)), ['pilot', ...rosArgs.rclArgs]);
   const pilotNode = new PilotNode({
     api,
+    sections,
     ...(values.name ? { nodeName: values.name } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values.config ? { configFile: values.config } : {}),
+    ...(load ? {} : { missingPackages: (packages: readonly string[]) => missingPackages(packages) }),
   });
   const signal = untilSignal();
   try {
@@ -60,4 +70,11 @@ export async function nodeCommand(args: readonly string[], load?: RclnodejsLoade
     signal.dispose();
     if (!api.isShutdown()) api.shutdown();
   }
+}
+
+/** The message packages the node's config, as the command line gives it, will need (NODE_PACKAGES when it does not validate yet). */
+export function startPackages(sections: readonly ParameterSection[], fqn: string, configFile: string | undefined): readonly string[] {
+  const overrides = new Map([...resolveParameters(sections, fqn).values].map(([name, { value }]) => [name, value]));
+  const config = previewConfig(overrides, configFile ? { configFile } : {});
+  return config ? packagesForConfig(config, overrides.get('use_sim_time') === true) : NODE_PACKAGES;
 }

@@ -45,8 +45,10 @@ import { PilotError } from '../util/errors.js';
 import { cameraInfoFromCalibration, cameraMountTransforms, opticalFrame, type TFMessage } from './calibration-messages.js';
 import { isRosMessageType, normalizeTypeName } from './message-check.js';
 import { NodeParameters } from './node-parameters.js';
+import { missingPackagesAdvice, packagesForConfig } from './preflight.js';
+import type { ParameterSection } from './ros-args.js';
 import { describeValue, limitsParam, maxRateParam, stopParam } from './parameters.js';
-import { CALLBACK_FAILURE, CALLBACK_SUCCESS, type LifecycleNodeApi, type RclnodejsApi } from './rclnodejs-api.js';
+import { CALLBACK_FAILURE, CALLBACK_SUCCESS, type LifecycleNodeApi, type RclnodejsApi, type SetParametersResult } from './rclnodejs-api.js';
 import { RosTimeClock } from './ros-clock.js';
 import { Ros2Transport } from './ros2-transport.js';
 
@@ -68,6 +70,13 @@ export interface PilotNodeOptions {
   readonly wallClock?: Clock;
   /** How the model is loaded; default PolicySession.create (tests inject a prepared policy). */
   readonly createPolicy?: (model: PilotConfig['model'], log: (line: string) => void) => Promise<Policy>;
+  /** The command line's parameter sections (`--params-file`, `-p`; see ros-args.ts). */
+  readonly sections?: readonly ParameterSection[];
+  /**
+   * Which of these message packages the sourced ROS 2 lacks, checked at configure (the config may ask
+   * for more than the start did); default: none missing (`pilot node` passes preflight's check).
+   */
+  readonly missingPackages?: (packages: readonly string[]) => string[];
 }
 
 /** What configure set up; cleanup undoes it. */
@@ -87,8 +96,6 @@ interface Configured {
   loadError: Error | undefined;
 }
 
-type SetParametersResult = rclnodejs.rcl_interfaces.msg.SetParametersResult;
-
 export class PilotNode {
   readonly node: LifecycleNodeApi;
   readonly parameters: NodeParameters;
@@ -96,6 +103,7 @@ export class PilotNode {
   readonly #log: (level: LogLevel, line: string) => void;
   readonly #wallClock: Clock;
   readonly #createPolicy: (model: PilotConfig['model'], log: (line: string) => void) => Promise<Policy>;
+  readonly #missingPackages: (packages: readonly string[]) => string[];
   #state: LifecycleStateLabel = 'unconfigured';
   #configured: Configured | undefined;
   #pilot: Pilot | undefined;
@@ -122,10 +130,13 @@ export class PilotNode {
       });
     this.#wallClock = options.wallClock ?? new WallClock();
     this.#createPolicy = options.createPolicy ?? ((model, log) => PolicySession.create({ model, log }));
+    this.#missingPackages = options.missingPackages ?? (() => []);
     this.parameters = new NodeParameters(this.#api, this.node, {
       ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
       ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}),
+      ...(options.sections ? { sections: options.sections } : {}),
     });
+    for (const w of this.parameters.warnings) this.#log('warn', `pilot: ${w}`);
     this.node.addOnSetParametersCallback(this.#onSetParameters);
     this.node.registerOnConfigure(() => this.#guard('configure', this.#onConfigure));
     this.node.registerOnActivate(() => this.#guard('activate', this.#onActivate));
@@ -219,6 +230,8 @@ export class PilotNode {
     createCommandBuilder({ kind: config.outputs.command.type, actionNames, frameId: config.outputs.frame_id, periodMs, vehicle });
     const mount = ros2.publish_tf && ros2.camera_mount ? loadCameraMount(this.#abs(ros2.camera_mount)) : undefined;
     const useSimTime = this.#useSimTime();
+    const missing = this.#missingPackages(packagesForConfig(config, useSimTime));
+    if (missing.length > 0) throw new PilotError('E_ROS2_PACKAGES', missingPackagesAdvice(missing));
 
     const entities: { close(): void }[] = [];
     const transport = new Ros2Transport(this.#api, this.node, {
@@ -250,28 +263,7 @@ export class PilotNode {
       }
       const configured: Configured = { config, ros2, transport, clock, simClock, contract, envelope, limits, entities, policy: undefined, loadError: undefined };
       this.#configured = configured;
-      this.#after(
-        this.#createPolicy(config.model, (line) => this.#log('warn', line)).then(
-          (policy) => {
-            if (this.#configured !== configured) {
-              policy.dispose().catch(() => {});
-              return;
-            }
-            configured.policy = policy;
-            this.#log('info', `pilot: model ${contract.id} loaded on ${policy.providerSummary}`);
-            this.#maybeStart();
-          },
-          (err: unknown) => {
-            if (this.#configured !== configured) return;
-            configured.loadError = err instanceof Error ? err : new Error(String(err));
-            this.#log('error', `pilot: the model failed to load: ${configured.loadError.message}`);
-            if (this.#state === 'active') {
-              this.#log('error', 'pilot: deactivating (no model)');
-              this.#transition(() => this.node.deactivate());
-            }
-          },
-        ),
-      );
+      this.#loadModel(configured);
       this.#state = 'inactive';
       this.#log(
         'info',
@@ -287,6 +279,32 @@ export class PilotNode {
       throw err;
     }
   };
+
+  /** Loads the model of a configuration (asynchronously: configure cannot await); its end starts the loop or deactivates. */
+  #loadModel(configured: Configured): void {
+    this.#after(
+      this.#createPolicy(configured.config.model, (line) => this.#log('warn', line)).then(
+        (policy) => {
+          if (this.#configured !== configured) {
+            policy.dispose().catch(() => {});
+            return;
+          }
+          configured.policy = policy;
+          this.#log('info', `pilot: model ${configured.contract.id} loaded on ${policy.providerSummary}`);
+          this.#maybeStart();
+        },
+        (err: unknown) => {
+          if (this.#configured !== configured) return;
+          configured.loadError = err instanceof Error ? err : new Error(String(err));
+          this.#log('error', `pilot: the model failed to load: ${configured.loadError.message}`);
+          if (this.#state === 'active') {
+            this.#log('error', 'pilot: deactivating (no model)');
+            this.#transition(() => this.node.deactivate());
+          }
+        },
+      ),
+    );
+  }
 
   readonly #onActivate = (): rclnodejs.lifecycle.CallbackReturnCode => {
     const c = this.#configured;
@@ -493,6 +511,7 @@ export class PilotNode {
       if (name === 'use_sim_time' && configured) return 'use_sim_time is read at configure: deactivate and clean up the node to change it';
       return '';
     }
+    if (spec.readOnly) return `${name} is read-only: it is set at start (--ros-args -p ${name}:=…, a params file, or the config) and applies at configure`;
     if (!spec.dynamic) {
       if (configured) {
         return `${name} applies at configure: deactivate and clean up the node to change it (while configured only safety.limits.<action> and safety.max_rate.<action> change)`;

@@ -30,6 +30,7 @@ import {
 } from '../transport/transport.js';
 import { rosMessageRegistry } from './interfaces.js';
 import { MessageChecker, isRosMessageType, normalizeTypeName } from './message-check.js';
+import { aptPackage, packageOf } from './preflight.js';
 import { rosQos } from './qos.js';
 import type { NodeApi, RclnodejsApi, RosMessageTypeName } from './rclnodejs-api.js';
 
@@ -146,7 +147,7 @@ export class Ros2Transport implements Transport {
         this.#onError(err, topic);
       }
     };
-    const ros = this.#create(topic, 'subscription', () =>
+    const ros = this.#create(topic, 'subscription', rosType, () =>
       this.#node.createSubscription(rosType, this.rosTopicName(topic), { qos: rosQos(this.#api, qos), isRaw: true }, onRaw),
     );
     let closed = false;
@@ -178,7 +179,7 @@ export class Ros2Transport implements Transport {
 
   #advertise<T, K extends RosMessageTypeName>(topic: string, rosType: K, qos: QosProfile | 'latched'): Publisher<T> & Entity {
     const stats = this.#stats.of(topic);
-    const ros = this.#create(topic, 'publisher', () => this.#node.createPublisher(rosType, this.rosTopicName(topic), { qos: rosQos(this.#api, qos) }));
+    const ros = this.#create(topic, 'publisher', rosType, () => this.#node.createPublisher(rosType, this.rosTopicName(topic), { qos: rosQos(this.#api, qos) }));
     const raw = RAW_PUBLISH_TYPES.has(rosType);
     let closed = false;
     const drop = (err: unknown): void => {
@@ -232,14 +233,15 @@ export class Ros2Transport implements Transport {
   }
 
   /** Creates a ROS entity; rclnodejs failures (type support not generated, bad topic name) get the topic and a hint. */
-  #create<E>(topic: string, what: string, make: () => E): E {
+  #create<E>(topic: string, what: string, type: string, make: () => E): E {
     try {
       return make();
     } catch (err) {
+      const apt = aptPackage(process.env.ROS_DISTRO || '<distro>', packageOf(type));
       throw new TransportError(
         'E_ROS2_ENTITY',
         `cannot create a ${what} for '${topic}' (ROS name '${this.rosTopicName(topic)}'): ${(err as Error).message}. ` +
-          'If the message package is missing, install it (e.g. apt install ros-$ROS_DISTRO-ackermann-msgs) and run `npx generate-ros-messages` so rclnodejs generates its type support.',
+          `If its message package is missing, install it (\`sudo apt install ${apt}\`), source ROS 2 again and run \`npx generate-ros-messages\` so rclnodejs generates its type support.`,
       );
     }
   }

@@ -6,6 +6,8 @@ import type { AckermannDriveStamped, Image } from '../../src/messages/types.js';
 import type { Policy } from '../../src/policy/policy-session.js';
 import type { PilotConfig } from '../../src/config/schema.js';
 import { PilotNode } from '../../src/ros2/pilot-node.js';
+import type { SetParametersResult } from '../../src/ros2/rclnodejs-api.js';
+import { parseRosArgs, readParameterSections, type ParameterSection } from '../../src/ros2/ros-args.js';
 import { createStandIn, StandInLifecycleNode, StandInQoS, type StandInGraph } from './stand-in/rclnodejs-stand-in.js';
 
 export const PERIOD_MS = 10;
@@ -37,37 +39,48 @@ export interface NodeRig {
   /** A camera frame in (unless null), then one period of time, then wait for the tick. */
   step(frame?: Image | null): Promise<void>;
   /** A parameter change as `ros2 param set` makes it. */
-  set(name: string, type: rclnodejs.ParameterType, value: unknown): rclnodejs.rcl_interfaces.msg.SetParametersResult;
+  set(name: string, type: rclnodejs.ParameterType, value: unknown): SetParametersResult;
   close(): Promise<void>;
 }
 
 export interface NodeRigOptions {
+  /** Parameters for the node (under `/**`), as pilot's node reads them from the command line. */
   readonly overrides?: Readonly<Record<string, unknown>>;
+  /** ROS arguments (`--ros-args --params-file … -p … -r __ns:=…`), split as `pilot node` splits them; they win over `overrides`. */
+  readonly rosArgs?: readonly string[];
   /** Start from BASE_OVERRIDES (default true). */
   readonly baseOverrides?: boolean;
   readonly configFile?: string;
   readonly namespace?: string;
   readonly createPolicy?: (model: PilotConfig['model'], log: (line: string) => void) => Promise<Policy>;
+  /** Message packages the sourced "ROS 2" lacks: configure's package check and rclnodejs's type support both miss them. */
   readonly missingPackages?: readonly string[];
+  /** Packages only rclnodejs has no type support for (installed, but not generated): entity creation fails. */
+  readonly typeSupportMissing?: readonly string[];
 }
 
 export function nodeRig(options: NodeRigOptions = {}): NodeRig {
-  const { api, graph } = createStandIn({
-    parameterOverrides: { ...(options.baseOverrides === false ? {} : BASE_OVERRIDES), ...options.overrides },
-    ...(options.missingPackages ? { missingPackages: options.missingPackages } : {}),
-  });
+  const { api, graph } = createStandIn({ missingPackages: [...(options.missingPackages ?? []), ...(options.typeSupportMissing ?? [])] });
+  const rosArgs = parseRosArgs(options.rosArgs ?? []);
+  graph.init(['pilot', ...rosArgs.rclArgs]);
+  const overrides = { ...(options.baseOverrides === false ? {} : BASE_OVERRIDES), ...options.overrides };
+  const sections: ParameterSection[] = [{ source: 'the test', key: '/**', values: new Map(Object.entries(overrides)) }, ...readParameterSections(rosArgs)];
   const clock = new ManualClock({ epochMs: 1_700_000_000_000 });
   const logs: string[] = [];
   const pilotNode = new PilotNode({
     api,
     wallClock: clock,
     log: (level, line) => logs.push(`${level}: ${line}`),
+    sections,
+    missingPackages: (packages) => packages.filter((p) => options.missingPackages?.includes(p)),
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
     ...(options.createPolicy ? { createPolicy: options.createPolicy } : {}),
   });
   const node = pilotNode.node as StandInLifecycleNode;
-  const cameraTopic = (options.namespace ? `${options.namespace}` : '') + '/camera/image_raw';
+  // The node's namespace (rcl's `-r __ns:=` remap wins over the option).
+  const ns = node.namespace() === '/' ? '' : node.namespace();
+  const cameraTopic = `${ns}/camera/image_raw`;
   let target = -PERIOD_MS;
   return {
     graph,
@@ -75,7 +88,7 @@ export function nodeRig(options: NodeRigOptions = {}): NodeRig {
     node,
     clock,
     logs,
-    commands: () => graph.messages<AckermannDriveStamped>((options.namespace ?? '') + '/cmd/ackermann'),
+    commands: () => graph.messages<AckermannDriveStamped>(`${ns}/cmd/ackermann`),
     async step(frame = cameraFrame()) {
       if (frame) graph.inject(cameraTopic, 'sensor_msgs/msg/Image', frame, new StandInQoS(1, 1, 2, 2));
       target = Math.max(target + PERIOD_MS, Math.ceil(clock.now() / PERIOD_MS) * PERIOD_MS);

@@ -247,9 +247,8 @@ describe.each([
     }
   });
 
-  it(`maps onto the same config as ${configFile}`, () => {
-    const overrides = Object.fromEntries([...params].map(([k, v]) => [k, v.value]));
-    const r = nodeRig({ overrides, baseOverrides: false, createPolicy: () => Promise.reject(new Error('no model load in this test')) });
+  it(`maps onto the same config as ${configFile}, read by the node as \`--ros-args --params-file ${paramsFile}\``, () => {
+    const r = nodeRig({ rosArgs: ['--ros-args', '--params-file', paramsFile], baseOverrides: false, createPolicy: () => Promise.reject(new Error('no model load in this test')) });
     rigs.push(r);
     r.node.configure();
     expect(r.pilotNode.state, r.logs.join('\n')).toBe('inactive');

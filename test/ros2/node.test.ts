@@ -272,8 +272,8 @@ describe('node parameters', () => {
     expect(d('loop.rate_hz').toMessage().floating_point_range).toEqual([{ from_value: 0, to_value: 200, step: 0 }]);
     expect(d('loop.trigger').additionalConstraints).toBe('one of: timer, camera');
     expect(r.node.getParameter('use_sim_time').value).toBe(false);
-    // Every descriptor message is a valid rcl_interfaces/ParameterDescriptor.
-    for (const desc of r.node.descriptors.values()) expect(checkAgainstMsg('rcl_interfaces/msg/ParameterDescriptor', desc.toMessage())).toBe('');
+    // Every descriptor message of pilot's parameters is a complete rcl_interfaces/ParameterDescriptor.
+    for (const [name, desc] of r.node.descriptors) if (name !== 'use_sim_time') expect(checkAgainstMsg('rcl_interfaces/msg/ParameterDescriptor', desc.toMessage()), name).toBe('');
   });
 
   it('the config the node builds from launch/pilot.yaml + overrides is the config pilot run would use, plus the overrides', () => {
@@ -400,21 +400,26 @@ describe('configure and activate fail with the reason, never a crash', () => {
   const cases: [string, Parameters<typeof nodeRig>[0], RegExp][] = [
     ['a missing model', { overrides: { 'model.path': 'models/nope.onnx' } }, /E_MODEL_FILE: cannot read model .*nope.onnx: ENOENT/],
     ['a bad config value', { overrides: { 'loop.trigger': 'sometimes' } }, /E_CONFIG: ROS parameters: loop.trigger: .*\(got "sometimes"\)/],
-    ['an override of the wrong type', { overrides: { 'model.warmup_runs': 'many' } }, /parameter model.warmup_runs: expected int, got "many"/],
-    ['an override out of range', { overrides: { 'loop.rate_hz': 500.0 } }, /parameter loop.rate_hz: outside \[0, 200\], got 500/],
+    ['an override of the wrong type', { overrides: { 'model.warmup_runs': 'many' } }, /parameter model.warmup_runs \(from the test\): expected int, got "many"/],
+    ['an override out of range', { overrides: { 'loop.rate_hz': 500.0 } }, /parameter loop.rate_hz \(from the test\): outside \[0, 200\], got 500/],
     ['a state type pilot has no definition for', {
       overrides: { 'inputs.state.field': ['x'], 'inputs.state.topic': ['/gps'], 'inputs.state.type': ['sensor_msgs/msg/NavSatFix'], 'inputs.state.path': ['latitude'], 'inputs.state.max_age_ms': [100.0] },
     }, /E_UNKNOWN_TYPE: inputs.state 'x': sensor_msgs\/msg\/NavSatFix has no vendored definition/],
     ['limits that do not overlap the calibration', { overrides: { 'safety.limits.speed': [5.0, 6.0] } }, /E_SAFETY_CONFIG: safety.limits.speed \[5, 6\] does not overlap/],
     ['a missing camera mount file', { overrides: { 'ros2.camera_mount': 'calibration/nope.yaml' } }, /E_CALIBRATION: cannot read camera mount .*nope.yaml: ENOENT/],
     ['an unreadable config file', { configFile: 'launch/nope.yaml' }, /config_file launch\/nope.yaml: ENOENT/],
-    ['a command package rclnodejs has no type support for', { missingPackages: ['ackermann_msgs'] }, /E_ROS2_ENTITY|does not exist/],
+    [
+      'a message package the sourced ROS 2 lacks (std_srvs for the e-stop service)',
+      { missingPackages: ['std_srvs'] },
+      /configure failed: E_ROS2_PACKAGES: message package std_srvs not found in the sourced ROS 2 .*`sudo apt install ros-(<distro>|\w+)-std-srvs`/,
+    ],
+    ['a command package rclnodejs has no type support for', { typeSupportMissing: ['ackermann_msgs'] }, /E_ROS2_ENTITY|does not exist/],
   ];
 
   it.each(cases)('%s', async (_what, options, reason) => {
     const r = make(options);
     const state = r.node.configure();
-    if (options?.missingPackages) {
+    if (options?.typeSupportMissing) {
       // Entities are created at activation; the start fails there and the node deactivates itself.
       r.node.activate();
       await r.pilotNode.settled();

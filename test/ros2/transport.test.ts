@@ -126,7 +126,7 @@ describe('Ros2Transport over the rclnodejs stand-in', () => {
   it('a message package whose type support rclnodejs did not generate fails with the install hint', () => {
     const { transport } = rig({ missingPackages: ['ackermann_msgs'] });
     expect(() => transport.advertise('/cmd/ackermann', 'ackermann_msgs/msg/AckermannDriveStamped', RELIABLE_QOS)).toThrow(
-      /E_ROS2_ENTITY: cannot create a publisher for '\/cmd\/ackermann'.*does not exist.*ros-\$ROS_DISTRO-ackermann-msgs.*generate-ros-messages/,
+      /E_ROS2_ENTITY: cannot create a publisher for '\/cmd\/ackermann'.*does not exist.*sudo apt install ros-(<distro>|\w+)-ackermann-msgs.*generate-ros-messages/,
     );
   });
 

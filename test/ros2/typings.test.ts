@@ -1,15 +1,16 @@
 /**
- * types/rclnodejs/interfaces.d.ts is generated from the vendored .msg/.srv files and must not drift;
- * the ROS-only definitions match ROS 2 Humble's; pilot's message shapes are rclnodejs's message types.
+ * src/ros2/tsd/interfaces.d.ts (pilot's own typings of the ROS 2 interfaces it uses, independent of
+ * what rclnodejs generated at install time) is generated from the vendored .msg/.srv files and must not
+ * drift; the ROS-only definitions match ROS 2 Humble's; pilot's message shapes are those message types.
  */
 import { readFileSync } from 'node:fs';
 import { ros2humble } from '@foxglove/rosmsg-msgs-common';
-import type * as rclnodejs from 'rclnodejs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { KnownTypeName, MessageDefinitionField, MessageTypeMap } from '../../src/messages/index.js';
 import { parse } from '@foxglove/rosmsg';
 import { readInterfaces, ros2DefinitionsDir, rosMessageRegistry } from '../../src/ros2/interfaces.js';
-import type { RclnodejsApi, RosMessageTypeName } from '../../src/ros2/rclnodejs-api.js';
+import type { RclnodejsApi, RosMessage, RosMessageTypeName, SetParametersResult } from '../../src/ros2/rclnodejs-api.js';
+import type * as ros from '../../src/ros2/tsd/interfaces.js';
 import { interfacesTsdPath, renderInterfacesTsd } from '../../src/ros2/tsd/render.js';
 import { parseMsgSpec } from '../../src/ros2/tsd/msg-fields.js';
 import { createStandIn } from './stand-in/rclnodejs-stand-in.js';
@@ -17,7 +18,7 @@ import { createStandIn } from './stand-in/rclnodejs-stand-in.js';
 const humble = ros2humble as unknown as Record<string, { definitions: MessageDefinitionField[] } | undefined>;
 const fields = (defs: readonly MessageDefinitionField[]) => defs.map((f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)));
 
-describe('types/rclnodejs/interfaces.d.ts', () => {
+describe('src/ros2/tsd/interfaces.d.ts', () => {
   const committed = readFileSync(interfacesTsdPath(), 'utf8');
 
   it('is exactly what the generator makes from the .msg/.srv definitions (regenerate: npx vite-node src/ros2/tsd/generate-interfaces.ts)', () => {
@@ -26,8 +27,8 @@ describe('types/rclnodejs/interfaces.d.ts', () => {
 
   it('maps every message and service the ROS 2 layer knows, and nothing else', () => {
     const map = (name: string) => {
-      const block = committed.slice(committed.indexOf(`  type ${name} = {`), committed.indexOf('  };', committed.indexOf(`  type ${name} = {`)));
-      return [...block.matchAll(/^ {4}'([^']+)':/gm)].map((m) => m[1]!).filter((k) => k !== 'string' && !k.includes('/descriptor/'));
+      const block = committed.slice(committed.indexOf(`export type ${name} = {`), committed.indexOf('};', committed.indexOf(`export type ${name} = {`)));
+      return [...block.matchAll(/^ {2}'([^']+)':/gm)].map((m) => m[1]!).filter((k) => !k.includes('/descriptor/'));
     };
     const set = readInterfaces();
     expect(map('MessagesMap').sort()).toEqual(set.messages.map((m) => `${m.pkg}/${m.subfolder}/${m.name}`).sort());
@@ -35,33 +36,34 @@ describe('types/rclnodejs/interfaces.d.ts', () => {
     expect(map('MessagesMap')).toEqual(expect.arrayContaining(rosMessageRegistry().types()));
   });
 
-  it('has the rclnodejs shape for a message, its descriptor, constants and a service', () => {
+  it('has the rclnodejs shape for a message, its descriptor, constants and a service, as a module of its own', () => {
+    expect(committed).not.toContain("declare module 'rclnodejs'");
     expect(committed).toContain(
       [
-        '      export interface DiagnosticStatus {',
-        '        level: number;',
-        '        name: string;',
-        '        message: string;',
-        '        hardware_id: string;',
-        '        values: diagnostic_msgs.msg.KeyValue[];',
-        '      }',
-        '      export interface DiagnosticStatusConstructor {',
-        '        readonly OK: number;',
-        '        readonly WARN: number;',
-        '        readonly ERROR: number;',
-        '        readonly STALE: number;',
-        '        new(other?: DiagnosticStatus): DiagnosticStatus;',
-        '      }',
+        '    export interface DiagnosticStatus {',
+        '      level: number;',
+        '      name: string;',
+        '      message: string;',
+        '      hardware_id: string;',
+        '      values: diagnostic_msgs.msg.KeyValue[];',
+        '    }',
+        '    export interface DiagnosticStatusConstructor {',
+        '      readonly OK: number;',
+        '      readonly WARN: number;',
+        '      readonly ERROR: number;',
+        '      readonly STALE: number;',
+        '      new(other?: DiagnosticStatus): DiagnosticStatus;',
+        '    }',
       ].join('\n'),
     );
-    expect(committed).toContain("          byte_array_value: 'byte[]';\n");
-    expect(committed).toContain('        byte_array_value: number[] | Uint8Array;\n');
-    expect(committed).toContain('        integer_array_value: bigint[];\n');
-    expect(committed).toContain('        data: number[] | Uint8Array;\n');
-    expect(committed).toContain('        covariance: number[] | Float64Array;\n');
-    expect(committed).toContain("          covariance: 'float64[36]';\n");
-    expect(committed).toContain('      export interface SetBoolConstructor extends ROSService {\n        readonly Request: SetBool_RequestConstructor;');
-    expect(committed).toContain("    'std_srvs/srv/SetBool': std_srvs.srv.SetBoolConstructor,");
+    expect(committed).toContain("        byte_array_value: 'byte[]';\n");
+    expect(committed).toContain('      byte_array_value: number[] | Uint8Array;\n');
+    expect(committed).toContain('      integer_array_value: bigint[];\n');
+    expect(committed).toContain('      data: number[] | Uint8Array;\n');
+    expect(committed).toContain('      covariance: number[] | Float64Array;\n');
+    expect(committed).toContain("        covariance: 'float64[36]';\n");
+    expect(committed).toContain('    export interface SetBoolConstructor {\n      readonly Request: SetBool_RequestConstructor;');
+    expect(committed).toContain("  'std_srvs/srv/SetBool': std_srvs.srv.SetBoolConstructor,");
   });
 });
 
@@ -103,20 +105,20 @@ describe('the two .msg parsers agree', () => {
 
 // ---- compile-time checks (they fail `tsc -p tsconfig.test.json`, which `npm test` runs first)
 
-/** Every pilot message shape is assignable to rclnodejs's generated type of the same name. */
-type Conforms = { [K in KnownTypeName]: MessageTypeMap[K] extends rclnodejs.MessageType<K> ? true : K };
+/** Every pilot message shape is assignable to the generated message type of the same name. */
+type Conforms = { [K in KnownTypeName]: MessageTypeMap[K] extends RosMessage<K> ? true : K };
 type AllTrue<T> = T[keyof T] extends true ? true : Exclude<T[keyof T], true>;
 
-describe('compile-time: pilot’s shapes and rclnodejs’s typings', () => {
-  it('pilot’s message types are rclnodejs message types (so publishing them type-checks)', () => {
+describe('compile-time: pilot’s shapes and the generated typings', () => {
+  it('pilot’s message types are the generated message types (so publishing them type-checks)', () => {
     expectTypeOf<AllTrue<Conforms>>().toEqualTypeOf<true>();
     expectTypeOf<KnownTypeName>().toMatchTypeOf<RosMessageTypeName>();
   });
 
   it('the SetBool service and parameter results have the shapes the node uses', () => {
-    expectTypeOf<rclnodejs.ServiceRequestMessage<'std_srvs/srv/SetBool'>>().toEqualTypeOf<rclnodejs.std_srvs.srv.SetBool_Request>();
-    expectTypeOf<rclnodejs.std_srvs.srv.SetBool_Request>().toEqualTypeOf<{ data: boolean }>();
-    expectTypeOf<rclnodejs.rcl_interfaces.msg.SetParametersResult>().toEqualTypeOf<{ successful: boolean; reason: string }>();
+    expectTypeOf<ros.ServiceRequestMessage<'std_srvs/srv/SetBool'>>().toEqualTypeOf<ros.std_srvs.srv.SetBool_Request>();
+    expectTypeOf<ros.std_srvs.srv.SetBool_Request>().toEqualTypeOf<{ data: boolean }>();
+    expectTypeOf<SetParametersResult>().toEqualTypeOf<{ successful: boolean; reason: string }>();
   });
 
   it('the stand-in provides every member of the API at run time too', () => {

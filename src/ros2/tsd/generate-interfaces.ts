@@ -1,5 +1,5 @@
 /**
- * Regenerates `types/rclnodejs/interfaces.d.ts` from the vendored .msg/.srv files:
+ * Regenerates `src/ros2/tsd/interfaces.d.ts` from the vendored .msg/.srv files:
  *
  *   npx vite-node src/ros2/tsd/generate-interfaces.ts          # write it
  *   npx vite-node src/ros2/tsd/generate-interfaces.ts --check  # exit 1 when it is out of date

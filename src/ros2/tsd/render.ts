@@ -1,11 +1,11 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defaultDefinitionsDir } from '../../messages/definitions-dir.js';
 import { readInterfaces } from '../interfaces.js';
 import { generateInterfacesTsd } from './interfaces-tsd.js';
 
-/** Where the generated declarations live: `<package root>/types/rclnodejs/interfaces.d.ts`. */
+/** Where the generated declarations live: `<package root>/src/ros2/tsd/interfaces.d.ts`. */
 export function interfacesTsdPath(): string {
-  return join(defaultDefinitionsDir(), '..', '..', '..', 'types', 'rclnodejs', 'interfaces.d.ts');
+  return join(dirname(defaultDefinitionsDir()), '..', 'ros2', 'tsd', 'interfaces.d.ts');
 }
 
 /** The text `interfaces.d.ts` must have for the vendored definitions. */

@@ -1,11 +1,17 @@
 /**
- * A stand-in for rclnodejs: exactly the API surface pilot's ROS 2 layer uses (`RclnodejsApi`, picked
- * from rclnodejs's published declarations in types/rclnodejs/), implemented in memory with rclnodejs's
- * semantics where the adapter depends on them:
+ * A stand-in for rclnodejs, for what needs its native layer: exactly the API surface pilot's ROS 2
+ * layer uses (`RclnodejsApi`), implemented in memory with rclnodejs 2.2.0's semantics where the adapter
+ * depends on them. Parameters are rclnodejs's own JavaScript classes (`rclnodejs/lib/parameter.js`,
+ * which loads without the native addon), not copies:
  *
  * - the module object `satisfies RclnodejsApi`; the entity classes `implements` rclnodejs's own
- *   interfaces (Publisher, Subscription, Parameter, ParameterDescriptor, QoS, Logging…), so a change in
- *   the declarations breaks this file at compile time;
+ *   interfaces where those do not depend on generated message typings, so a change in rclnodejs's
+ *   declarations breaks this file at compile time;
+ * - `init(argv)` reads the command line as rcl and rclnodejs do: `-r __node:=`/`__ns:=` rename nodes;
+ *   `-p` and `--params-file` become the "native" parameter overrides, typed as rcl types YAML and
+ *   handed over as rclnodejs's native layer does (integer arrays as plain numbers), and a node takes
+ *   only the sections `/**` and its bare name — as real rclnodejs does, including throwing its
+ *   ParameterTypeError for an integer array;
  * - a tiny "middleware" (StandInGraph): topics resolved like rcl (relative names in the node's
  *   namespace), delivery to subscriptions of the same topic and type with compatible QoS (a best-effort
  *   publisher does not reach a reliable subscriber; a volatile publisher does not reach a
@@ -13,242 +19,34 @@
  * - published message objects are checked field by field against the .msg definition (a separate
  *   parser from the adapter's, the rosidl-style one in src/ros2/tsd/msg-fields.ts) and rejected with a
  *   TypeError like rclnodejs's serializer does;
- * - parameters as in rclnodejs's node.js: overrides, declare/undeclare, descriptor validation (type,
- *   read-only, range) before the on-set callbacks (last added called first), atomic sets;
+ * - node parameters as in rclnodejs's node.js: overrides, declare/undeclare, descriptor validation
+ *   (type, read-only, range) before the on-set callbacks (last added called first), atomic sets;
  * - the lifecycle state machine of rcl_lifecycle with rclnodejs's synchronous callbacks.
  */
 import type * as rclnodejs from 'rclnodejs';
+import { FloatingPointRange, IntegerRange, Parameter, ParameterDescriptor } from 'rclnodejs/lib/parameter.js';
 import { CdrCodec } from '../../../src/messages/cdr.js';
 import { readInterfaces, rosMessageRegistry, type MsgInterface } from '../../../src/ros2/interfaces.js';
-import type { LifecycleNodeApi, NodeApi, RclnodejsApi } from '../../../src/ros2/rclnodejs-api.js';
+import type {
+  EntityApi,
+  LifecycleNodeApi,
+  NodeApi,
+  PublisherApi,
+  RclnodejsApi,
+  RosMessage,
+  RosMessageTypeName,
+  SetBoolRequest,
+  SetBoolResponse,
+  SetParametersResult,
+} from '../../../src/ros2/rclnodejs-api.js';
+import { parseRosArgs, readParameterSections } from '../../../src/ros2/ros-args.js';
 import { parseMsgSpec, type MsgField, type MsgSpec } from '../../../src/ros2/tsd/msg-fields.js';
 
+export { FloatingPointRange, IntegerRange, Parameter, ParameterDescriptor };
+
 type ParameterType = rclnodejs.ParameterType;
-type TypeClass = rclnodejs.TypeClass<rclnodejs.MessageTypeClassName>;
-type ServiceTypeClass = rclnodejs.TypeClass<rclnodejs.ServiceTypeClassName>;
 
 const P = { NOT_SET: 0, BOOL: 1, INTEGER: 2, DOUBLE: 3, STRING: 4, BYTE_ARRAY: 5, BOOL_ARRAY: 6, INTEGER_ARRAY: 7, DOUBLE_ARRAY: 8, STRING_ARRAY: 9 } as const;
-
-// ---------------------------------------------------------------- parameters
-
-function validValue(value: unknown, type: number): boolean {
-  if (value === null || value === undefined) return type === P.NOT_SET;
-  const all = (check: (x: unknown) => boolean) => Array.isArray(value) && value.every(check);
-  switch (type) {
-    case P.BOOL:
-      return typeof value === 'boolean';
-    case P.INTEGER:
-      return typeof value === 'bigint';
-    case P.DOUBLE:
-      return typeof value === 'number';
-    case P.STRING:
-      return typeof value === 'string';
-    case P.BYTE_ARRAY:
-      return all((x) => typeof x === 'number');
-    case P.BOOL_ARRAY:
-      return all((x) => typeof x === 'boolean');
-    case P.INTEGER_ARRAY:
-      return all((x) => typeof x === 'bigint');
-    case P.DOUBLE_ARRAY:
-      return all((x) => typeof x === 'number');
-    case P.STRING_ARRAY:
-      return all((x) => typeof x === 'string');
-    default:
-      return false;
-  }
-}
-
-export class StandInParameter implements rclnodejs.Parameter {
-  static fromParameterMessage(msg: rclnodejs.rcl_interfaces.msg.Parameter): StandInParameter {
-    const v = msg.value;
-    const byType: Record<number, unknown> = {
-      [P.BOOL]: v.bool_value,
-      [P.INTEGER]: v.integer_value,
-      [P.DOUBLE]: v.double_value,
-      [P.STRING]: v.string_value,
-      [P.BYTE_ARRAY]: Array.from(v.byte_array_value),
-      [P.BOOL_ARRAY]: v.bool_array_value,
-      [P.INTEGER_ARRAY]: v.integer_array_value,
-      [P.DOUBLE_ARRAY]: Array.from(v.double_array_value),
-      [P.STRING_ARRAY]: v.string_array_value,
-    };
-    return new StandInParameter(msg.name, v.type as ParameterType, byType[v.type]);
-  }
-
-  readonly name: string;
-  readonly type: ParameterType;
-  #value: unknown;
-
-  constructor(name: string, type: ParameterType, value?: unknown) {
-    this.name = name;
-    this.type = type;
-    // rclnodejs converts integer values to bigint.
-    this.#value = type === P.INTEGER && (typeof value === 'number' || typeof value === 'bigint') ? BigInt(value) : value;
-    this.validate();
-  }
-
-  get value(): unknown {
-    return this.#value;
-  }
-
-  set value(v: unknown) {
-    this.#value = Array.isArray(v) && v.length === 0 ? null : v;
-    this.validate();
-  }
-
-  validate(): void {
-    if (!this.name || this.name.trim().length === 0) throw new TypeError('Invalid name');
-    if (!(this.type >= P.NOT_SET && this.type <= P.STRING_ARRAY)) throw new TypeError('Invalid type');
-    if (!validValue(this.#value, this.type)) throw new TypeError('Incompatible value.');
-  }
-
-  toParameterMessage(): rclnodejs.rcl_interfaces.msg.Parameter {
-    return { name: this.name, value: this.toParameterValueMessage() };
-  }
-
-  toParameterValueMessage(): rclnodejs.rcl_interfaces.msg.ParameterValue {
-    const v = this.#value;
-    const arr = <T>(check: (x: unknown) => x is T): T[] => (Array.isArray(v) ? v.filter(check) : []);
-    return {
-      type: this.type,
-      bool_value: this.type === P.BOOL && v === true,
-      integer_value: this.type === P.INTEGER && typeof v === 'bigint' ? v : 0n,
-      double_value: this.type === P.DOUBLE && typeof v === 'number' ? v : 0,
-      string_value: this.type === P.STRING && typeof v === 'string' ? v : '',
-      byte_array_value: this.type === P.BYTE_ARRAY ? arr((x): x is number => typeof x === 'number') : [],
-      bool_array_value: this.type === P.BOOL_ARRAY ? arr((x): x is boolean => typeof x === 'boolean') : [],
-      integer_array_value: this.type === P.INTEGER_ARRAY ? arr((x): x is bigint => typeof x === 'bigint') : [],
-      double_array_value: this.type === P.DOUBLE_ARRAY ? arr((x): x is number => typeof x === 'number') : [],
-      string_array_value: this.type === P.STRING_ARRAY ? arr((x): x is string => typeof x === 'string') : [],
-    };
-  }
-}
-
-export abstract class StandInRange implements rclnodejs.Range {
-  readonly fromValue: number;
-  readonly toValue: number;
-  readonly step: number;
-
-  constructor(from: number, to: number, step = 1) {
-    this.fromValue = from;
-    this.toValue = to;
-    this.step = step;
-  }
-
-  /** Numbers, bigints, or arrays of them (each element checked), as rclnodejs's Range does. */
-  inRange(value: number | bigint | readonly (number | bigint)[]): boolean {
-    if (Array.isArray(value)) return value.every((v) => this.inRange(v));
-    const v = Number(value);
-    return this.inScalarRange(v);
-  }
-
-  protected abstract inScalarRange(value: number): boolean;
-  abstract isValidType(parameterType: ParameterType): boolean;
-}
-
-export class StandInFloatingPointRange extends StandInRange implements rclnodejs.FloatingPointRange {
-  readonly #tolerance: number;
-
-  constructor(from: number, to: number, step = 1, tolerance = 1e-6) {
-    super(from, to, step);
-    this.#tolerance = tolerance;
-  }
-
-  isValidType(t: ParameterType): boolean {
-    return t === P.DOUBLE || t === P.DOUBLE_ARRAY;
-  }
-
-  protected inScalarRange(v: number): boolean {
-    const min = Math.min(this.fromValue, this.toValue);
-    const max = Math.max(this.fromValue, this.toValue);
-    const close = (a: number, b: number) => Math.abs(a - b) <= this.#tolerance;
-    if (close(v, min) || close(v, max)) return true;
-    if (v < min || v > max) return false;
-    if (this.step !== 0) {
-      const k = Math.round((v - min) / this.step);
-      if (!close(min + k * this.step, v)) return false;
-    }
-    return true;
-  }
-}
-
-export class StandInIntegerRange extends StandInRange implements rclnodejs.IntegerRange {
-  constructor(from: bigint, to: bigint, step: bigint = 1n) {
-    super(Number(from), Number(to), Number(step));
-  }
-
-  isValidType(t: ParameterType): boolean {
-    return t === P.INTEGER || t === P.INTEGER_ARRAY;
-  }
-
-  protected inScalarRange(v: number): boolean {
-    return v >= this.fromValue && v <= this.toValue && (this.step === 0 || (v - this.fromValue) % this.step === 0);
-  }
-}
-
-export class StandInParameterDescriptor implements rclnodejs.ParameterDescriptor {
-  static fromParameter(parameter: rclnodejs.Parameter): StandInParameterDescriptor {
-    return new StandInParameterDescriptor(parameter.name, parameter.type, 'Created from parameter.');
-  }
-
-  readonly name: string;
-  readonly type: ParameterType;
-  readonly description: string;
-  readonly readOnly: boolean;
-  additionalConstraints = '';
-  #range: rclnodejs.Range | undefined;
-
-  constructor(name: string, type: ParameterType = P.NOT_SET, description = 'no description', readOnly = false, range?: rclnodejs.Range) {
-    this.name = name;
-    this.type = type;
-    this.description = description;
-    this.readOnly = readOnly;
-    this.#range = range ?? undefined;
-    this.validate();
-  }
-
-  hasRange(): boolean {
-    return this.#range !== undefined;
-  }
-
-  get rangeConstraint(): rclnodejs.Range {
-    if (!this.#range) throw new TypeError(`descriptor ${this.name} has no range`);
-    return this.#range;
-  }
-
-  set rangeConstraint(range: rclnodejs.Range) {
-    if (!range.isValidType(this.type)) throw new TypeError('Incompatible Range');
-    this.#range = range;
-  }
-
-  validate(): void {
-    if (!this.name || this.name.trim().length === 0) throw new TypeError('Invalid name');
-    if (!(this.type >= P.NOT_SET && this.type <= P.STRING_ARRAY)) throw new TypeError('Invalid type');
-    if (this.#range && !this.#range.isValidType(this.type)) throw new TypeError('Incompatible Range');
-  }
-
-  validateParameter(parameter: rclnodejs.Parameter): void {
-    parameter.validate();
-    if (this.name !== parameter.name) throw new Error('Name mismatch');
-    if (this.type !== parameter.type) throw new Error('Type mismatch');
-    const value: unknown = parameter.value;
-    if (this.#range && !(this.#range as StandInRange).inRange(value as number)) throw new RangeError('Parameter value is not in descriptor range');
-  }
-
-  toMessage(): rclnodejs.rcl_interfaces.msg.ParameterDescriptor {
-    const r = this.#range;
-    return {
-      name: this.name,
-      type: this.type,
-      description: this.description,
-      additional_constraints: this.additionalConstraints,
-      read_only: this.readOnly,
-      dynamic_typing: false,
-      floating_point_range: r instanceof StandInFloatingPointRange ? [{ from_value: r.fromValue, to_value: r.toValue, step: r.step }] : [],
-      integer_range: r instanceof StandInIntegerRange ? [{ from_value: BigInt(r.fromValue), to_value: BigInt(r.toValue), step: BigInt(r.step) }] : [],
-    };
-  }
-}
 
 // ---------------------------------------------------------------- QoS, logging
 
@@ -476,7 +274,11 @@ interface ServiceEndpoint {
 }
 
 export interface StandInOptions {
-  /** Parameter overrides, as `--ros-args -p name:=value` or a params file would give them. */
+  /**
+   * Parameter overrides every node gets from the native layer (what `-p name:=value` gives rclnodejs):
+   * whole numbers are integers, integer arrays come as plain numbers (and make node creation throw, as
+   * in rclnodejs 2.2.0).
+   */
   readonly parameterOverrides?: Readonly<Record<string, unknown>>;
   /** Packages whose type support "was not generated" (createPublisher/Subscription throw like rclnodejs). */
   readonly missingPackages?: readonly string[];
@@ -489,6 +291,12 @@ export class StandInGraph {
   readonly nodes: StandInNode[] = [];
   readonly options: StandInOptions;
   initialized = false;
+  /** What `init` was given (rcl's view of the command line). */
+  initArgv: readonly string[] = [];
+  /** `-r __node:=` / `__ns:=` from `init`, applied to nodes created after it, as rcl's global remaps. */
+  remap: { nodeName?: string; namespace?: string } = {};
+  /** `-p` and `--params-file` from `init`: node key as written → parameters, as rcl keeps them. */
+  readonly cliParameters = new Map<string, Map<string, unknown>>();
   shutdownCalled = false;
   signalHandlersRemoved = false;
   readonly codec = new CdrCodec(rosMessageRegistry());
@@ -498,6 +306,19 @@ export class StandInGraph {
 
   constructor(options: StandInOptions = {}) {
     this.options = options;
+  }
+
+  /** rclnodejs's `init(context, argv)`: rcl parses the ROS arguments. */
+  init(argv: readonly string[]): void {
+    this.initialized = true;
+    this.initArgv = [...argv];
+    const parsed = parseRosArgs(argv);
+    this.remap = { ...(parsed.nodeName ? { nodeName: parsed.nodeName } : {}), ...(parsed.namespace ? { namespace: parsed.namespace } : {}) };
+    for (const section of readParameterSections(parsed)) {
+      const map = this.cliParameters.get(section.key) ?? new Map<string, unknown>();
+      for (const [name, value] of section.values) map.set(name, value);
+      this.cliParameters.set(section.key, map);
+    }
   }
 
   get publishers(): readonly PubEndpoint[] {
@@ -584,12 +405,7 @@ export function expandName(name: string, nodeName: string, namespace: string): s
   return `${ns}/${name}`;
 }
 
-function typeName(typeClass: TypeClass | ServiceTypeClass): string {
-  if (typeof typeClass !== 'string') throw new TypeError('stand-in: only type names as strings are implemented (the adapter passes strings)');
-  return typeClass;
-}
-
-function qosOf(options: rclnodejs.Options | undefined): rclnodejs.QoS | undefined {
+function qosOf(options: { readonly qos?: rclnodejs.QoS | rclnodejs.QoS.ProfileRef } | undefined): rclnodejs.QoS | undefined {
   const qos = options?.qos;
   if (qos === undefined || typeof qos === 'string') return undefined;
   return qos;
@@ -597,28 +413,21 @@ function qosOf(options: rclnodejs.Options | undefined): rclnodejs.QoS | undefine
 
 // ---------------------------------------------------------------- entities
 
-class StandInPublisher<T extends TypeClass> implements rclnodejs.Publisher<T> {
-  willValidateMessage = false;
-  readonly loggerName: string;
-  options: object;
+class StandInPublisher<K extends RosMessageTypeName> implements PublisherApi<K> {
   readonly qos: rclnodejs.QoS;
-  readonly typedArrayEnabled = true;
   #destroyed = false;
 
   constructor(
     readonly graph: StandInGraph,
     readonly node: StandInNode,
-    readonly typeClass: T,
+    readonly typeClass: K,
     readonly topic: string,
     readonly endpoint: PubEndpoint,
-    options: rclnodejs.Options | undefined,
   ) {
-    this.loggerName = node.name();
-    this.options = options ?? {};
     this.qos = endpoint.qos ?? new StandInQoS(1, 10, 1, 2);
   }
 
-  publish(message: rclnodejs.MessageType<T> | Buffer): void {
+  publish(message: RosMessage<K> | Buffer): void {
     if (this.#destroyed) throw new Error('publisher was destroyed');
     const type = this.endpoint.type;
     let bytes: Uint8Array;
@@ -637,16 +446,9 @@ class StandInPublisher<T extends TypeClass> implements rclnodejs.Publisher<T> {
     this.graph.deliver(this.endpoint, bytes);
   }
 
-  setValidation(options: rclnodejs.MessageValidationOptions): void {
-    this.willValidateMessage = options.strict ?? true;
-  }
   subscriptionCount(): number {
     return this.graph.subscriptions.filter((s) => s.topic === this.endpoint.topic).length;
   }
-  waitForAllAcked(_timeout: bigint): boolean {
-    return true;
-  }
-  assertLiveliness(): void {}
   isDestroyed(): boolean {
     return this.#destroyed;
   }
@@ -656,45 +458,20 @@ class StandInPublisher<T extends TypeClass> implements rclnodejs.Publisher<T> {
   }
 }
 
-class StandInSubscription implements rclnodejs.Subscription {
-  readonly loggerName: string;
-  options: object;
+class StandInSubscription {
   readonly qos: rclnodejs.QoS;
-  readonly typedArrayEnabled = true;
   #destroyed = false;
-  #filter: rclnodejs.SubscriptionContentFilter | undefined;
 
   constructor(
     readonly graph: StandInGraph,
-    readonly node: StandInNode,
-    readonly typeClass: TypeClass,
+    readonly typeClass: RosMessageTypeName,
     readonly topic: string,
     readonly isRaw: boolean,
     readonly endpoint: SubEndpoint,
-    options: rclnodejs.Options,
   ) {
-    this.loggerName = node.name();
-    this.options = options;
     this.qos = endpoint.qos ?? new StandInQoS(1, 10, 1, 2);
   }
 
-  isContentFilterSupported(): boolean {
-    return false;
-  }
-  hasContentFilter(): boolean {
-    return this.#filter !== undefined;
-  }
-  setContentFilter(filter: rclnodejs.SubscriptionContentFilter): boolean {
-    this.#filter = filter;
-    return false;
-  }
-  getContentFilter(): rclnodejs.SubscriptionContentFilter | undefined {
-    return this.#filter;
-  }
-  clearContentFilter(): boolean {
-    this.#filter = undefined;
-    return true;
-  }
   publisherCount(): number {
     return this.graph.publishers.filter((p) => p.topic === this.endpoint.topic).length;
   }
@@ -707,40 +484,12 @@ class StandInSubscription implements rclnodejs.Subscription {
   }
 }
 
-type SetBoolService = rclnodejs.std_srvs.srv.SetBoolConstructor;
-
-class StandInSetBoolService implements SetBoolService {
-  readonly Request: rclnodejs.std_srvs.srv.SetBool_RequestConstructor = class {
-    data = false;
-    constructor(other?: rclnodejs.std_srvs.srv.SetBool_Request) {
-      if (other) this.data = other.data;
-    }
-  };
-  readonly Response: rclnodejs.std_srvs.srv.SetBool_ResponseConstructor = class {
-    success = false;
-    message = '';
-    constructor(other?: rclnodejs.std_srvs.srv.SetBool_Response) {
-      if (other) Object.assign(this, other);
-    }
-  };
-  readonly loggerName: string;
-  options: object = {};
-  readonly qos = new StandInQoS(1, 10, 1, 2);
-  readonly typedArrayEnabled = true;
-  readonly typeClass: rclnodejs.TypeClass = 'std_srvs/srv/SetBool';
+class StandInSetBoolService {
+  readonly typeClass = 'std_srvs/srv/SetBool';
   #destroyed = false;
 
-  constructor(
-    readonly serviceName: string,
-    nodeName: string,
-  ) {
-    this.loggerName = nodeName;
-  }
+  constructor(readonly serviceName: string) {}
 
-  configureIntrospection(_clock: rclnodejs.Clock, _qos: rclnodejs.QoS, _state: rclnodejs.ServiceIntrospectionStates): void {}
-  getOptions(): object {
-    return this.options;
-  }
   isDestroyed(): boolean {
     return this.#destroyed;
   }
@@ -749,35 +498,45 @@ class StandInSetBoolService implements SetBoolService {
   }
 }
 
-type SetParametersResult = rclnodejs.rcl_interfaces.msg.SetParametersResult;
+/** As rcl hands a `-p`/params-file value to rclnodejs: integer arrays as plain numbers, other integers as bigint. */
+function nativeParameter(name: string, value: unknown): rclnodejs.Parameter {
+  const type = overrideType(value);
+  const native = type === P.INTEGER_ARRAY && Array.isArray(value) ? value.map((v) => Number(v)) : value;
+  return new Parameter(name, type, native);
+}
 
 /** The Node part: entities, parameters, logging. */
 export class StandInNode implements NodeApi {
   readonly logger: StandInLogging;
   readonly parameters = new Map<string, rclnodejs.Parameter>();
   readonly descriptors = new Map<string, rclnodejs.ParameterDescriptor>();
-  readonly #overrides: rclnodejs.Parameter[];
+  readonly nodeName: string;
+  readonly nodeNamespace: string;
+  readonly #overrides = new Map<string, rclnodejs.Parameter>();
   readonly #callbacks: rclnodejs.SetParametersCallback[] = [];
-  readonly #publishers = new Set<StandInPublisher<TypeClass>>();
+  readonly #publishers = new Set<StandInPublisher<RosMessageTypeName>>();
   readonly #subscriptions = new Set<StandInSubscription>();
-  readonly #services = new Map<SetBoolService, string>();
+  readonly #services = new Map<StandInSetBoolService, string>();
   spinning = false;
   destroyed = false;
 
   constructor(
     readonly graph: StandInGraph,
-    readonly nodeName: string,
-    readonly nodeNamespace: string,
+    nodeName: string,
+    nodeNamespace: string,
   ) {
-    this.logger = new StandInLogging(nodeName, graph.logs);
-    this.#overrides = Object.entries(graph.options.parameterOverrides ?? {}).map(([name, value]) => {
-      const type = overrideType(value);
-      // As rcl parses a params file: integers are int64 (bigint in rclnodejs), `[1, 2]` an integer array.
-      return new StandInParameter(name, type, type === P.INTEGER_ARRAY && Array.isArray(value) ? value.map((v) => BigInt(v)) : value);
-    });
+    // rcl's global remaps rename the node.
+    this.nodeName = graph.remap.nodeName ?? nodeName;
+    this.nodeNamespace = graph.remap.namespace ?? nodeNamespace;
+    this.logger = new StandInLogging(this.nodeName, graph.logs);
+    // As rclnodejs's node.js: the command line's `/**` section, then the one of this node's bare name.
+    for (const key of ['/**', this.nodeName]) {
+      for (const [name, value] of graph.cliParameters.get(key) ?? []) this.#overrides.set(name, nativeParameter(name, value));
+    }
+    for (const [name, value] of Object.entries(graph.options.parameterOverrides ?? {})) this.#overrides.set(name, nativeParameter(name, value));
     graph.nodes.push(this);
     // rclnodejs's TimeSource declares use_sim_time on every node.
-    this.declareParameter(new StandInParameter('use_sim_time', P.BOOL, false));
+    this.declareParameter(new Parameter('use_sim_time', P.BOOL, false));
   }
 
   name(): string {
@@ -799,76 +558,53 @@ export class StandInNode implements NodeApi {
     }
   }
 
-  createPublisher<T extends TypeClass>(typeClass: T, topic: string, options?: rclnodejs.Options, _eventCallbacks?: (event: object) => void): rclnodejs.Publisher<T> {
-    const type = typeName(typeClass);
-    this.#supported(type);
-    const endpoint: PubEndpoint = { topic: expandName(topic, this.nodeName, this.nodeNamespace), type, qos: qosOf(options) };
-    const publisher = new StandInPublisher<T>(this.graph, this, typeClass, topic, endpoint, options);
+  createPublisher<K extends RosMessageTypeName>(typeClass: K, topic: string, options: { readonly qos: rclnodejs.QoS | rclnodejs.QoS.ProfileRef }): PublisherApi<K> {
+    this.#supported(typeClass);
+    const endpoint: PubEndpoint = { topic: expandName(topic, this.nodeName, this.nodeNamespace), type: typeClass, qos: qosOf(options) };
+    const publisher = new StandInPublisher<K>(this.graph, this, typeClass, topic, endpoint);
     this.graph.addPub(endpoint);
-    this.#publishers.add(publisher);
+    this.#publishers.add(publisher as StandInPublisher<RosMessageTypeName>);
     return publisher;
   }
 
-  createSubscription<T extends TypeClass>(typeClass: T, topic: string, callback: rclnodejs.SubscriptionCallback<T>): rclnodejs.Subscription;
-  createSubscription<T extends TypeClass>(
-    typeClass: T,
+  createSubscription(
+    typeClass: RosMessageTypeName,
     topic: string,
-    options: rclnodejs.Options,
-    callback: rclnodejs.SubscriptionCallback<T> | rclnodejs.SubscriptionWithRawMessageCallback,
-    eventCallbacks?: (event: object) => void,
-  ): rclnodejs.Subscription;
-  createSubscription<T extends TypeClass>(
-    typeClass: T,
-    topic: string,
-    optionsOrCallback: rclnodejs.Options | rclnodejs.SubscriptionCallback<T>,
-    callback?: rclnodejs.SubscriptionCallback<T> | rclnodejs.SubscriptionWithRawMessageCallback,
-  ): rclnodejs.Subscription {
-    const options = typeof optionsOrCallback === 'function' ? {} : optionsOrCallback;
-    const cb = typeof optionsOrCallback === 'function' ? optionsOrCallback : callback;
+    options: { readonly qos: rclnodejs.QoS | rclnodejs.QoS.ProfileRef; readonly isRaw: true },
+    callback: (raw: Buffer) => void,
+  ): StandInSubscription {
     if (!options.isRaw) throw new TypeError('stand-in: only raw subscriptions (isRaw: true) are implemented; the adapter decodes CDR itself');
-    if (!cb) throw new TypeError('callback required');
-    const type = typeName(typeClass);
-    this.#supported(type);
-    const raw = cb as rclnodejs.SubscriptionWithRawMessageCallback;
-    const endpoint: SubEndpoint = { topic: expandName(topic, this.nodeName, this.nodeNamespace), type, qos: qosOf(options), deliver: (bytes) => raw(bytes) };
-    const sub = new StandInSubscription(this.graph, this, typeClass, topic, true, endpoint, options);
+    this.#supported(typeClass);
+    const endpoint: SubEndpoint = { topic: expandName(topic, this.nodeName, this.nodeNamespace), type: typeClass, qos: qosOf(options), deliver: (bytes) => callback(bytes) };
+    const sub = new StandInSubscription(this.graph, typeClass, topic, true, endpoint);
     this.graph.addSub(endpoint);
     this.#subscriptions.add(sub);
     return sub;
   }
 
-  createService<T extends ServiceTypeClass>(typeClass: T, serviceName: string, callback: rclnodejs.ServiceRequestHandler<T>): rclnodejs.ServiceType<T>;
-  createService<T extends ServiceTypeClass>(typeClass: T, serviceName: string, options: rclnodejs.Options, callback: rclnodejs.ServiceRequestHandler<T>): rclnodejs.ServiceType<T>;
   createService(
-    typeClass: rclnodejs.TypeClass<'std_srvs/srv/SetBool'>,
+    typeClass: 'std_srvs/srv/SetBool',
     serviceName: string,
-    optionsOrCallback: rclnodejs.Options | rclnodejs.ServiceRequestHandler<'std_srvs/srv/SetBool'>,
-    callback?: rclnodejs.ServiceRequestHandler<'std_srvs/srv/SetBool'>,
-  ): SetBoolService {
-    const type = typeName(typeClass as TypeClass);
-    if (type !== 'std_srvs/srv/SetBool') throw new TypeError(`stand-in: only std_srvs/srv/SetBool services are implemented (the adapter's e-stop), not ${type}`);
-    this.#supported(type);
-    const handler = typeof optionsOrCallback === 'function' ? optionsOrCallback : callback;
-    if (!handler) throw new TypeError('callback required');
+    handler: (request: SetBoolRequest, response: { send(response: SetBoolResponse): void }) => void,
+  ): StandInSetBoolService {
+    if (typeClass !== 'std_srvs/srv/SetBool') throw new TypeError(`stand-in: only std_srvs/srv/SetBool services are implemented (the adapter's e-stop), not ${String(typeClass)}`);
+    this.#supported(typeClass);
     const name = expandName(serviceName, this.nodeName, this.nodeNamespace);
-    const service = new StandInSetBoolService(name, this.nodeName);
+    const service = new StandInSetBoolService(name);
     this.graph.addService({
       name,
-      type,
+      type: typeClass,
       call: (request) => {
         const bad = checkAgainstMsg('std_srvs/srv/SetBool_Request', request);
         if (bad) throw new TypeError(`SetBool request: ${bad}`);
-        let sent: rclnodejs.std_srvs.srv.SetBool_Response | undefined;
-        const response: rclnodejs.ServiceResponse<'std_srvs/srv/SetBool'> = {
-          template: new service.Response(),
-          service,
-          send: (r) => {
-            const problem = checkAgainstMsg('std_srvs/srv/SetBool_Response', r);
-            if (problem) throw new TypeError(`SetBool response: ${problem}`);
-            sent = r;
-          },
+        let sent: SetBoolResponse | undefined;
+        const send = (r: SetBoolResponse): void => {
+          const problem = checkAgainstMsg('std_srvs/srv/SetBool_Response', r);
+          if (problem) throw new TypeError(`SetBool response: ${problem}`);
+          sent = r;
         };
-        handler(new service.Request(request as rclnodejs.std_srvs.srv.SetBool_Request), response);
+        // rclnodejs hands the handler a deserialized copy of the request.
+        handler({ data: (request as SetBoolRequest).data }, { send });
         return sent;
       },
     });
@@ -876,7 +612,7 @@ export class StandInNode implements NodeApi {
     return service;
   }
 
-  destroyPublisher<T extends TypeClass>(publisher: rclnodejs.Publisher<T>): void {
+  destroyPublisher(publisher: PublisherApi<never>): void {
     for (const p of this.#publishers) {
       if (p === publisher) {
         p.destroy();
@@ -887,7 +623,7 @@ export class StandInNode implements NodeApi {
     throw new Error('destroyPublisher: not a publisher of this node');
   }
 
-  destroySubscription(subscription: rclnodejs.Subscription): void {
+  destroySubscription(subscription: EntityApi): void {
     for (const s of this.#subscriptions) {
       if (s === subscription) {
         s.destroy();
@@ -898,20 +634,20 @@ export class StandInNode implements NodeApi {
     throw new Error('destroySubscription: not a subscription of this node');
   }
 
-  destroyService(service: rclnodejs.Service): void {
-    const name = this.#services.get(service as SetBoolService);
+  destroyService(service: EntityApi): void {
+    const name = this.#services.get(service as StandInSetBoolService);
     if (name === undefined) throw new Error('destroyService: not a service of this node');
     this.graph.removeService(name);
-    this.#services.delete(service as SetBoolService);
+    this.#services.delete(service as StandInSetBoolService);
   }
 
   // ---- parameters, as lib/node.js does them
 
   declareParameter(parameter: rclnodejs.Parameter, descriptor?: rclnodejs.ParameterDescriptor, ignoreOverride = false): rclnodejs.Parameter {
-    const override = ignoreOverride ? undefined : this.#overrides.find((p) => p.name === parameter.name);
+    const override = ignoreOverride ? undefined : this.#overrides.get(parameter.name);
     const param = override ?? parameter;
     if (this.parameters.has(param.name)) throw new Error(`Parameter(${param.name}) already declared.`);
-    const desc = descriptor ?? StandInParameterDescriptor.fromParameter(param);
+    const desc = descriptor ?? ParameterDescriptor.fromParameter(param);
     desc.validate();
     this.descriptors.set(desc.name, desc);
     const result = this.#setAtomically([param], true);
@@ -934,11 +670,11 @@ export class StandInNode implements NodeApi {
   }
 
   getParameter(name: string): rclnodejs.Parameter {
-    return this.parameters.get(name) ?? new StandInParameter(name, P.NOT_SET);
+    return this.parameters.get(name) ?? new Parameter(name, P.NOT_SET);
   }
 
   getParameterOverrides(): rclnodejs.Parameter[] {
-    return [...this.#overrides];
+    return [...this.#overrides.values()];
   }
 
   addOnSetParametersCallback(callback: rclnodejs.SetParametersCallback): void {
@@ -948,6 +684,10 @@ export class StandInNode implements NodeApi {
   /** `ros2 param set`: one result per parameter, each set atomically on its own (rclnodejs's setParameters). */
   setParameters(parameters: rclnodejs.Parameter[]): SetParametersResult[] {
     return parameters.map((p) => this.#setAtomically([p], false));
+  }
+
+  setParameter(parameter: rclnodejs.Parameter): SetParametersResult {
+    return this.#setAtomically([parameter], false);
   }
 
   #setAtomically(parameters: rclnodejs.Parameter[], declaring: boolean): SetParametersResult {
@@ -1141,8 +881,8 @@ export function createStandIn(options: StandInOptions = {}): StandIn {
   }
 
   const api = {
-    init: async (_context?: rclnodejs.Context, _argv?: string[]): Promise<void> => {
-      graph.initialized = true;
+    init: async (_context?: rclnodejs.Context, argv?: string[]): Promise<void> => {
+      graph.init(argv ?? []);
     },
     shutdown: (_context?: rclnodejs.Context): void => {
       graph.shutdownCalled = true;
@@ -1152,10 +892,10 @@ export function createStandIn(options: StandInOptions = {}): StandIn {
       graph.signalHandlersRemoved = true;
     },
     QoS: StandInQoS,
-    Parameter: StandInParameter,
-    ParameterDescriptor: StandInParameterDescriptor,
-    FloatingPointRange: StandInFloatingPointRange,
-    IntegerRange: StandInIntegerRange,
+    Parameter,
+    ParameterDescriptor,
+    FloatingPointRange,
+    IntegerRange,
     Node,
     lifecycle: { LifecycleNode },
   } satisfies RclnodejsApi;
