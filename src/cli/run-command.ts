@@ -22,7 +22,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const config = values.record ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
   const kind = values.transport ? transportKind(values.transport) : config.transport.kind;
   const transport = createTransport(kind, {
-    ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir } : {}),
+    ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir, ipcDirSetting: `transport.ipc_dir in ${values.config}` } : {}),
     endpoints: config.transport.endpoints,
   });
   const pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: (l) => console.error(l) });
