@@ -34,7 +34,9 @@ export class FileReadable implements BagReadable {
   }
 
   async read(offset: bigint, length: bigint): Promise<Uint8Array> {
-    const n = Number(length);
+    // A corrupt record can claim gigabytes: never allocate past the end of the file.
+    const left = offset < this.bytes ? this.bytes - offset : 0n;
+    const n = Number(length < left ? length : left);
     const buf = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
     const got = await this.readInto(offset, buf);
     return got === n ? buf : buf.subarray(0, got);
@@ -43,7 +45,8 @@ export class FileReadable implements BagReadable {
   async readInto(offset: bigint, target: Uint8Array): Promise<number> {
     let got = 0;
     while (got < target.byteLength) {
-      const { bytesRead } = await this.handle.read(target, got, target.byteLength - got, Number(offset) + got);
+      // fs reads take an int32 length: read in pieces under 1 GiB.
+      const { bytesRead } = await this.handle.read(target, got, Math.min(target.byteLength - got, READ_PIECE_BYTES), Number(offset) + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -136,6 +139,8 @@ export class PathBagSource implements BagSource {
 }
 
 /** Opens a bag folder or a single .mcap / .db3 file. */
+const READ_PIECE_BYTES = 1 << 30;
+
 export async function openBag(path: string, options: BagReaderOptions = {}): Promise<BagReader> {
   return BagReader.open(await PathBagSource.of(path), options);
 }

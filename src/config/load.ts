@@ -6,12 +6,21 @@ import { PilotError } from '../util/errors.js';
 import { PilotConfig, type PilotConfigInput } from './schema.js';
 
 /** Render the first schema problem as `file: key.path: problem (got value)`. */
+/** A value as JSON for an error message; YAML aliases can make cycles, which JSON cannot show. */
+function showValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(a value that refers to itself through a YAML alias)';
+  }
+}
+
 export function describeIssue(source: string, issues: readonly z.core.$ZodIssue[], raw: unknown): string {
   const issue = issues[0]!;
   const key = issue.path.map(String).join('.') || '(root)';
   let got = raw as unknown;
   for (const part of issue.path) got = got !== null && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[part as PropertyKey] : undefined;
-  const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  const shown = got === undefined ? '' : ` (got ${showValue(got)})`;
   const more = issues.length > 1 ? ` [+${issues.length - 1} more]` : '';
   return `${source}: ${key}: ${issue.message}${shown}${more}`;
 }
