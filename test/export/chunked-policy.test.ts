@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHUNKED_TEST_CARD, CHUNKED_TEST_OPTIONS, CHUNKED_TEST_PATH, chunkedCard, sha256 } from '../../scripts/build-test-models.js';
+import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/config/load.js';
 import { buildChunkedPolicy } from '../../src/export/chunked-policy.js';
 import { onnx } from '../../src/export/onnx-proto.js';
@@ -101,5 +102,19 @@ describe('committed models/chunked-test.onnx', () => {
     expect(sha256(committed)).toBe(sha256(built.bytes));
     expect(readFileSync(CHUNKED_TEST_CARD, 'utf8')).toBe(chunkedCard(built, 'chunked-test.onnx'));
     expect(chunkOf(built.contract)).toEqual({ steps: 50, step_ms: 10 });
+  });
+});
+
+describe('pilot model inspect on a chunked model', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('shows the chunk: steps, step and horizon', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    expect(await main(['model', 'inspect', 'models/chunked-test.onnx'])).toBe(0);
+    expect(out.join('\n')).toMatch(/actions\s+\[1×50×2\] float32\n\s+chunk: 50 actions × 10 ms = 500 ms horizon/);
+    out.length = 0;
+    expect(await main(['model', 'inspect', 'models/chunked-test.onnx', '--json'])).toBe(0);
+    expect(JSON.parse(out.join('\n')).contract.outputs[0].chunk).toEqual({ steps: 50, step_ms: 10 });
   });
 });
