@@ -236,15 +236,18 @@ describe('datasetFromBags: bad input', () => {
   it('unsupported image encoding and a camera of another size', async () => {
     await expect(build([await bag({ encoding: '16UC1' })])).rejects.toThrow(/E_DATASET_ENCODING: tiny: \/camera\/image_raw frame 0: encoding '16UC1' not supported/);
     // A camera of the calibration's aspect ratio but another size is scaled, not refused...
-    const notices: string[] = [];
-    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void notices.push(a.join(' ')));
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a.join(' ')));
+    let scaled: Awaited<ReturnType<typeof build>>;
     try {
-      const scaled = await build([await bag()], { camera: { width: 64, height: 48 } });
-      expect(scaled.dataset.count).toBe(10);
+      scaled = await build([await bag()], { camera: { width: 64, height: 48 } });
     } finally {
       spy.mockRestore();
     }
-    expect(notices.join('\n')).toMatch(/camera frames are 32×24, calibration .* is 64×48: intrinsics scaled by 0\.5/);
+    expect(scaled.dataset.count).toBe(10);
+    // The notice goes into the dataset's report, not to the console.
+    expect(scaled.report.notes.join('\n')).toMatch(/camera frames are 32×24, calibration .* is 64×48: intrinsics scaled by 0\.5/);
+    expect(printed).toEqual([]);
     // ...one of another shape is refused, naming both sizes.
     await expect(build([await bag()], { camera: { width: 64, height: 32 } })).rejects.toThrow(/E_DATASET_IMAGE_SIZE: .*image 32x24 but calibration says 64x32/);
   });
