@@ -7,14 +7,8 @@ import { main } from '../../src/cli/main.js';
 import type { Image } from '../../src/messages/types.js';
 import { ZeroMqTransport } from '../../src/transport/zeromq.js';
 import { collect, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, rgbImage, T0, tempDir, wheelState } from './helpers.js';
+import { capture } from '../helpers/capture-console.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 afterEach(() => vi.restoreAllMocks());
 

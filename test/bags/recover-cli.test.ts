@@ -5,14 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBagWriter, MemoryBagFolder, openBag } from '../../src/bags/index.js';
 import { main } from '../../src/cli/main.js';
 import { collect, MS, T0, tempDir, writeSampleBag } from './helpers.js';
+import { capture } from '../helpers/capture-console.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -5,14 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { CONTRACT_METADATA_KEY } from '../../src/policy/contract.js';
 import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { capture } from '../helpers/capture-console.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return { out, err };
-}
 
 afterEach(() => vi.restoreAllMocks());
 const dir = mkdtempSync(join(tmpdir(), 'pilot-providers-cli-'));
