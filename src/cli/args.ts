@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PROVIDER_NAMES, type ProviderName } from '../config/schema.js';
+import { isRosDistro, ROS_DISTROS, type RosDistro } from '../messages/ros-distro.js';
 
 /** A usage error: printed with the usage text, exit code 2. */
 export class CliError extends Error {}
@@ -40,4 +41,14 @@ export function providerList(value: string | undefined, fallback: readonly Provi
 export function transportKind(value: string | undefined): 'zeromq' | 'inprocess' {
   if (value === undefined || value === 'zeromq' || value === 'inprocess') return value ?? 'zeromq';
   throw new CliError(`--transport must be zeromq or inprocess, got '${value}'`);
+}
+
+/**
+ * `--distro`: whose standard definitions decode types a bag neither defines nor pilot vendors, when
+ * the bag does not name its distro (metadata.yaml `ros_distro`, the db3 schema table).
+ */
+export function distroOption(value: string | undefined): { distro?: RosDistro } {
+  if (value === undefined) return {};
+  if (!isRosDistro(value)) throw new CliError(`--distro must be one of ${ROS_DISTROS.join(', ')}, got '${value}'`);
+  return { distro: value };
 }

@@ -9,10 +9,9 @@ import { bagInfoJson, formatBagInfo, formatSize, messageJsonLine } from '../bags
 import { createBagWriter, FileReadable, openBag, recoverBag } from '../bags/node-io.js';
 import { Recorder, type RecordTopic } from '../bags/recorder.js';
 import { loadConfig } from '../config/load.js';
-import { isRosDistro, ROS_DISTROS, type RosDistro } from '../messages/ros-distro.js';
 import { createTransport } from '../transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
-import { CliError, parse, positiveNumber, transportKind } from './args.js';
+import { CliError, distroOption, parse, positiveNumber, transportKind } from './args.js';
 import { IMPORT_USAGE, importCommand } from '../import/import-command.js';
 import { PLAY_USAGE, playCommand } from '../replay/play-command.js';
 
@@ -47,16 +46,6 @@ export async function bagCommand(args: readonly string[]): Promise<number> {
 
 function warn(message: string): void {
   console.error(`pilot: warning: ${message}`);
-}
-
-/**
- * `--distro`: whose standard definitions decode types a bag neither defines nor pilot vendors, when
- * the bag does not name its distro (metadata.yaml `ros_distro`, the db3 schema table).
- */
-function distroOption(value: string | undefined): { distro?: RosDistro } {
-  if (value === undefined) return {};
-  if (!isRosDistro(value)) throw new CliError(`--distro must be one of ${ROS_DISTROS.join(', ')}, got '${value}'`);
-  return { distro: value };
 }
 
 async function info(args: readonly string[]): Promise<number> {

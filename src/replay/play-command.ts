@@ -1,13 +1,13 @@
 /** `pilot bag play <bag>`: publish a bag's topics with their recorded timing, like `ros2 bag play`. */
 import { formatSize } from '../bags/format.js';
 import { openBag } from '../bags/node-io.js';
-import { CliError, parse, positiveNumber, transportKind } from '../cli/args.js';
+import { CliError, distroOption, parse, positiveNumber, transportKind } from '../cli/args.js';
 import { createTransport } from '../transport/index.js';
 import { playBag } from './bag-player.js';
 import { parseRemaps } from './remap.js';
 
 export const PLAY_USAGE = `pilot bag play <bag> [--rate 1] [--loop] [--topics /a,/b]... [--remap /from:=/to]... [--clock [--clock-hz 40]]
-              [--start s] [--end s] [--delay s] [--transport zeromq|inprocess] [--ipc-dir <dir>] [--recover]`;
+              [--start s] [--end s] [--delay s] [--transport zeromq|inprocess] [--ipc-dir <dir>] [--recover] [--distro humble|iron|jazzy]`;
 
 export async function playCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -25,6 +25,7 @@ export async function playCommand(args: readonly string[]): Promise<number> {
       transport: { type: 'string' },
       'ipc-dir': { type: 'string' },
       recover: { type: 'boolean' },
+      distro: { type: 'string' },
     },
     true,
   );
@@ -34,7 +35,7 @@ export async function playCommand(args: readonly string[]): Promise<number> {
   const kind = transportKind(values.transport);
   if (kind === 'inprocess') console.error('pilot: warning: the in-process transport only reaches subscribers in this process: nothing will receive the messages');
   const topics = values.topics?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  const reader = await openBag(path, { warn: (m) => console.error(`pilot: warning: ${m}`) });
+  const reader = await openBag(path, { warn: (m) => console.error(`pilot: warning: ${m}`), ...distroOption(values.distro) });
   const transport = createTransport(kind, values['ipc-dir'] ? { ipcDir: values['ipc-dir'] } : {});
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BagError } from '../bags/errors.js';
 import { formatSize } from '../bags/format.js';
 import { createBagWriter, openBag } from '../bags/node-io.js';
-import { CliError, parse, positiveNumber } from '../cli/args.js';
+import { CliError, distroOption, parse, positiveNumber } from '../cli/args.js';
 import { loadConfig } from '../config/load.js';
 import { outOfLimitNotes } from './limit-notes.js';
 import type { PilotConfig } from '../config/schema.js';
@@ -19,7 +19,7 @@ import { serializeReplay } from './report-json.js';
 import { describeCoverage, describeRejections, formatReplaySummary } from './report-terminal.js';
 
 export const REPLAY_USAGE = `pilot replay <bag> --model <onnx> [--config launch/drive.yaml] [--realtime [--rate N]]
-              [--start s] [--end s] [--remap /bag/topic:=/topic]... [--reference <topic>|none] [--recover]
+              [--start s] [--end s] [--remap /bag/topic:=/topic]... [--reference <topic>|none] [--recover] [--distro humble|iron|jazzy]
               [--out <bag dir>] [--json <file>|-] [--html <file>|-] [--segment 5] [--worst 10]
   pilot replay <bag> --compare <a.onnx> <b.onnx> [same options]`;
 
@@ -36,6 +36,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
       remap: { type: 'string', multiple: true },
       reference: { type: 'string' },
       recover: { type: 'boolean' },
+      distro: { type: 'string' },
       out: { type: 'string', short: 'o' },
       json: { type: 'string' },
       html: { type: 'string' },
@@ -77,7 +78,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     config: withModel(base, path),
   }));
 
-  const reader = await openBag(bagPath, { warn: (m) => console.error(`pilot: warning: ${m}`) });
+  const reader = await openBag(bagPath, { warn: (m) => console.error(`pilot: warning: ${m}`), ...distroOption(values.distro) });
   const writer = values.out ? await createBagWriter(values.out).catch(async (err: unknown) => {
     await reader.close();
     throw err;
