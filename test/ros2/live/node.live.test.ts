@@ -8,12 +8,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveSkipReason } from './environment.js';
+import { domainEnv } from './harness.js';
 
 const skip = liveSkipReason();
 if (skip) console.log(`ROS 2 live suite skipped: ${skip}`);
 
-/** An isolated DDS domain per run, so parallel runs and other graphs do not meet. */
-const env = { ...process.env, ROS_DOMAIN_ID: String(40 + (process.pid % 50)) };
+/** This file's own DDS domain (40), so the suite's files running in parallel do not meet. */
+const env = domainEnv(0);
 const NODE = `pilot_live_${process.pid}`;
 
 function ros2(...args: string[]): { status: number | null; out: string } {
