@@ -130,6 +130,28 @@ export interface DriveRuntimeStats {
   inferenceMs: { p50: number; p99: number };
   /** Ticks per safety reason (`ok`, `startup`, `deadline_miss`, …). */
   safetyReasons: Record<string, number>;
+  /** A chunked policy's action queue (README "Action chunks"). */
+  chunks?: DriveChunkStats;
+}
+
+export interface DriveChunkStats {
+  steps: number;
+  stepMs: number;
+  blend: string;
+  inferences: number;
+  chunksQueued: number;
+  /** Ticks with good inputs and no chunk covering now (hold, then stop). */
+  emptyQueueFallbacks: number;
+  blendedActions: number;
+  freshActions: number;
+  /** Steps left in the newest chunk at each tick. */
+  queueDepthSteps: { p50: number; min: number };
+  /** Age of the newest chunk when used: now − observation time, ms (the loop's clock). */
+  chunkAgeMs: { p50: number; p99: number; max: number };
+  /** Inference start → chunk back, wall ms. */
+  inferenceMs: { p50: number; p99: number };
+  /** Chunks never executed because their horizon had passed (on arrival or unused). */
+  chunksExpired: number;
 }
 
 export interface DriveLockstepStats {

@@ -12,7 +12,7 @@ import type { Policy } from '../../src/policy/policy-session.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import type { Publisher, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
-import type { DriveRuntimeStats } from './drive-result.js';
+import type { DriveChunkStats, DriveRuntimeStats } from './drive-result.js';
 import type { LockstepDriver } from './lockstep.js';
 import type { Simulation } from '../core/simulation.js';
 import { ExpertDriver, type ExpertCommand, type ExpertOptions } from '../expert/expert-driver.js';
@@ -96,12 +96,34 @@ export class RuntimeDriver implements SimDriver {
       latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max },
       inferenceMs: { p50: inference.p50, p99: inference.p99 },
       safetyReasons: reasons,
+      ...(p.chunks ? { chunks: chunkStats(p) } : {}),
     };
   }
 
   async dispose(): Promise<void> {
     await this.pilot.dispose();
   }
+}
+
+/** A chunked policy's queue over the drive, for the report. */
+function chunkStats(p: Pilot): DriveChunkStats {
+  const c = p.chunks!;
+  const w = c.windows;
+  const chunk = p.policy.contract.outputs[0]!.chunk!;
+  return {
+    steps: chunk.steps,
+    stepMs: chunk.step_ms,
+    blend: p.config.chunking.blend,
+    inferences: c.counters.inferences,
+    chunksQueued: c.counters.chunksQueued,
+    emptyQueueFallbacks: c.counters.emptyQueueFallbacks,
+    blendedActions: c.counters.blendedActions,
+    freshActions: c.counters.freshActions,
+    queueDepthSteps: { p50: w.queueDepthSteps.percentile(50), min: w.queueDepthSteps.percentile(0) },
+    chunkAgeMs: { p50: w.chunkAgeMs.percentile(50), p99: w.chunkAgeMs.percentile(99), max: w.chunkAgeMs.maxEver },
+    inferenceMs: { p50: w.inferenceMs.percentile(50), p99: w.inferenceMs.percentile(99) },
+    chunksExpired: c.queue.counters.expiredOnArrival + c.queue.counters.expiredUnused,
+  };
 }
 
 /** The expert on ground truth, publishing Ackermann commands like a runtime would. */

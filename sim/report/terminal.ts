@@ -163,6 +163,15 @@ export function formatSummary(result: DriveResult, options: SummaryOptions = {})
     );
     const reasons = countsLine(rt.safetyReasons);
     if (reasons) row('safety', reasons);
+    const q = rt.chunks;
+    if (q) {
+      row(
+        'action queue',
+        `chunks ${q.steps} × ${q.stepMs} ms, ${q.blend} · ${fmtCount(q.inferences)} inferences (p50 ${fmt(q.inferenceMs.p50, 1)} ms) · ` +
+          `depth p50 ${fmt(q.queueDepthSteps.p50, 1)} min ${fmt(q.queueDepthSteps.min, 1)} steps · chunk age p50 ${fmt(q.chunkAgeMs.p50, 0)} max ${fmt(q.chunkAgeMs.max, 0)} ms · ` +
+          `${fmtCount(q.blendedActions)} blended / ${fmtCount(q.freshActions)} single · ${fmtCount(q.emptyQueueFallbacks)} empty-queue fallbacks · ${fmtCount(q.chunksExpired)} expired`,
+      );
+    }
   }
   if (result.lockstep) {
     const ls = result.lockstep;

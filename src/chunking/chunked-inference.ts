@@ -20,6 +20,8 @@ export interface ChunkingSettings {
   readonly ensemble_k: number;
   /** Default: half the chunk's horizon. */
   readonly refill_below_ms?: number | undefined;
+  /** A chunk is used no earlier than this after its inference started (loop clock); default none. */
+  readonly min_inference_ms?: number | undefined;
   readonly queue_capacity: number;
 }
 
@@ -91,6 +93,10 @@ export class ChunkedInference {
   #lastObservationMs = -Infinity;
   #startedAtMs = 0;
   #lastError = '';
+  /** min_inference_ms: the finished chunk waiting for its due time (loop clock). */
+  readonly #held: Float32Array;
+  #heldDueMs = Infinity;
+  #runDone = false;
 
   constructor(options: ChunkedInferenceOptions) {
     this.#o = options;
@@ -105,8 +111,17 @@ export class ChunkedInference {
     });
     this.refillBelowMs = settings.refill_below_ms ?? this.queue.horizonMs / 2;
     this.#raw = new Float32Array(decoder.size);
+    this.#held = new Float32Array(options.policy.output.length);
     const n = options.windowCapacity ?? 4096;
     this.windows = { inferenceMs: new SampleWindow(n), chunkAgeMs: new SampleWindow(n), queueDepthSteps: new SampleWindow(n) };
+  }
+
+  /**
+   * min_inference_ms: true when the inference in flight is due at `nowMs` but has not finished (in wall
+   * time): the tick waits for `whenIdle()` first, so the chunk arrives at its due time on the loop's clock.
+   */
+  mustWait(nowMs: number): boolean {
+    return this.#inflight && !this.#runDone && this.#o.settings.min_inference_ms !== undefined && nowMs >= this.#heldDueMs;
   }
 
   /** Whether an inference is running. */
@@ -137,7 +152,7 @@ export class ChunkedInference {
    * 'startup' before the first chunk (stop), 'deadline_miss' when the queue ran empty (counted).
    */
   step(nowMs: number, observationMs: number, actions: Float64Array): SafetyReason {
-    this.#maybeStart(nowMs, observationMs);
+    this.prepare(nowMs, observationMs);
     const s = this.queue.sample(nowMs, this.#raw);
     const w = this.windows;
     // Depth from the first chunk on (before it, the queue is empty by construction, not run dry).
@@ -154,6 +169,16 @@ export class ChunkedInference {
     return 'ok';
   }
 
+  /**
+   * The first half of `step` (idempotent): queue a held chunk that is due, and maybe start the next
+   * inference. A tick may call it, then wait while `mustWait`, then `step`: with min_inference_ms 0 a
+   * chunk is then used in the tick that asked for it.
+   */
+  prepare(nowMs: number, observationMs: number): void {
+    if (this.#runDone && nowMs >= this.#heldDueMs) this.#release(nowMs);
+    this.#maybeStart(nowMs, observationMs);
+  }
+
   #maybeStart(nowMs: number, observationMs: number): void {
     if (this.#inflight || !(observationMs > this.#lastObservationMs)) return;
     if (this.queue.remainingMs(nowMs) >= this.refillBelowMs) return;
@@ -162,6 +187,9 @@ export class ChunkedInference {
     this.#requestObservationMs = observationMs;
     this.#lastObservationMs = observationMs;
     this.#startedAtMs = this.#o.stopwatch();
+    const min = this.#o.settings.min_inference_ms;
+    this.#heldDueMs = min === undefined ? Infinity : this.#o.clock.now() + min;
+    this.#runDone = false;
     this.counters.inferences++;
     let run: Promise<void>;
     try {
@@ -175,27 +203,45 @@ export class ChunkedInference {
   }
 
   readonly #onDone = (): void => {
-    this.#inflight = false;
     this.windows.inferenceMs.push(this.#o.stopwatch() - this.#startedAtMs);
+    if (this.#heldDueMs === Infinity) {
+      this.#inflight = false;
+      this.#accept(this.#o.policy.output, this.#o.clock.now());
+      return;
+    }
+    // min_inference_ms: kept until its due time on the loop's clock (the next tick at or after it).
+    this.#held.set(this.#o.policy.output);
+    this.#runDone = true;
+  };
+
+  #release(nowMs: number): void {
+    this.#inflight = false;
+    this.#runDone = false;
+    this.#heldDueMs = Infinity;
+    this.#accept(this.#held, nowMs);
+  }
+
+  #accept(out: Float32Array, nowMs: number): void {
     if (this.#requestGeneration !== this.#generation) {
       this.counters.discarded++;
       return;
     }
-    const out = this.#o.policy.output;
     for (let i = 0; i < out.length; i++) {
       if (!Number.isFinite(out[i]!)) {
         if (this.counters.nonFiniteChunks++ === 0) this.#o.log(`pilot: chunk refused: output[${i}] is ${out[i]} (counted; the queue keeps the chunks it has)`);
         return;
       }
     }
-    if (this.queue.insert(out, this.#requestObservationMs, this.#o.clock.now())) {
+    if (this.queue.insert(out, this.#requestObservationMs, nowMs)) {
       this.counters.chunksQueued++;
       this.#hadChunk = true;
     }
-  };
+  }
 
   readonly #onError = (err: unknown): void => {
     this.#inflight = false;
+    this.#runDone = false;
+    this.#heldDueMs = Infinity;
     this.#lastError = (err as Error)?.message ?? String(err);
     if (this.counters.inferenceErrors++ === 0) this.#o.log(`pilot: chunk inference failed: ${this.#lastError} (counted; the queue keeps the chunks it has)`);
   };

@@ -17,12 +17,14 @@ import { loadConfig } from '../config/load.js';
 import type { PilotConfig } from '../config/schema.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
 import { startViewerFeed } from './viewer-option.js';
+import { applyDriveChunking, DRIVE_CHUNK_FLAGS, wantsChunking } from './drive-chunking.js';
 
 export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx> | --expert] [--config launch/drive.yaml]
               [--sim-config <yaml>] [--seed 1] [--randomize <0..1>] [--realtime] [--transport zeromq|inprocess]
               [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
               [--noise <rad>] [--recovery] [--headless] [--view [--port 8080]] [--record <bag dir> [--compression none|lz4|zstd]]
-              [--allow-nonfinite]
+              [--allow-nonfinite] [--chunked [--chunk-steps 10] [--chunk-step-ms <period>]] [--inference-delay-ms <ms>]
+              [--blend ensemble|latest|average] [--policy-server <endpoint>]
   pilot drive --list-tracks`;
 
 export async function driveCommand(args: readonly string[]): Promise<number> {
@@ -51,6 +53,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
     compression: { type: 'string' },
     'list-tracks': { type: 'boolean' },
     'allow-nonfinite': { type: 'boolean' },
+    ...DRIVE_CHUNK_FLAGS,
   });
   if (values['list-tracks']) {
     for (const t of listTracks()) console.log(`${t.name.padEnd(12)} ${t.split.padEnd(8)} ${t.lengthM.toFixed(1).padStart(6)} m  ${t.description}`);
@@ -70,6 +73,13 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
         ...(values.noise ? { noiseRad: positiveNumber(values.noise, '--noise', 0) } : {}),
       }
     : { kind: 'model', config: runtimeConfig(values.config ?? 'launch/drive.yaml', values['allow-nonfinite'] === true), ...(values.model ? { modelPath: values.model } : {}) };
+  if (wantsChunking(values)) {
+    // Chunked and/or remote policy: the runtime config gets chunking / policy_server (drive-chunking.ts).
+    if (driver.kind !== 'model') throw new CliError('--chunked, --inference-delay-ms, --blend and --policy-server apply to a model, not the expert');
+    const applied = applyDriveChunking(driver.config, driver.modelPath, values, values.realtime !== true);
+    if (applied.note) console.error(applied.note);
+    Object.assign(driver, { config: applied.config, ...(applied.modelPath ? { modelPath: applied.modelPath } : {}) });
+  }
 
   const viewer = values.view ? await startViewerFeed(values.port, values.expert ? 'expert' : (values.model ?? 'model')) : undefined;
   const controller = new AbortController();

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseConfig } from '../config/load.js';
+import { chunkifyModel } from '../export/chunkify.js';
 import { convertToFp16, PRECISION_METADATA_KEY } from '../export/fp16.js';
 import { readOnnxInfo } from '../export/onnx-read.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../policy/contract.js';
@@ -9,13 +10,15 @@ import { PilotError } from '../util/errors.js';
 import { CliError, parse, positiveNumber, providerList } from './args.js';
 
 export const MODEL_USAGE = `pilot model inspect <model.onnx> [--json] [--ep tensorrt,cuda,webgpu,cpu [--warmup N] [--worker]]
-  pilot model fp16 <in.onnx> <out.onnx> [--keep-fp32 Op,Op] [--json]`;
+  pilot model fp16 <in.onnx> <out.onnx> [--keep-fp32 Op,Op] [--json]
+  pilot model chunk <in.onnx> <out.onnx> [--steps 10] [--step-ms 20]   (a single-step policy's action repeated as a chunk)`;
 
 export async function modelCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'inspect') return inspect(rest);
   if (sub === 'fp16') return fp16(rest);
-  throw new CliError(`model: unknown subcommand '${sub ?? ''}' (known: inspect, fp16)`);
+  if (sub === 'chunk') return chunk(rest);
+  throw new CliError(`model: unknown subcommand '${sub ?? ''}' (known: inspect, fp16, chunk)`);
 }
 
 function readModel(path: string): Uint8Array {
@@ -108,5 +111,24 @@ async function fp16(rest: readonly string[]): Promise<number> {
       `${(report.bytesBefore / 1024).toFixed(0)} → ${(report.bytesAfter / 1024).toFixed(0)} KiB` +
       (report.clamped || report.flushedToZero ? `; ${report.clamped} weights clamped to ±65504, ${report.flushedToZero} flushed to zero` : ''),
   );
+  return 0;
+}
+
+/** A single-step policy as a chunked one: its action repeated over the chunk (see export/chunkify.ts). */
+async function chunk(rest: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(rest, { steps: { type: 'string' }, 'step-ms': { type: 'string' } }, true);
+  const [input, output] = positionals;
+  if (!input || !output) throw new CliError('model chunk needs <in.onnx> <out.onnx>');
+  const steps = positiveNumber(values.steps, '--steps', 10);
+  if (!Number.isInteger(steps)) throw new CliError(`--steps must be a whole number, got '${values.steps}'`);
+  const { bytes, contract } = chunkifyModel(readModel(input), input, { steps, stepMs: positiveNumber(values['step-ms'], '--step-ms', 20) });
+  checkContractAgainstGraph(contract, readOnnxInfo(bytes, output), output);
+  try {
+    writeFileSync(output, bytes);
+  } catch (err) {
+    throw new PilotError('E_MODEL_FILE', `cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const c = contract.outputs[0]!.chunk!;
+  console.log(`${output}: ${contract.id}, output [${contract.outputs[0]!.shape.join(', ')}]: ${c.steps} actions × ${c.step_ms} ms (each the action for the observation)`);
   return 0;
 }

@@ -202,6 +202,12 @@ const ChunkingSection = z
     ensemble_k: z.number().min(-10).max(10).default(0.01),
     /** Start the next inference when the newest chunk has less than this left, ms; default half its horizon. */
     refill_below_ms: z.number().positive().optional(),
+    /**
+     * Use a chunk no earlier than this long after its inference started, on the loop's clock (waiting
+     * for the inference if it is not done by then): a known latency floor, and in a lockstep simulation
+     * an inference time in simulated time, so a slow policy drives deterministically.
+     */
+    min_inference_ms: z.number().min(0).max(60_000).optional(),
     /** Chunk slots in the queue (the oldest is overwritten when all are live). */
     queue_capacity: z.number().int().min(1).max(64).default(8),
   })

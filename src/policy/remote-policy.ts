@@ -78,6 +78,9 @@ export class RemotePolicy implements Policy {
   readonly #loop: Promise<void>;
   #hello: Hello;
   #frames: Buffer[];
+  /** Float32 views of #frames (host order: little-endian on every platform pilot runs on). */
+  #frameViews: Float32Array[] = [];
+  #inputList: Float32Array[] = [];
   /** A send may still hold the frames (a timeout): the next run copies into fresh ones. */
   #framesInUse = false;
   #nextId = 1;
@@ -99,6 +102,7 @@ export class RemotePolicy implements Policy {
     this.#outSpec = { name: out.name, shape: out.shape };
     this.inputs = new Map(contract.inputs.map((i) => [i.name, new Float32Array(i.shape.reduce((a, b) => a * b, 1))]));
     this.output = new Float32Array(out.shape.reduce((a, b) => a * b, 1));
+    this.#inputList = this.#specs.map((s) => this.inputs.get(s.name)!);
     this.#frames = this.#allocateFrames();
     this.startup = {
       modelPath: this.modelPath,
@@ -157,7 +161,7 @@ export class RemotePolicy implements Policy {
     if (this.#closed) throw new PilotError('E_POLICY_SERVER', `policy server client for ${this.#o.endpoint} is closed`);
     if (this.#waiter) throw new PilotError('E_INFERENCE_BUSY', 'a run is already in flight');
     if (this.#framesInUse) this.#frames = this.#allocateFrames();
-    this.#specs.forEach((s, i) => new Float32Array(this.#frames[i]!.buffer, this.#frames[i]!.byteOffset, this.inputs.get(s.name)!.length).set(this.inputs.get(s.name)!));
+    for (let i = 0; i < this.#frameViews.length; i++) this.#frameViews[i]!.set(this.#inputList[i]!);
     const id = this.#nextId++;
     const header = encodeHeader({ protocol: POLICY_PROTOCOL, type: 'infer', id, inputs: this.#specs });
     if (this.#needHello) await this.#rehello();
@@ -182,7 +186,9 @@ export class RemotePolicy implements Policy {
 
   #allocateFrames(): Buffer[] {
     this.#framesInUse = false;
-    return this.#specs.map((s) => Buffer.alloc(4 * s.shape.reduce((a, b) => a * b, 1)));
+    const frames = this.#specs.map((s) => Buffer.alloc(4 * s.shape.reduce((a, b) => a * b, 1)));
+    this.#frameViews = frames.map((f) => new Float32Array(f.buffer, f.byteOffset, f.length / 4));
+    return frames;
   }
 
   #request(id: number, frames: Buffer[]): Promise<Buffer[]> {

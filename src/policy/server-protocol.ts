@@ -11,6 +11,7 @@
  *
  * `contract` is the model's `pilot.contract` JSON text. `server_id` changes when the server restarts.
  */
+import { endianness } from 'node:os';
 import { Packr } from 'msgpackr';
 import { PilotError } from '../util/errors.js';
 
@@ -125,10 +126,12 @@ export function matchTensors(
   });
 }
 
-/** Copies a float32 little-endian frame into `out` (any alignment). */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Copies a float32 little-endian frame into `out`: a byte copy on a little-endian host, whatever the alignment. */
 export function readFloat32Frame(frame: Buffer, out: Float32Array): void {
-  if (frame.byteOffset % 4 === 0) {
-    out.set(new Float32Array(frame.buffer, frame.byteOffset, out.length));
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(frame.subarray(0, out.byteLength));
     return;
   }
   for (let i = 0; i < out.length; i++) out[i] = frame.readFloatLE(i * 4);

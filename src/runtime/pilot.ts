@@ -338,7 +338,13 @@ export class Pilot {
 
     let inflight: Promise<void> | undefined;
     if (this.chunks) {
-      reason = this.#stepChunked(reason, start, deadlineAtMs);
+      const observedMs = this.#observationMs(start);
+      if (reason === 'ok') {
+        this.chunks.prepare(start, observedMs);
+        // chunking.min_inference_ms: a chunk due now whose inference has not finished (wall time) is waited for.
+        if (this.chunks.mustWait(start)) await this.chunks.whenIdle();
+      }
+      reason = this.#stepChunked(reason, start, deadlineAtMs, observedMs);
     } else if (reason === 'ok') {
       try {
         if (this.policy.concurrent) {
@@ -386,16 +392,29 @@ export class Pilot {
    * A chunked model's tick: the action for now from the queue (which may start the next inference on
    * the newest frame, without waiting for it). E-stop and stale input forget the queued chunks.
    */
-  #stepChunked(reason: SafetyReason, startMs: number, deadlineAtMs: number): SafetyReason {
+  #stepChunked(reason: SafetyReason, startMs: number, deadlineAtMs: number, observedMs: number): SafetyReason {
     const chunks = this.chunks!;
     if (reason === 'estop' || reason === 'stale_input') chunks.clear();
     if (reason !== 'ok') return reason;
-    const applied = chunks.step(startMs, this.camera.receivedAtMs, this.#actions);
+    const applied = chunks.step(startMs, observedMs, this.#actions);
     if (applied === 'ok' && this.#clock.now() > deadlineAtMs) {
       this.counters.lateResults++;
       return 'deadline_miss';
     }
     return applied;
+  }
+
+  /**
+   * When the newest frame was taken, on the loop's clock: its header stamp (stamp time → loop time by the
+   * clock's own offset), unless that is in the future or further than the camera's max age from the
+   * frame's arrival (a camera on another clock); then its arrival.
+   */
+  #observationMs(nowMs: number): number {
+    const arrivedMs = this.camera.receivedAtMs;
+    const stamp = this.camera.latest?.header?.stamp;
+    if (!stamp) return arrivedMs;
+    const ms = stamp.sec * 1000 + stamp.nanosec / 1e6 - (this.#clock.stampMs() - nowMs);
+    return ms <= nowMs && Math.abs(ms - arrivedMs) <= this.camera.maxAgeMs ? ms : arrivedMs;
   }
 
   #publishTimeline(rec: TickRecord): void {

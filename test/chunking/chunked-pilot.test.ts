@@ -66,6 +66,7 @@ interface Rig {
   clock: ManualClock;
   transport: InProcessTransport;
   commands: { steering: number; speed: number; reason: string; t: number }[];
+  camera: { publish(m: Image): void };
   /** Publish a frame now (optional), then run the tick due at `t`. */
   tickAt(t: number, withFrame?: boolean): Promise<void>;
 }
@@ -97,6 +98,7 @@ async function rig(policy: Policy | undefined, overrides: Partial<PilotConfigInp
     clock,
     transport,
     commands,
+    camera,
     async tickAt(t, withFrame = true) {
       if (withFrame) camera.publish(frame());
       clock.advanceTo(t);
@@ -128,6 +130,25 @@ describe('chunked policy in the loop: the action queue', () => {
     await r.tickAt(40);
     expect(r.commands.at(-1)!.steering).toBeCloseTo(0.02, 6);
     expect(r.pilot.counters.lateResults).toBe(0);
+  });
+
+  it("takes the observation's time from the frame's header stamp when it is on the loop's clock", async () => {
+    const policy = new ControlledPolicy(contract);
+    const r = await rig(policy);
+    const camera = r.camera;
+    r.pilot.start();
+    const stamped = frame();
+    stamped.header.stamp = { sec: 1_700_000_000, nanosec: 0 }; // epoch + 0 ms
+    r.clock.advanceTo(5); // arrives 5 ms after it was taken
+    await r.pilot.loop.whenIdle();
+    camera.publish(stamped);
+    await r.tickAt(10, false);
+    await policy.finish();
+    await r.tickAt(20, false);
+    await r.tickAt(30, false);
+    // Observed at t = 0 (its stamp), not 5 (its arrival): at t = 30 the action is index 3.
+    expect(r.commands.at(-1)!.steering).toBeCloseTo(0.015, 6);
+    expect(r.pilot.chunks!.windows.chunkAgeMs.maxEver).toBe(30);
   });
 
   it('starts the next inference when the remaining horizon falls below the threshold, on the newest frame', async () => {
@@ -224,6 +245,29 @@ describe('chunked policy in the loop: the action queue', () => {
     expect(r.pilot.chunks!.lastError).toBe('server went away');
     expect(r.commands.every((c) => Number.isFinite(c.speed) && Number.isFinite(c.steering))).toBe(true);
     expect(r.commands.slice(1).every((c) => c.reason === 'startup')).toBe(true);
+  });
+
+  it('chunking.min_inference_ms: a chunk is used from its due time on the loop clock, waiting for the inference if needed', async () => {
+    const policy = new ControlledPolicy(contract);
+    const r = await rig(policy, { chunking: { min_inference_ms: 30 } });
+    r.pilot.start();
+    await r.tickAt(0);
+    await policy.finish(); // done at once in wall time, but due at t = 30 on the loop's clock
+    await r.tickAt(10);
+    await r.tickAt(20);
+    expect(r.commands.at(-1)!.reason).toBe('startup');
+    await r.tickAt(30);
+    expect(r.commands.at(-1)!.reason).toBe('ok');
+    expect(r.commands.at(-1)!.steering).toBeCloseTo(0.015, 6); // index 3 of the chunk observed at t = 0
+    for (let t = 40; t <= 110; t += 10) await r.tickAt(t); // next inference starts at t = 110 (due 140)
+    expect(policy.runs).toBe(2);
+    for (let t = 120; t <= 130; t += 10) await r.tickAt(t);
+    // At t = 140 the inference is due but not done: the tick waits for it.
+    setTimeout(() => void policy.finish(1), 30);
+    await r.tickAt(140);
+    expect(r.pilot.chunks!.counters.chunksQueued).toBe(2);
+    expect(r.pilot.chunks!.counters.blendedActions).toBeGreaterThan(0);
+    expect(r.pilot.counters.lateResults).toBe(0); // the manual clock stood still while it waited
   });
 
   it('publishes the action queue in /diagnostics', async () => {

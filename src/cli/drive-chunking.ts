@@ -1,0 +1,105 @@
+/**
+ * `pilot drive --chunked` / `--policy-server`: the runtime config a drive uses with a chunked or remote
+ * policy. A single-step model given with --chunked is made chunked first (its action repeated over the
+ * chunk, export/chunkify.ts) into a temporary file. The inference delay becomes
+ * `chunking.min_inference_ms`: in lockstep it is simulated time, so the drive stays deterministic.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
+import { loadConfig } from '../config/load.js';
+import type { PilotConfig } from '../config/schema.js';
+import { chunkifyModel } from '../export/chunkify.js';
+import { chunkOf } from '../policy/contract.js';
+import { peekContract } from '../policy/create-policy.js';
+import { CliError } from './args.js';
+
+export const DRIVE_CHUNK_FLAGS = {
+  chunked: { type: 'boolean' },
+  'chunk-steps': { type: 'string' },
+  'chunk-step-ms': { type: 'string' },
+  'inference-delay-ms': { type: 'string' },
+  blend: { type: 'string' },
+  'policy-server': { type: 'string' },
+} as const;
+
+export interface DriveChunkValues {
+  readonly chunked?: boolean | undefined;
+  readonly 'chunk-steps'?: string | undefined;
+  readonly 'chunk-step-ms'?: string | undefined;
+  readonly 'inference-delay-ms'?: string | undefined;
+  readonly blend?: string | undefined;
+  readonly 'policy-server'?: string | undefined;
+}
+
+/** Whether any of the flags was given. */
+export function wantsChunking(v: DriveChunkValues): boolean {
+  return Object.keys(DRIVE_CHUNK_FLAGS).some((k) => v[k as keyof DriveChunkValues] !== undefined);
+}
+
+/**
+ * The config with the flags applied, and the model path to use. `lockstep`: a chunked model always gets
+ * min_inference_ms (0 without a delay: its chunk is waited for in the tick that asked, as a plain loop does).
+ */
+export function applyDriveChunking(config: PilotConfig | string, modelPath: string | undefined, v: DriveChunkValues, lockstep: boolean): { config: PilotConfig; modelPath?: string; note?: string } {
+  let c = typeof config === 'string' ? loadConfig(config) : config;
+  if (v['policy-server']) c = { ...c, policy_server: { endpoint: v['policy-server'], timeout_ms: 1000, connect_timeout_ms: 10_000, allow_remote: false } };
+  const path = modelPath ?? c.model.path;
+  const contract = peekContract(path);
+  let out = path;
+  let note: string | undefined;
+  const periodMs = 1000 / c.loop.rate_hz;
+  if (v.chunked && contract && !chunkOf(contract)) {
+    const steps = whole(v['chunk-steps'], '--chunk-steps', 10);
+    const stepMs = number(v['chunk-step-ms'], '--chunk-step-ms', periodMs);
+    const bytes = readFileSync(path);
+    const { bytes: chunked, contract: cc } = chunkifyModel(bytes, path, { steps, stepMs });
+    const dir = join(tmpdir(), `pilot-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    out = join(dir, `${cc.id}-${createHash('sha256').update(chunked).digest('hex').slice(0, 12)}.onnx`);
+    writeFileSync(out, chunked);
+    note = `pilot: --chunked: ${path} made chunked (${steps} × ${stepMs} ms, its action repeated) into ${out}`;
+  } else if (v.chunked && contract && (v['chunk-steps'] || v['chunk-step-ms'])) {
+    throw new CliError(`--chunk-steps/--chunk-step-ms apply to a single-step model; ${path} is chunked already`);
+  }
+  const chunked = v.chunked || (contract !== undefined && chunkOf(contract) !== undefined);
+  if (!chunked) {
+    if (v['inference-delay-ms'] !== undefined || v.blend !== undefined) throw new CliError('--inference-delay-ms and --blend need a chunked model (--chunked)');
+    return { config: c, ...(modelPath ? { modelPath } : {}) };
+  }
+  const delayMs = v['inference-delay-ms'] === undefined ? undefined : number(v['inference-delay-ms'], '--inference-delay-ms', 0, true);
+  const blend = v.blend === undefined ? (out !== path ? 'latest' : c.chunking.blend) : blendMode(v.blend);
+  const horizonMs = out !== path ? whole(v['chunk-steps'], '--chunk-steps', 10) * number(v['chunk-step-ms'], '--chunk-step-ms', periodMs) : undefined;
+  c = {
+    ...c,
+    chunking: {
+      ...c.chunking,
+      enabled: true,
+      blend,
+      // A repeated action gains nothing from waiting: infer again as soon as the last one is back.
+      ...(horizonMs !== undefined && c.chunking.refill_below_ms === undefined ? { refill_below_ms: horizonMs - periodMs / 2 } : {}),
+      ...(delayMs !== undefined || lockstep ? { min_inference_ms: delayMs ?? 0 } : {}),
+    },
+  };
+  return { config: c, modelPath: out, ...(note ? { note } : {}) };
+}
+
+function whole(value: string | undefined, flag: string, fallback: number): number {
+  const n = number(value, flag, fallback);
+  if (!Number.isInteger(n)) throw new CliError(`${flag} must be a whole number (got '${value}')`);
+  return n;
+}
+
+function number(value: string | undefined, flag: string, fallback: number, zeroOk = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) throw new CliError(`${flag} must be a ${zeroOk ? 'number ≥ 0' : 'positive number'} (got '${value}')`);
+  return n;
+}
+
+function blendMode(value: string): BlendMode {
+  if (!(BLEND_MODES as readonly string[]).includes(value)) throw new CliError(`--blend must be one of ${BLEND_MODES.join(', ')}, got '${value}'`);
+  return value as BlendMode;
+}
