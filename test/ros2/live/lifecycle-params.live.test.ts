@@ -11,7 +11,7 @@ import { liveSkipReason } from './environment.js';
 import { TEST_MODEL_PARAMS, domainEnv, ros2, startPilot, until, type Child } from './harness.js';
 
 const skip = liveSkipReason();
-if (skip) console.log(`ROS 2 live suite (lifecycle, parameters) skipped: ${skip}`);
+// (node.live.test.ts prints the one line saying why the suite skips.)
 
 const env = domainEnv(1);
 const NODE = `pilot_params_${process.pid}`;

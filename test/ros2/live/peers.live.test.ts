@@ -8,7 +8,7 @@ import { liveSkipReason } from './environment.js';
 import { TEST_MODEL_PARAMS, domainEnv, ros2, startPilot, startPython, until, type Child, type Peer } from './harness.js';
 
 const skip = liveSkipReason();
-if (skip) console.log(`ROS 2 live suite (rclpy peers) skipped: ${skip}`);
+// (node.live.test.ts prints the one line saying why the suite skips.)
 
 const env = domainEnv(2);
 const NODE = `pilot_peers_${process.pid}`;
