@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseConfig } from '../config/load.js';
-import type { PilotConfigInput, ProviderName } from '../config/schema.js';
+import type { PilotConfig, PilotConfigInput, ProviderName } from '../config/schema.js';
 import { WallClock } from '../loop/clock.js';
 import { makeHeader, makeImage } from '../messages/factories.js';
 import type { Image } from '../messages/types.js';
@@ -105,18 +105,7 @@ export interface LoopBenchResult {
 
 export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
   const gc = exposeGc();
-  const raw: PilotConfigInput = {
-    model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
-    ...(options.policyServer ? { policy_server: { endpoint: options.policyServer } } : {}),
-    ...(options.chunking ? { chunking: { enabled: options.chunking.enabled, ...(options.chunking.blend ? { blend: options.chunking.blend } : {}) } } : {}),
-    transport: { kind: options.transport },
-    loop: { rate_hz: options.rateHz, trigger: 'timer' },
-    inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },
-    outputs: { command: { topic: '/bench/cmd', type: 'ackermann' }, diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 } },
-    safety: { estop_topic: '/bench/estop' },
-  };
-  if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
-  const config = parseConfig(raw, 'bench', options.projectDir);
+  const config = benchConfig(options);
   const clock = new WallClock();
   // The policy first: with strict providers it may refuse, and nothing else is open yet.
   const policy = await createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 });
@@ -143,32 +132,11 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     writeTimeFromMs(frame.header.stamp, clock.stampMs());
     cameraPub.publish(frame);
   };
-  // Wait until frames flow end to end (ZeroMQ subscriptions join asynchronously).
-  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) {
-    publishFrame();
-    await sleep(10);
-  }
-  if (pilot.camera.received === 0) throw new Error(`bench: no camera frame arrived over ${options.transport} within 2 s`);
+  await firstFrame(pilot, publishFrame, options.transport);
   const cameraTimer = setInterval(publishFrame, 1000 / options.cameraHz);
 
   pilot.start();
-  let heapBefore = 0;
-  let measuredFrom = 0;
-  await new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      const ticks = pilot.loop.stats.ticks + (options.countPeriods ? pilot.loop.stats.skippedCycles : 0);
-      if (heapBefore === 0 && ticks >= warmupTicks) {
-        gc();
-        heapBefore = process.memoryUsage().heapUsed;
-        measuredFrom = ticks;
-      }
-      options.onProgress?.(Math.min(ticks, options.ticks + warmupTicks), options.ticks + warmupTicks);
-      if (ticks >= options.ticks + warmupTicks) {
-        clearInterval(poll);
-        resolve();
-      }
-    }, 50);
-  });
+  const { heapBefore, measuredFrom } = await runTicks(pilot, options, warmupTicks, gc);
   await pilot.stop();
   const periods = pilot.loop.stats.ticks + pilot.loop.stats.skippedCycles;
   const measuredTicks = (options.countPeriods ? periods : pilot.loop.stats.ticks) - measuredFrom;
@@ -235,6 +203,53 @@ function chunkStats(pilot: Pilot): ChunkBenchStats {
 
 function windowPercentiles(x: SampleWindow): Percentiles {
   return { p50: x.percentile(50), p99: x.percentile(99), p999: x.percentile(99.9), max: x.maxEver };
+}
+
+/** Publishes until frames flow end to end (ZeroMQ subscriptions join asynchronously), at most 2 s. */
+async function firstFrame(pilot: Pilot, publishFrame: () => void, transport: string): Promise<void> {
+  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) {
+    publishFrame();
+    await sleep(10);
+  }
+  if (pilot.camera.received === 0) throw new Error(`bench: no camera frame arrived over ${transport} within 2 s`);
+}
+
+/** Waits until the run is over (ticks, or periods with countPeriods); heap and tick count after warm-up. */
+function runTicks(pilot: Pilot, options: LoopBenchOptions, warmupTicks: number, gc: () => void): Promise<{ heapBefore: number; measuredFrom: number }> {
+  let heapBefore = 0;
+  let measuredFrom = 0;
+  const total = options.ticks + warmupTicks;
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      const ticks = pilot.loop.stats.ticks + (options.countPeriods ? pilot.loop.stats.skippedCycles : 0);
+      if (heapBefore === 0 && ticks >= warmupTicks) {
+        gc();
+        heapBefore = process.memoryUsage().heapUsed;
+        measuredFrom = ticks;
+      }
+      options.onProgress?.(Math.min(ticks, total), total);
+      if (ticks >= total) {
+        clearInterval(poll);
+        resolve({ heapBefore, measuredFrom });
+      }
+    }, 50);
+  });
+}
+
+/** The runtime config of a benchmark run: synthetic camera and command topics under /bench. */
+function benchConfig(options: LoopBenchOptions): PilotConfig {
+  const raw: PilotConfigInput = {
+    model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
+    ...(options.policyServer ? { policy_server: { endpoint: options.policyServer } } : {}),
+    ...(options.chunking ? { chunking: { enabled: options.chunking.enabled, ...(options.chunking.blend ? { blend: options.chunking.blend } : {}) } } : {}),
+    transport: { kind: options.transport },
+    loop: { rate_hz: options.rateHz, trigger: 'timer' },
+    inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },
+    outputs: { command: { topic: '/bench/cmd', type: 'ackermann' }, diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 } },
+    safety: { estop_topic: '/bench/estop' },
+  };
+  if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
+  return parseConfig(raw, 'bench', options.projectDir);
 }
 
 /** The model alone at the loop's pace: separates the runtime's own jitter from the loop's overhead. */
