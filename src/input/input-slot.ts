@@ -20,6 +20,7 @@ export class InputSlot<T> {
   rejected = 0;
   lastRejection = '';
   #rateHz = 0;
+  #intervalMs = 0;
 
   constructor(
     readonly topic: string,
@@ -33,8 +34,10 @@ export class InputSlot<T> {
     const now = this.clock.now();
     if (this.received > 0) {
       const dt = now - this.receivedAtMs;
-      // Exponential average of the arrival rate, about 10 samples of memory.
-      if (dt > 0) this.#rateHz = this.#rateHz === 0 ? 1000 / dt : 0.9 * this.#rateHz + 0.1 * (1000 / dt);
+      // Exponential average of the arrival interval (about 10 samples of memory), inverted: averaging
+      // instantaneous rates (1000/Δt) overstates an uneven stream (a 25 Hz camera read 30 Hz).
+      if (dt >= 0) this.#intervalMs = this.#intervalMs === 0 ? dt : 0.9 * this.#intervalMs + 0.1 * dt;
+      this.#rateHz = this.#intervalMs > 0 ? 1000 / this.#intervalMs : 0;
     }
     this.latest = sample;
     this.receivedAtMs = now;
