@@ -85,6 +85,11 @@ const CameraInputSection = z
     /** `image`: sensor_msgs/Image; `compressed`: sensor_msgs/CompressedImage (JPEG/PNG). */
     type: z.enum(['image', 'compressed']).default('image'),
     max_age_ms: z.number().positive().default(100),
+    /**
+     * sensor_msgs/CameraInfo beside the camera: frames of its size are sampled with its geometry
+     * (the calibration file stays the default). Default `<camera namespace>/camera_info`; `none` to ignore.
+     */
+    info_topic: z.union([z.string().startsWith('/'), z.literal('none')]).optional(),
   })
   .strict();
 

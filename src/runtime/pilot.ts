@@ -9,7 +9,7 @@
  * velocity and acceleration limits and the workspace check from the arm description, and publishes
  * nothing until the first joint state has arrived.
  */
-import { loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
+import { cameraInfoTopicFor, loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
 import { loadVehicleCalibration, type VehicleCalibration } from '../calibration/vehicle.js';
 import { ActionDecoder } from '../actions/action-decoder.js';
 import { createCommandBuilder, type CommandBuilder } from '../commands/command-builder.js';
@@ -118,6 +118,8 @@ export class Pilot {
     reason: '',
   };
   readonly #subscriptions: Subscription[] = [];
+  #cameraInfoTopic = '';
+  #lastCameraInfo: CameraInfo | undefined;
   readonly #log: (line: string) => void;
   #state: 'created' | 'running' | 'stopped' | 'disposed' = 'created';
   #newestFrameRejected = false;
@@ -220,6 +222,11 @@ export class Pilot {
       transport.subscribe<Image | CompressedImage>(camCfg.topic, camType, this.#onCamera, SENSOR_QOS),
       transport.subscribe<Bool>(config.safety.estop_topic, 'std_msgs/msg/Bool', this.#onEstop, RELIABLE_QOS),
     );
+    const infoTopic = camCfg.info_topic ?? cameraInfoTopicFor(camCfg.topic);
+    if (infoTopic !== 'none') {
+      this.#cameraInfoTopic = infoTopic;
+      this.#subscriptions.push(transport.subscribe<CameraInfo>(infoTopic, 'sensor_msgs/msg/CameraInfo', this.#onCameraInfo, SENSOR_QOS));
+    }
     for (const slot of slots.values()) {
       this.#subscriptions.push(transport.subscribe(slot.topic, slot.type, (msg: unknown) => slot.put(msg), SENSOR_QOS));
     }
@@ -541,9 +548,27 @@ export class Pilot {
     slot.put(msg);
   };
 
+  /**
+   * A live camera_info: handed to the preprocessor when its size or intrinsics change (cameras publish
+   * it with every frame; the same geometry is not re-applied), so frames of its size use its geometry.
+   */
+  readonly #onCameraInfo = (info: CameraInfo): void => {
+    const last = this.#lastCameraInfo;
+    if (last && last.width === info.width && last.height === info.height && sameNumbers(last.k, info.k) && sameNumbers(last.d, info.d)) return;
+    this.#lastCameraInfo = info;
+    this.useCameraInfo(info, this.#cameraInfoTopic);
+  };
+
   readonly #onEstop = (msg: Bool): void => {
     const engaged = msg?.data === true;
     if (engaged !== this.safety.estopped) this.#log(`pilot: e-stop ${engaged ? 'ENGAGED' : 'released'} via ${this.config.safety.estop_topic}`);
     this.safety.setEstop(engaged);
   };
+}
+
+/** Element-wise equality of two numeric arrays (camera_info's k and d). */
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -467,7 +467,7 @@ describe('namespaces', () => {
     const r = await active({ namespace: '/robot1' });
     await r.step();
     const topics = new Set([...r.graph.publishers, ...r.graph.subscriptions].map((e) => e.topic));
-    expect([...topics].sort()).toEqual(['/diagnostics', '/robot1/camera/image_raw', '/robot1/cmd/ackermann', '/robot1/pilot/estop', '/tf_static']);
+    expect([...topics].sort()).toEqual(['/diagnostics', '/robot1/camera/camera_info', '/robot1/camera/image_raw', '/robot1/cmd/ackermann', '/robot1/pilot/estop', '/tf_static']);
     expect(r.graph.serviceNames).toEqual(['/robot1/pilot/set_estop']);
     expect(r.commands().length).toBeGreaterThan(1);
   });
