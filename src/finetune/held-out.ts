@@ -44,8 +44,12 @@ export function predictRaw(net: Network, ds: ImageDataset, normalize: Normalize,
 }
 
 export function heldOutError(net: Network, ds: ImageDataset, normalize: Normalize, fields: readonly ContractOutputField[], batch = 64): HeldOutError {
+  return errorFromPredictions(predictRaw(net, ds, normalize, batch), ds, fields);
+}
+
+/** The error of raw predictions (`count × outputs`, as predictRaw gives them) against the dataset's labels. */
+export function errorFromPredictions(y: Float32Array, ds: ImageDataset, fields: readonly ContractOutputField[]): HeldOutError {
   const k = ds.targetNames.length;
-  const y = predictRaw(net, ds, normalize, batch);
   const absSum = new Float64Array(k);
   let sq = 0;
   for (let i = 0; i < ds.count; i++) {
@@ -85,16 +89,14 @@ export function trainingMeans(ds: ImageDataset, fields: readonly ContractOutputF
   return out;
 }
 
-/** The network against both baselines on `ds`, per field, physical units. */
-export function compareOnDataset(
-  net: Network,
+/** Raw predictions (as predictRaw gives them) against both baselines on `ds`, per field, physical units. */
+export function compareFromPredictions(
+  y: Float32Array,
   ds: ImageDataset,
-  normalize: Normalize,
   fields: readonly ContractOutputField[],
   constantMean: Readonly<Record<string, number>>,
 ): FieldBaselineComparison[] {
   const k = ds.targetNames.length;
-  const y = predictRaw(net, ds, normalize);
   return ds.targetNames.map((name, t) => {
     const field = fields.find((f) => f.name === name);
     return compareWithBaselines(name, physicalColumn(y, k, t, field), physicalColumn(ds.targets, k, t, field), constantMean[name]);

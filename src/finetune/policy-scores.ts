@@ -6,8 +6,7 @@
 import type { ImageDataset } from '../dataset/dataset.js';
 import { formatComparison, type FieldBaselineComparison } from '../eval/baselines.js';
 import type { ContractOutputField } from '../policy/contract.js';
-import type { Network, Normalize } from '../train/index.js';
-import { compareOnDataset } from './held-out.js';
+import { compareFromPredictions } from './held-out.js';
 
 export interface PolicyScores {
   readonly validation: readonly FieldBaselineComparison[];
@@ -18,14 +17,18 @@ export interface PolicyScores {
 /** Held-out MAE more than this factor away from validation MAE (either way) is flagged. */
 export const DISAGREEMENT_FACTOR = 1.5;
 
+/** A set of frames and the network's raw predictions for them (predictRaw). */
+export interface PredictedSet {
+  readonly ds: ImageDataset;
+  readonly raw: Float32Array;
+}
+
 export function scorePolicy(
-  net: Network,
-  sets: { readonly validation: ImageDataset | undefined; readonly holdout: ImageDataset | undefined },
-  normalize: Normalize,
+  sets: { readonly validation: PredictedSet | undefined; readonly holdout: PredictedSet | undefined },
   fields: readonly ContractOutputField[],
   constantMean: Readonly<Record<string, number>>,
 ): PolicyScores {
-  const on = (ds: ImageDataset | undefined) => (ds && ds.count > 0 ? compareOnDataset(net, ds, normalize, fields, constantMean) : []);
+  const on = (set: PredictedSet | undefined) => (set && set.ds.count > 0 ? compareFromPredictions(set.raw, set.ds, fields, constantMean) : []);
   const validation = on(sets.validation);
   const holdout = on(sets.holdout);
   const warnings: string[] = [];

@@ -23,13 +23,13 @@ import type { ContractOutputField } from '../policy/contract.js';
 import { exportPolicyOnnx, initTrainingBackend, trainNetwork, type AugmentFn, type Network, type TrainLoss, type TrainMode, type TrainProgress } from '../train/index.js';
 import { PilotError } from '../util/errors.js';
 import { cameraContractInput, drivingFields, SCRATCH } from './driving-setup.js';
-import { heldOutError, trainingMeans, type HeldOutError } from './held-out.js';
+import { errorFromPredictions, heldOutError, predictRaw, trainingMeans, type HeldOutError } from './held-out.js';
 import { installModel } from './install-model.js';
 import { withMetadata } from './onnx-metadata.js';
 import { loadPolicyBase, type PolicyBase, type ScratchShape } from './policy-base.js';
 import { readPolicyData } from './policy-data.js';
 import { runDaggerRounds, type DaggerOptions } from './policy-dagger.js';
-import { formatScores, scoreMetrics, scorePolicy, type PolicyScores } from './policy-scores.js';
+import { formatScores, scoreMetrics, scorePolicy, type PolicyScores, type PredictedSet } from './policy-scores.js';
 import { recordHeader, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
 
 export type { DaggerOptions } from './policy-dagger.js';
@@ -39,7 +39,7 @@ export interface TrainPolicyOptions {
   readonly data: readonly string[];
   /** A backbone or policy file, or 'scratch'. */
   readonly base: string;
-  /** Default: 'full' from scratch, 'head' on a file base. */
+  /** Default: 'full' for a real-camera network (see realCamera), 'head' on a backbone. */
   readonly mode?: TrainMode;
   readonly partialLayers?: number;
   /** Default 30; a real-camera network: enough epochs for ≈ 60,000 samples (8..30), so 5,000 frames train in minutes. */
@@ -57,14 +57,14 @@ export interface TrainPolicyOptions {
   readonly holdoutFraction?: number;
   /** Frames dropped between the train, validation and held-out blocks. Default 20. */
   readonly gapFrames?: number;
-  /** Default 'l1' from scratch (MAE is what real logs are graded on), 'mse' on a file base. */
+  /** Default 'l1' for a real-camera network (MAE is what real logs are graded on), else 'mse'. */
   readonly loss?: TrainLoss;
   readonly augment?: boolean;
   /** Probability of a horizontal flip (steering negated) per training frame. Default 0.5. */
   readonly flip?: number;
   /** Head mode: augmented copies of each frame. */
   readonly copies?: number;
-  /** Steering-balanced sample weights. Default on for a file base, off from scratch. */
+  /** Steering-balanced sample weights. Default off for a real-camera network, else on. */
   readonly balance?: boolean;
   /** Scratch only: network input size and crop (default: from the data's frames). */
   readonly scratch?: ScratchShape;
@@ -95,17 +95,16 @@ export interface TrainPolicySummary {
 }
 
 /** Real cameras: exposure, contrast, colour, noise, blur and shadows; no synthetic occluders or view shifts. */
-function augmenter(ds: ImageDataset, scratch: boolean, flipP: number): AugmentFn {
-  const aug = createAugmenter(augmentConfig({ flip: { p: flipP }, ...(scratch ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) }));
+function augmenter(ds: ImageDataset, realCam: boolean, flipP: number): AugmentFn {
+  const aug = createAugmenter(augmentConfig({ flip: { p: flipP }, ...(realCam ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) }));
   const k = ds.targetNames.length;
   return (images, targets, rng) => aug(images, targets, targets.length / k, ds.height, ds.width, ds.targetNames, rng);
 }
 
-function augmentationText(o: TrainPolicyOptions, scratch: boolean, balance: boolean): string {
+function augmentationText(o: TrainPolicyOptions, realCam: boolean, balance: boolean): string {
   if (o.augment === false) return balance ? 'none; steering-balanced sample weights' : 'none';
-  // `scratch` here: a real-camera network (trained from scratch, or continued from one).
   const flip = `horizontal flip p ${o.flip ?? 0.5} (steering negated)`;
-  const kinds = scratch ? `brightness, contrast, colour, noise, blur, shadows, ${flip}` : `brightness, contrast, colour, noise, blur, occluders, shadows, ${flip}, lateral shift (steering corrected)`;
+  const kinds = realCam ? `brightness, contrast, colour, noise, blur, shadows, ${flip}` : `brightness, contrast, colour, noise, blur, occluders, shadows, ${flip}, lateral shift (steering corrected)`;
   return kinds + (balance ? '; steering-balanced sample weights' : '');
 }
 
@@ -176,25 +175,25 @@ function realCamera(base: PolicyBase): boolean {
 
 async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPolicySummary> {
   const { base, net, fields, mode, log } = r;
-  const scratch = realCamera(base);
+  const realCam = realCamera(base);
   const normalize = base.camera.normalize;
-  const balance = o.balance ?? !scratch;
+  const balance = o.balance ?? !realCam;
   const stages: StageRecord[] = [];
   const before = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
   const fit = async (stage: string, epochs: number, train: ImageDataset, val: ImageDataset | undefined): Promise<void> => {
     const weights = balance ? steeringBalance(train).weights : undefined;
-    const loss = o.loss ?? (scratch ? 'l1' : 'mse');
+    const loss = o.loss ?? (realCam ? 'l1' : 'mse');
     const result = await trainNetwork(net, { train: { frames: train, ...(weights ? { weights } : {}) }, ...(val && val.count > 0 ? { validation: { frames: val } } : {}) }, {
       mode,
       partialLayers: o.partialLayers ?? 1,
       epochs,
       batchSize: o.batchSize ?? 32,
       learningRate: o.learningRate ?? 1e-3,
-      patience: o.patience ?? (scratch ? 6 : 4),
+      patience: o.patience ?? (realCam ? 6 : 4),
       seed: o.seed + stages.length,
       normalize,
       loss,
-      ...(o.augment === false ? {} : { augment: augmenter(train, scratch, o.flip ?? 0.5), augmentedCopies: o.copies ?? 2 }),
+      ...(o.augment === false ? {} : { augment: augmenter(train, realCam, o.flip ?? 0.5), augmentedCopies: o.copies ?? 2 }),
       ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
@@ -205,8 +204,8 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
   let { train, validation } = r.data;
   const notes = [...r.data.notes];
   if (train) {
-    const epochs = o.epochs ?? (scratch ? autoEpochs(train.count) : 30);
-    if (o.epochs === undefined && scratch) log(`train: ${epochs} epochs at most (≈ ${SAMPLE_BUDGET} samples over ${train.count} training frames; --epochs to choose)`);
+    const epochs = o.epochs ?? (realCam ? autoEpochs(train.count) : 30);
+    if (o.epochs === undefined && realCam) log(`train: ${epochs} epochs at most (≈ ${SAMPLE_BUDGET} samples over ${train.count} training frames; --epochs to choose)`);
     await fit(`${base.kind === 'scratch' ? 'from scratch' : `fine-tune (${mode})`} on ${o.data.length + (o.rehearse?.length ?? 0)} bag(s)`, epochs, train, validation);
   }
   let daggerRounds: unknown[] = [];
@@ -239,9 +238,12 @@ async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainP
   const normalize = base.camera.normalize;
   const means = trainingMeans(t.train, fields);
   const baselines: TrainingBaselines = { version: 1, train_frames: t.train.count, constant_mean: means };
-  const scores = scorePolicy(net, { validation: t.validation, holdout: r.data.holdout }, normalize, fields, means);
+  // Each set is run through the network once: the scores and the validation error share the predictions.
+  const predicted = (ds: ImageDataset | undefined): PredictedSet | undefined => (ds && ds.count > 0 ? { ds, raw: predictRaw(net, ds, normalize) } : undefined);
+  const validation = predicted(t.validation);
+  const scores = scorePolicy({ validation, holdout: predicted(r.data.holdout) }, fields, means);
   for (const line of formatScores(scores)) log(line);
-  const valError = t.validation && t.validation.count > 0 ? heldOutError(net, t.validation, normalize, fields) : { frames: 0, rawMse: NaN, mae: {} };
+  const valError = validation ? errorFromPredictions(validation.raw, validation.ds, fields) : { frames: 0, rawMse: NaN, mae: {} };
   const after = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
   const units = Object.fromEntries(fields.map((f) => [f.name, f.unit]));
   const metrics: Record<string, number> = scoreMetrics(scores, units);
