@@ -11,17 +11,23 @@ function frame(width: number, height: number): Image {
   return makeImage({ header: makeHeader({ frame_id: 'camera' }), height, width, encoding: 'rgb8', step: width * 3, data: new Uint8Array(width * height * 3).fill(90) });
 }
 
+/** A runtime on the 320×240 calibration at 100 Hz, in process, on a manual clock; `inputs` overrides the config's. */
+async function startPilot(inputs: Record<string, unknown>, log: (line: string) => void = () => {}) {
+  const config = parseConfig(
+    { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 1 }, transport: { kind: 'inprocess' }, loop: { rate_hz: 100, deadline_ms: 8 }, ...inputs },
+    'test',
+    process.cwd(),
+  );
+  const clock = new ManualClock({ epochMs: 1_700_000_000_000 });
+  const transport = new InProcessTransport();
+  const pilot = await Pilot.create(config, { transport, clock, log });
+  return { pilot, clock, transport };
+}
+
 describe('Pilot with 160×120 frames and the 320×240 calibration', () => {
   it('drives on scaled intrinsics, logs the notice once and reports it in diagnostics', async () => {
-    const config = parseConfig(
-      { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 1 }, transport: { kind: 'inprocess' }, loop: { rate_hz: 100, deadline_ms: 8 } },
-      'test',
-      process.cwd(),
-    );
-    const clock = new ManualClock({ epochMs: 1_700_000_000_000 });
-    const transport = new InProcessTransport();
     const lines: string[] = [];
-    const pilot = await Pilot.create(config, { transport, clock, log: (l) => lines.push(l) });
+    const { pilot, clock, transport } = await startPilot({}, (l) => lines.push(l));
     try {
       const camera = transport.advertise<Image>('/camera/image_raw', 'sensor_msgs/msg/Image');
       pilot.start();
@@ -46,15 +52,8 @@ describe('Pilot with 160×120 frames and the 320×240 calibration', () => {
 
 describe('Pilot with a live camera_info beside the camera', () => {
   it('samples frames of the camera_info size with its geometry (2:1 frames the 4:3 calibration would reject), applied once', async () => {
-    const config = parseConfig(
-      { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 1 }, transport: { kind: 'inprocess' }, loop: { rate_hz: 100, deadline_ms: 8 } },
-      'test',
-      process.cwd(),
-    );
-    const clock = new ManualClock({ epochMs: 1_700_000_000_000 });
-    const transport = new InProcessTransport();
     const lines: string[] = [];
-    const pilot = await Pilot.create(config, { transport, clock, log: (l) => lines.push(l) });
+    const { pilot, clock, transport } = await startPilot({}, (l) => lines.push(l));
     try {
       const camera = transport.advertise<Image>('/camera/image_raw', 'sensor_msgs/msg/Image');
       const info = transport.advertise<CameraInfo>('/camera/camera_info', 'sensor_msgs/msg/CameraInfo');
@@ -78,14 +77,7 @@ describe('Pilot with a live camera_info beside the camera', () => {
   });
 
   it('inputs.camera.info_topic: none ignores it, and such frames are rejected naming both sizes', async () => {
-    const config = parseConfig(
-      { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 1 }, transport: { kind: 'inprocess' }, loop: { rate_hz: 100, deadline_ms: 8 }, inputs: { camera: { info_topic: 'none' } } },
-      'test',
-      process.cwd(),
-    );
-    const clock = new ManualClock({ epochMs: 1_700_000_000_000 });
-    const transport = new InProcessTransport();
-    const pilot = await Pilot.create(config, { transport, clock, log: () => {} });
+    const { pilot, clock, transport } = await startPilot({ inputs: { camera: { info_topic: 'none' } } });
     try {
       const camera = transport.advertise<Image>('/camera/image_raw', 'sensor_msgs/msg/Image');
       const info = transport.advertise<CameraInfo>('/camera/camera_info', 'sensor_msgs/msg/CameraInfo');
