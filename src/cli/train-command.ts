@@ -7,7 +7,7 @@ import { armBackbone, ARM_BACKBONES, ARM_CAMERA, type ArmBackbonePreset } from '
 import { runPretrain } from '../finetune/pretrain.js';
 import { runArmDagger } from '../finetune/arm-dagger.js';
 import { runTrainArmPolicy, SCRATCH } from '../finetune/train-arm-policy.js';
-import { runTrainPolicy, type DaggerOptions } from '../finetune/train-policy.js';
+import { runTrainPolicy, type DaggerOptions, type TrainPolicySummary } from '../finetune/train-policy.js';
 import type { TrainLoss, TrainMode, TrainProgress } from '../train/index.js';
 import { formatComparison } from '../eval/baselines.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -255,6 +255,12 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     }),
   );
   line.done();
+  printPolicySummary(summary);
+  return 0;
+}
+
+/** The result on stdout: the model, its scores against the baselines, warnings, forgetting, what to run next. */
+function printPolicySummary(summary: TrainPolicySummary): void {
   console.log(`policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
   for (const c of summary.scores.validation) console.log(`  validation ${formatComparison(c)}`);
   for (const c of summary.scores.holdout) console.log(`  held out   ${formatComparison(c)}`);
@@ -264,7 +270,6 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
     console.log(`  earlier data (${after.frames} frames): steering MAE ${before.mae['steering_angle']!.toFixed(4)} before → ${after.mae['steering_angle']!.toFixed(4)} rad after`);
   }
   console.log(`next: pilot eval --model ${summary.out}`);
-  return 0;
 }
 
 /** `--input-size WxH` and `--crop t,b,l,r` for a driving network trained from scratch. */

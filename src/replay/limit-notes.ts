@@ -5,6 +5,7 @@
  */
 import type { PilotConfig } from '../config/schema.js';
 import type { Evaluation } from './evaluate.js';
+import type { ReplayRun } from './replay-session.js';
 
 export function outOfLimitNotes(evaluation: Evaluation, config: Pick<PilotConfig, 'safety'>, label: string, configName: string): string[] {
   const notes: string[] = [];
@@ -26,4 +27,11 @@ export function outOfLimitNotes(evaluation: Evaluation, config: Pick<PilotConfig
     );
   });
   return notes;
+}
+
+/** The notes of every run with an evaluation, printed on stderr after the replay summary. */
+export function printOutOfLimitNotes(runs: readonly ReplayRun[], config: Pick<PilotConfig, 'safety'>, configName: string): void {
+  for (const run of runs) {
+    if (run.evaluation) for (const note of outOfLimitNotes(run.evaluation, config, run.label, configName)) console.error(`pilot: note: ${note}`);
+  }
 }

@@ -9,7 +9,7 @@ import { formatSize } from '../bags/format.js';
 import { createBagWriter, openBag } from '../bags/node-io.js';
 import { CliError, distroOption, parse, positiveNumber } from '../cli/args.js';
 import { loadConfig } from '../config/load.js';
-import { outOfLimitNotes } from './limit-notes.js';
+import { printOutOfLimitNotes } from './limit-notes.js';
 import type { PilotConfig } from '../config/schema.js';
 import { packageRoot } from '../util/package-root.js';
 import { parseRemaps } from './remap.js';
@@ -131,10 +131,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   else writeFile(jsonPath, serializeReplay(result) + '\n');
   if (htmlPath !== '-') writeFile(htmlPath, renderReplayHtml(result));
   console.error(formatReplaySummary(result));
-  const configName = values.config ?? 'launch/drive.yaml';
-  for (const run of result.runs) {
-    if (run.evaluation) for (const note of outOfLimitNotes(run.evaluation, base, run.label, configName)) console.error(`pilot: note: ${note}`);
-  }
+  printOutOfLimitNotes(result.runs, base, values.config ?? 'launch/drive.yaml');
   const written = [jsonPath !== '-' ? jsonPath : undefined, htmlPath !== '-' ? htmlPath : undefined].filter(Boolean);
   if (written.length > 0) console.error(`report: ${written.join(', ')}`);
   return checkInputCoverage(result.runs);
