@@ -19,7 +19,6 @@ export class InputSlot<T> {
   /** Samples rejected (wrong type, size, encoding, undecodable) with the last reason. */
   rejected = 0;
   lastRejection = '';
-  #rateHz = 0;
   #intervalMs = 0;
 
   constructor(
@@ -37,7 +36,6 @@ export class InputSlot<T> {
       // Exponential average of the arrival interval (about 10 samples of memory), inverted: averaging
       // instantaneous rates (1000/Δt) overstates an uneven stream (a 25 Hz camera read 30 Hz).
       if (dt >= 0) this.#intervalMs = this.#intervalMs === 0 ? dt : 0.9 * this.#intervalMs + 0.1 * dt;
-      this.#rateHz = this.#intervalMs > 0 ? 1000 / this.#intervalMs : 0;
     }
     this.latest = sample;
     this.receivedAtMs = now;
@@ -58,6 +56,6 @@ export class InputSlot<T> {
   }
 
   health(now: number = this.clock.now()): InputHealth {
-    return { alive: this.isFresh(now), ageMs: this.ageMs(now), rateHz: this.#rateHz };
+    return { alive: this.isFresh(now), ageMs: this.ageMs(now), rateHz: this.#intervalMs > 0 ? 1000 / this.#intervalMs : 0 };
   }
 }
