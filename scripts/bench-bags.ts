@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBagWriter, openBag, Recorder, type ChunkCompression } from '../src/bags/index.js';
-import type { Image } from '../src/messages/types.js';
+import type { Image } from '../src/core/messages/types.js';
 import { createTransport } from '../src/transport/index.js';
 import type { Transport } from '../src/transport/transport.js';
 

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FieldBaselineComparison } from '../src/eval/baselines.js';
 import { runTrainPolicy, type TrainPolicySummary } from '../src/finetune/train-policy.js';
-import { packageRoot } from '../src/util/package-root.js';
+import { packageRoot } from '../src/core/util/package-root.js';
 
 const { values } = parseArgs({
   options: {

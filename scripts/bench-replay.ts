@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/load.js';
+import { loadConfig } from '../src/core/config/load.js';
 import { benchReplayThroughput } from '../src/replay/replay-bench.js';
 
 const { values } = parseArgs({

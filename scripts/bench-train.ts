@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { DRIVING_NETWORK, initTrainingBackend, Network, trainNetwork, type AugmentFn, type LabelledFrames } from '../src/train/index.js';
-import { mulberry32 } from '../src/util/prng.js';
+import { mulberry32 } from '../src/core/util/prng.js';
 
 const { values } = parseArgs({
   options: {

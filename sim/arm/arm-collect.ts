@@ -11,14 +11,14 @@
  *
  * Collection refuses the unseen split: those placements are for evaluation only.
  */
-import { loadCameraCalibration } from '../../src/calibration/camera.js';
-import { loadConfig } from '../../src/config/load.js';
-import type { PilotConfig } from '../../src/config/schema.js';
-import type { ArmDescription } from '../../src/kinematics/index.js';
+import { loadCameraCalibration } from '../../src/core/calibration/camera.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import type { PilotConfig } from '../../src/core/config/schema.js';
+import type { ArmDescription } from '../../src/core/kinematics/index.js';
 import type { Policy } from '../../src/policy/policy-session.js';
 import type { TransportKind } from '../../src/transport/index.js';
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { ImageDatasetBuilder, type ImageDataset } from '../training/image-dataset.js';
 import { cameraInputOf, ModelInputSampler, readModelContract, type FieldScaling, type ModelInputSpec } from '../training/model-input.js';
 import { ArmExpert } from './arm-expert.js';

@@ -4,18 +4,18 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { loadCameraCalibration, type CameraCalibration } from '../../src/calibration/camera.js';
-import { loadCameraMount } from '../../src/calibration/mount.js';
-import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
-import { loadConfig } from '../../src/config/load.js';
-import type { PilotConfig } from '../../src/config/schema.js';
+import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
+import { loadCameraMount } from '../../src/core/calibration/mount.js';
+import { loadVehicleCalibration } from '../../src/core/calibration/vehicle.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import type { PilotConfig } from '../../src/core/config/schema.js';
 import type { Policy } from '../../src/policy/policy-session.js';
 import { createBagWriter } from '../../src/bags/node-io.js';
 import { Recorder, type RecordTopic } from '../../src/bags/recorder.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import type { SimConfig } from '../config/sim-config.js';
 import { Simulation } from '../core/simulation.js';
 import { HeadlessRenderer } from '../render/headless-renderer.js';

@@ -11,14 +11,14 @@
  * Interventions reset the car as in any test drive; they are counted and the frames after a reset
  * are labelled like any other. One drive = one episode.
  */
-import { loadCameraCalibration } from '../../src/calibration/camera.js';
-import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
-import { loadConfig } from '../../src/config/load.js';
-import type { PilotConfig } from '../../src/config/schema.js';
+import { loadCameraCalibration } from '../../src/core/calibration/camera.js';
+import { loadVehicleCalibration } from '../../src/core/calibration/vehicle.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import type { PilotConfig } from '../../src/core/config/schema.js';
 import type { Policy } from '../../src/policy/policy-session.js';
 import type { TransportKind } from '../../src/transport/index.js';
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import type { SteeringCommand } from '../bridge/command-listener.js';
 import type { SimConfig } from '../config/sim-config.js';
 import type { DriveResult, DriveSample } from '../drive/drive-result.js';

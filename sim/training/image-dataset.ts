@@ -4,7 +4,7 @@
  * Aggregating several datasets (DAgger rounds, demonstrations) is src/dataset's concatDatasets.
  */
 import type { ImageDataset } from '../../src/dataset/dataset.js';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 export type { ImageDataset };
 

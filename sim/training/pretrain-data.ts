@@ -7,11 +7,11 @@
  * Frames are rendered by the simulator's headless renderer at the camera's resolution and sampled to
  * the model input with the runtime's remap table (model-input.ts). Deterministic with a seed.
  */
-import { loadCameraCalibration, type CameraCalibration } from '../../src/calibration/camera.js';
-import { loadCameraMount, type CameraMount } from '../../src/calibration/mount.js';
-import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
+import { loadCameraMount, type CameraMount } from '../../src/core/calibration/mount.js';
+import { loadVehicleCalibration } from '../../src/core/calibration/vehicle.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import type { SimConfig } from '../config/sim-config.js';
 import { ExpertDriver } from '../expert/expert-driver.js';
 import { IntrinsicCamera, type Pose2D } from '../render/camera-rig.js';

@@ -7,12 +7,12 @@
  * @foxglove/rosmsg-msgs-common (metadata.yaml `ros_distro`, the db3 `schema` table, else the
  * `distro` option, else humble), so sqlite3 bags from before Jazzy, which store none, decode too.
  */
-import { CdrCodec } from '../messages/cdr.js';
-import { interfaceBaseType } from '../messages/interface-schema.js';
-import { parseSchema } from '../messages/parse-schema.js';
-import { MessageRegistry } from '../messages/registry.js';
-import { DEFAULT_ROS_DISTRO, ROS_DISTROS, standardDistroFor, type RosDistro } from '../messages/ros-distro.js';
-import { fullTypeName } from '../messages/type-names.js';
+import { CdrCodec } from '../core/messages/cdr.js';
+import { interfaceBaseType } from '../core/messages/interface-schema.js';
+import { parseSchema } from '../core/messages/parse-schema.js';
+import { MessageRegistry } from '../core/messages/registry.js';
+import { DEFAULT_ROS_DISTRO, ROS_DISTROS, standardDistroFor, type RosDistro } from '../core/messages/ros-distro.js';
+import { fullTypeName } from '../core/messages/type-names.js';
 import { loadCompression, zstdDecompress, type CompressionCodecs } from './compression.js';
 import { Db3FileReader } from './db3-file-reader.js';
 import { BagError, errorText } from './errors.js';

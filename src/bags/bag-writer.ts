@@ -10,9 +10,9 @@
  * rejects: the writer stops, keeps the finished chunks, writes metadata.yaml if it can, reports
  * through `onError` and `status()`, and resolves every later write with `false`.
  */
-import { CdrCodec } from '../messages/cdr.js';
-import { MessageRegistry } from '../messages/registry.js';
-import { fullTypeName } from '../messages/type-names.js';
+import { CdrCodec } from '../core/messages/cdr.js';
+import { MessageRegistry } from '../core/messages/registry.js';
+import { fullTypeName } from '../core/messages/type-names.js';
 import { SENSOR_QOS, type QosProfile } from '../transport/transport.js';
 import { chunkCompression, loadCompression, type ChunkCompression } from './compression.js';
 import { BagError, errorText } from './errors.js';

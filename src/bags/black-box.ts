@@ -4,8 +4,8 @@
  * The runtime attaches it (or `pilot bag record` does with these topics); nothing here reaches into
  * the runtime.
  */
-import type { PilotConfig } from '../config/schema.js';
-import { TICK_TIMELINE_TYPE } from '../messages/tick-timeline.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import { TICK_TIMELINE_TYPE } from '../core/messages/tick-timeline.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { BagWriter } from './bag-writer.js';

@@ -1,4 +1,4 @@
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 /** Error codes raised by bag reading, writing, recording and recovery. */
 export type BagErrorCode =

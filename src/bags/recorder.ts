@@ -9,10 +9,10 @@
  * through `onError` and `stats()`; what was written stays. Crash safety comes from the writer: a chunk
  * is written when full or `flushIntervalMs` after its first message, whichever comes first.
  */
-import { CdrCodec } from '../messages/cdr.js';
-import { fullTypeName } from '../messages/type-names.js';
+import { CdrCodec } from '../core/messages/cdr.js';
+import { fullTypeName } from '../core/messages/type-names.js';
 import { SENSOR_QOS, type QosProfile, type ReceiveInfo, type Subscription, type Transport } from '../transport/transport.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import type { BagWriter } from './bag-writer.js';
 import { BagError, errorText } from './errors.js';
 

@@ -4,12 +4,12 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseConfig } from '../config/load.js';
-import type { PilotConfig, PilotConfigInput, ProviderName } from '../config/schema.js';
+import { parseConfig } from '../core/config/load.js';
+import type { PilotConfig, PilotConfigInput, ProviderName } from '../core/config/schema.js';
 import { WallClock } from '../loop/clock.js';
-import { makeHeader, makeImage } from '../messages/factories.js';
-import type { Image } from '../messages/types.js';
-import { writeTimeFromMs } from '../messages/time.js';
+import { makeHeader, makeImage } from '../core/messages/factories.js';
+import type { Image } from '../core/messages/types.js';
+import { writeTimeFromMs } from '../core/messages/time.js';
 import type { BlendMode } from '../chunking/action-queue.js';
 import { createPolicy } from '../policy/create-policy.js';
 import { DelayedPolicy } from '../policy/delayed-policy.js';
@@ -18,7 +18,7 @@ import { formatProviderReport, NoProviderError, type ProviderStartup } from '../
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { SENSOR_QOS } from '../transport/transport.js';
-import type { SampleWindow } from '../util/sample-window.js';
+import type { SampleWindow } from '../core/util/sample-window.js';
 
 export interface LoopBenchOptions {
   readonly modelPath: string;

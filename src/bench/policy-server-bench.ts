@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RemotePolicy } from '../policy/remote-policy.js';
-import { PilotError } from '../util/errors.js';
-import type { SampleWindow } from '../util/sample-window.js';
+import { PilotError } from '../core/util/errors.js';
+import type { SampleWindow } from '../core/util/sample-window.js';
 import type { Percentiles } from './loop-bench.js';
 
 export interface SpawnedServer {

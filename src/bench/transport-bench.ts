@@ -2,7 +2,7 @@
  * Publish → callback latency of a camera-sized `sensor_msgs/msg/Image` over a transport. One message in
  * flight at a time (publish, await its arrival, next), so this is latency, not throughput.
  */
-import type { Image } from '../messages/types.js';
+import type { Image } from '../core/messages/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@
  * that arrives already expired (inference slower than the horizon) is refused. Preallocated ring of
  * chunk slots; `insert` and `sample` allocate nothing.
  */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 /**
  * How overlapping chunks combine into one action:

@@ -12,7 +12,7 @@ import type { Clock } from '../loop/clock.js';
 import type { ChunkSpec } from '../policy/contract.js';
 import type { Policy } from '../policy/policy-session.js';
 import type { SafetyReason } from '../safety/safety-layer.js';
-import { SampleWindow } from '../util/sample-window.js';
+import { SampleWindow } from '../core/util/sample-window.js';
 import { ActionQueue, type BlendMode } from './action-queue.js';
 
 export interface ChunkingSettings {

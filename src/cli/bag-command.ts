@@ -8,7 +8,7 @@ import { BagError } from '../bags/errors.js';
 import { bagInfoJson, formatBagInfo, formatSize, messageJsonLine } from '../bags/format.js';
 import { createBagWriter, FileReadable, openBag, recoverBag } from '../bags/node-io.js';
 import { Recorder, type RecordTopic } from '../bags/recorder.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../core/config/load.js';
 import { createTransport } from '../transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import { CliError, distroOption, parse, positiveNumber, transportKind } from './args.js';

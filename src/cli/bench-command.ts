@@ -4,8 +4,8 @@ import { benchTransportLatency } from '../bench/transport-bench.js';
 import { benchChunking, formatChunkingBench } from '../bench/chunking-bench.js';
 import { benchRoundTrip, formatRoundTrip } from '../bench/policy-server-bench.js';
 import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
-import { PROVIDER_NAMES } from '../config/schema.js';
-import { packageRoot } from '../util/package-root.js';
+import { PROVIDER_NAMES } from '../core/config/schema.js';
+import { packageRoot } from '../core/util/package-root.js';
 import { CliError, parse, positiveNumber, providerList, transportKind } from './args.js';
 
 export async function benchCommand(args: readonly string[]): Promise<number> {

@@ -2,16 +2,16 @@
  * Safe action vector → the outgoing command message. One preallocated message per builder, mutated
  * in place each tick (subscribers that keep a message must copy it).
  */
-import type { VehicleCalibration } from '../calibration/vehicle.js';
-import type { COMMAND_TYPES } from '../config/schema.js';
+import type { VehicleCalibration } from '../core/calibration/vehicle.js';
+import type { COMMAND_TYPES } from '../core/config/schema.js';
 import type {
   AckermannDriveStamped,
   Float64MultiArray,
   JointTrajectory,
   Twist,
-} from '../messages/types.js';
-import { writeTimeFromMs } from '../messages/time.js';
-import { PilotError } from '../util/errors.js';
+} from '../core/messages/types.js';
+import { writeTimeFromMs } from '../core/messages/time.js';
+import { PilotError } from '../core/util/errors.js';
 
 export type CommandKind = (typeof COMMAND_TYPES)[number];
 

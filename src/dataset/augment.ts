@@ -13,10 +13,10 @@
  * All randomness comes from the `rng` passed in, drawn in a fixed order, so a seeded generator gives
  * the same batch every time. Scratch buffers live in the augmenter and are reused between calls.
  */
-import { PilotError } from '../util/errors.js';
-import { mulberry32 } from '../util/prng.js';
+import { PilotError } from '../core/util/errors.js';
+import { mulberry32 } from '../core/util/prng.js';
 
-/** Uniform [0, 1), e.g. mulberry32(seed) from src/util/prng.ts. */
+/** Uniform [0, 1), e.g. mulberry32(seed) from src/core/util/prng.ts. */
 export type Rng = () => number;
 
 /** The trainer's hook: augments `count` frames of `height × width × 3` bytes and their labels in place. */

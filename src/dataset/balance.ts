@@ -4,8 +4,8 @@
  * handful of rare frames cannot dominate either, and scaled to mean 1. Use the weights in the loss,
  * or draw a resampled index list from them. Everything is deterministic (the resampling is seeded).
  */
-import { mulberry32 } from '../util/prng.js';
-import { PilotError } from '../util/errors.js';
+import { mulberry32 } from '../core/util/prng.js';
+import { PilotError } from '../core/util/errors.js';
 import type { ImageDataset } from './dataset.js';
 
 export interface BalanceOptions {

@@ -5,8 +5,8 @@
  * Helpers here never copy more than they must and never reorder frames within an episode, so an
  * episode's frames stay in time order (the single-episode split relies on it).
  */
-import { mulberry32 } from '../util/prng.js';
-import { PilotError } from '../util/errors.js';
+import { mulberry32 } from '../core/util/prng.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface ImageDataset {
   /** Model-input-resolution frames, uint8 RGB, HWC row-major, `count` frames back to back. */

@@ -5,12 +5,12 @@
  * rounds to bytes, so `(byte * scale - mean) / std` equals the runtime's tensor to within half a
  * grey level.
  */
-import type { CameraCalibration } from '../calibration/camera.js';
-import type { CompressedImage, Image } from '../messages/types.js';
+import type { CameraCalibration } from '../core/calibration/camera.js';
+import type { CompressedImage, Image } from '../core/messages/types.js';
 import type { CameraContractInput } from '../policy/contract.js';
 import { CameraPreprocessor, type PreprocessResult, type RawFrame } from '../preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../preprocess/decode-compressed.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface ImageSize {
   readonly width: number;

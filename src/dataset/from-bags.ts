@@ -13,11 +13,11 @@ import { basename } from 'node:path';
 import type { BagReader, BagTopicInfo } from '../bags/bag-reader.js';
 import { BagError } from '../bags/errors.js';
 import { openBag } from '../bags/node-io.js';
-import type { CameraCalibration } from '../calibration/camera.js';
-import { nsFromTime } from '../messages/time.js';
-import type { AckermannDriveStamped, CompressedImage, Image, Time, Twist } from '../messages/types.js';
+import type { CameraCalibration } from '../core/calibration/camera.js';
+import { nsFromTime } from '../core/messages/time.js';
+import type { AckermannDriveStamped, CompressedImage, Image, Time, Twist } from '../core/messages/types.js';
 import type { CameraContractInput, ContractOutputField, ModelContract } from '../policy/contract.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { summarizeTargets, type ImageDataset, type TargetSummary } from './dataset.js';
 import { FrameExtractor, modelInputSize, type ImageSize } from './frame-extractor.js';
 

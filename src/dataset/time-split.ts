@@ -10,7 +10,7 @@
  * as any temporal window of the labels (frame stacking, a latency shift).
  */
 import { subsetDataset, type ImageDataset } from './dataset.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface TimeSplitOptions {
   /** Share of each episode for validation (default 0.2). */

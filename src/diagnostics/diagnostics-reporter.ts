@@ -2,9 +2,9 @@
  * Publishes diagnostic_msgs/DiagnosticArray on /diagnostics (1 Hz by default), the way ROS 2
  * diagnostic_updater does: one status per concern, values as key/value strings.
  */
-import type { PilotConfig } from '../config/schema.js';
+import type { PilotConfig } from '../core/config/schema.js';
 import type { Clock, TimerHandle } from '../loop/clock.js';
-import { DiagnosticLevel, type DiagnosticArray, type DiagnosticStatus } from '../messages/types.js';
+import { DiagnosticLevel, type DiagnosticArray, type DiagnosticStatus } from '../core/messages/types.js';
 import { RELIABLE_QOS, type Publisher, type Transport } from '../transport/transport.js';
 import type { Pilot } from '../runtime/pilot.js';
 

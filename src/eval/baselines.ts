@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { readOnnxInfo } from '../export/onnx-read.js';
-import { PilotError } from '../util/errors.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
+import { PilotError } from '../core/util/errors.js';
 
 export const BASELINES_METADATA_KEY = 'pilot.baselines';
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import type { EvalGate } from './gate.js';
 
 export const EVAL_RECORD_SCHEMA = 'pilot.eval/1' as const;

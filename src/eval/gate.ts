@@ -3,7 +3,7 @@
  * metadata `pilot.gate`, rendered in its model card) by `pilot train`, checked by `pilot eval`.
  */
 import { z } from 'zod';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export const GATE_METADATA_KEY = 'pilot.gate';
 

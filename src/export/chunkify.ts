@@ -6,8 +6,8 @@
  * predict the future (that would need a head predicting the next N expert actions).
  */
 import { CONTRACT_METADATA_KEY, ModelContract, parseContract } from '../policy/contract.js';
-import { PilotError } from '../util/errors.js';
-import { onnx, type OnnxTypes } from './onnx-proto.js';
+import { PilotError } from '../core/util/errors.js';
+import { onnx, type OnnxTypes } from '../core/onnx/onnx-proto.js';
 
 export interface ChunkifyOptions {
   readonly steps: number;

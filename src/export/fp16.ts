@@ -13,8 +13,8 @@
  * to zero are counted too. Conversion rounds to nearest, ties to even.
  */
 import { createHash } from 'node:crypto';
-import { PilotError } from '../util/errors.js';
-import { onnx, type OnnxTypes } from './onnx-proto.js';
+import { PilotError } from '../core/util/errors.js';
+import { onnx, type OnnxTypes } from '../core/onnx/onnx-proto.js';
 
 export const PRECISION_METADATA_KEY = 'pilot.precision';
 

@@ -3,7 +3,7 @@
  * node that reads an undefined value fails here, with the name, instead of later inside a runtime.
  * Names are generated deterministically, so the same build sequence always encodes to the same bytes.
  */
-import { onnx, type OnnxTypes } from './onnx-proto.js';
+import { onnx, type OnnxTypes } from '../core/onnx/onnx-proto.js';
 
 export const OPSET_VERSION = 17;
 export const IR_VERSION = 8;

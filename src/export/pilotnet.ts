@@ -5,7 +5,7 @@
  */
 import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../policy/contract.js';
 import { OnnxModelBuilder } from './onnx-graph.js';
-import { glorotUniform, heUniform, mulberry32 } from '../util/prng.js';
+import { glorotUniform, heUniform, mulberry32 } from '../core/util/prng.js';
 
 export interface ConvLayerSpec {
   readonly filters: number;

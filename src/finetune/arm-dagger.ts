@@ -7,7 +7,7 @@
  */
 import { collectArmEpisodes, type ArmDataset } from '../../sim/arm/arm-collect.js';
 import { concatDatasets } from '../dataset/dataset.js';
-import type { ArmDescription } from '../kinematics/index.js';
+import type { ArmDescription } from '../core/kinematics/index.js';
 import type { TrainProgress } from '../train/index.js';
 import { runTrainArmPolicy, type TrainArmPolicySummary } from './train-arm-policy.js';
 

@@ -8,10 +8,10 @@
  * (positions, rad) and outputs `action` [1, n] = absolute joint position targets, raw tanh mapped to
  * each joint's limits: scale = (upper − lower) / 2, offset = (upper + lower) / 2.
  */
-import type { ArmDescription } from '../kinematics/index.js';
+import type { ArmDescription } from '../core/kinematics/index.js';
 import type { ContractOutputField, ModelContract, StateContractInput } from '../policy/contract.js';
 import { armActionFields, armStateArchitecture, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 /** The whole frame (the arm camera looks down at the table: nothing to crop), pixels to [−1, 1]. */
 export const ARM_CAMERA: CameraPreprocessing = {

@@ -2,7 +2,7 @@
  * What the driving models see and produce: the camera crop and normalisation shared by the backbone
  * and every policy trained on it, and the action fields scaled from the vehicle calibration.
  */
-import type { VehicleCalibration } from '../calibration/vehicle.js';
+import type { VehicleCalibration } from '../core/calibration/vehicle.js';
 import type { CameraContractInput, ContractOutputField } from '../policy/contract.js';
 import { SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 

@@ -8,7 +8,7 @@ import type { ImageDataset } from '../dataset/dataset.js';
 import { compareWithBaselines, type FieldBaselineComparison } from '../eval/baselines.js';
 import type { ContractOutputField } from '../policy/contract.js';
 import { FrameNormalizer, type Network, type Normalize } from '../train/index.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface HeldOutError {
   readonly frames: number;

@@ -1,5 +1,5 @@
 /** Adds or replaces metadata entries of an ONNX file (e.g. the evaluation gate after export). */
-import { onnx } from '../export/onnx-proto.js';
+import { onnx } from '../core/onnx/onnx-proto.js';
 
 export function withMetadata(bytes: Uint8Array, entries: Record<string, string>): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { probeCameraSize } from '../dataset/from-bags.js';
 import { loadNetwork, Network, POLICY_HEAD, readNetworkOnnx, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { REAL_CAMERA, SCRATCH, SCRATCH_POLICY_HEAD, scratchBackbone, scratchInputSize } from './driving-setup.js';
 import { sha256Bytes } from './training-record.js';
 

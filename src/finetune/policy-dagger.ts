@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { loadSimConfig } from '../../sim/config/sim-config.js';
 import { collectDrive } from '../../sim/training/dagger.js';
 import { loadTrack } from '../../sim/world/track.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../core/config/load.js';
 import { concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface DaggerOptions {
   readonly iterations: number;

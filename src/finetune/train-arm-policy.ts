@@ -18,9 +18,9 @@ import { basename } from 'node:path';
 import { armDatasetFromBags, formatArmDatasetReport, type ArmDatasetSpec } from '../dataset/arm-from-bags.js';
 import { createAugmenter } from '../dataset/augment.js';
 import { checkDataset, concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
-import { loadArmDescription, type ArmDescription } from '../kinematics/index.js';
+import { loadArmDescription, type ArmDescription } from '../core/kinematics/index.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../policy/contract.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import {
   exportArmPolicyOnnx,
   initTrainingBackend,
@@ -36,7 +36,7 @@ import {
   type TrainMode,
   type TrainProgress,
 } from '../train/index.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { ARM_CAMERA, armBackbone, armFields, armPolicyHead, checkArmContract } from './arm-setup.js';
 import { cameraContractInput } from './driving-setup.js';
 import { heldOutError, type HeldOutError } from './held-out.js';

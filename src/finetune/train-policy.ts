@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadSimConfig } from '../../sim/config/sim-config.js';
-import { loadVehicleCalibration } from '../calibration/vehicle.js';
+import { loadVehicleCalibration } from '../core/calibration/vehicle.js';
 import { augmentConfig, createAugmenter } from '../dataset/augment.js';
 import { steeringBalance } from '../dataset/balance.js';
 import type { ImageDataset } from '../dataset/dataset.js';
@@ -21,7 +21,7 @@ import { BASELINES_METADATA_KEY, type TrainingBaselines } from '../eval/baseline
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, type EvalGate } from '../eval/gate.js';
 import type { ContractOutputField } from '../policy/contract.js';
 import { exportPolicyOnnx, initTrainingBackend, trainNetwork, type AugmentFn, type Network, type TrainLoss, type TrainMode, type TrainProgress } from '../train/index.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { cameraContractInput, drivingFields, SCRATCH } from './driving-setup.js';
 import { errorFromPredictions, heldOutError, predictRaw, trainingMeans, type HeldOutError } from './held-out.js';
 import { installModel } from './install-model.js';

@@ -11,9 +11,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { BagWriter } from '../bags/bag-writer.js';
-import { timeFromNs } from '../messages/time.js';
-import type { AckermannDriveStamped, CompressedImage, Image, Odometry } from '../messages/types.js';
-import { makeOdometry } from '../messages/factories.js';
+import { timeFromNs } from '../core/messages/time.js';
+import type { AckermannDriveStamped, CompressedImage, Image, Odometry } from '../core/messages/types.js';
+import { makeOdometry } from '../core/messages/factories.js';
 import type { RawFrame } from '../preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../preprocess/decode-compressed.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';

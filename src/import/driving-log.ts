@@ -5,7 +5,7 @@
  * whether to skip or stop; when done they return the facts about the log as a whole (`LogFacts`:
  * deleted and missing indexes, gaps in the log's own clock).
  */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export type ImportErrorCode = 'E_IMPORT_FORMAT' | 'E_IMPORT_ROW' | 'E_IMPORT_IMAGE' | 'E_IMPORT_OPTIONS';
 

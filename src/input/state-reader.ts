@@ -2,7 +2,7 @@
  * Reads one numeric field out of a message by dotted path (`twist.twist.linear.x`, `velocity.0`),
  * compiled once so the per-tick read is a few property loads.
  */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export class FieldPath {
   readonly #parts: readonly (string | number)[];

@@ -2,7 +2,7 @@
  * Per-tick timing of each stage, kept as windows of recent samples for percentiles.
  * Recording allocates nothing.
  */
-import { SampleWindow } from '../util/sample-window.js';
+import { SampleWindow } from '../core/util/sample-window.js';
 
 export const TIMELINE_STAGES = ['inputAgeMs', 'preprocessMs', 'inferenceMs', 'postprocessMs', 'publishMs', 'tickLatencyMs'] as const;
 export type TimelineStage = (typeof TIMELINE_STAGES)[number];

@@ -4,8 +4,8 @@
  * slowed down on purpose (tests, benchmarks), or a policy server in another process (`policy_server`).
  */
 import { readFileSync } from 'node:fs';
-import type { PilotConfig } from '../config/schema.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import { chunkOf, CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
 import { DelayedPolicy } from './delayed-policy.js';
 import { PolicySession, type Policy } from './policy-session.js';

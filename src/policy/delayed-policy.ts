@@ -4,9 +4,9 @@
  * another thread, process or machine). Stands in for a policy slower than the control period.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProviderName } from '../config/schema.js';
-import { PilotError } from '../util/errors.js';
-import { SampleWindow } from '../util/sample-window.js';
+import type { ProviderName } from '../core/config/schema.js';
+import { PilotError } from '../core/util/errors.js';
+import { SampleWindow } from '../core/util/sample-window.js';
 import type { ModelContract } from './contract.js';
 import type { Policy } from './policy-session.js';
 import type { ProviderAttempt, ProviderStartup } from './providers.js';

@@ -6,7 +6,7 @@
  * fallback. `model.allow_nonfinite` (`--allow-nonfinite` on `pilot run` / `pilot drive`) loads it anyway,
  * with a warning, to test the safety layer.
  */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import type { ModelContract } from './contract.js';
 
 /** The pixel value (0..255) of the neutral camera frame: mid-grey. */

@@ -7,8 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
 import { assertBindable } from '../transport/endpoints.js';
-import { PilotError } from '../util/errors.js';
-import { SampleWindow } from '../util/sample-window.js';
+import { PilotError } from '../core/util/errors.js';
+import { SampleWindow } from '../core/util/sample-window.js';
 import type { Policy } from './policy-session.js';
 import {
   decodeHeader,

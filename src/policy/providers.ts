@@ -18,8 +18,8 @@
  */
 import { basename, join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
-import type { PilotConfig, ProviderName } from '../config/schema.js';
-import { PilotError } from '../util/errors.js';
+import type { PilotConfig, ProviderName } from '../core/config/schema.js';
+import { PilotError } from '../core/util/errors.js';
 
 type ModelSettings = PilotConfig['model'];
 

@@ -10,10 +10,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as zmq from 'zeromq';
-import { PROVIDER_NAMES, type ProviderName } from '../config/schema.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
-import { PilotError } from '../util/errors.js';
-import { SampleWindow } from '../util/sample-window.js';
+import { PROVIDER_NAMES, type ProviderName } from '../core/config/schema.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
+import { PilotError } from '../core/util/errors.js';
+import { SampleWindow } from '../core/util/sample-window.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
 import type { Policy } from './policy-session.js';
 import type { ProviderAttempt, ProviderStartup } from './providers.js';

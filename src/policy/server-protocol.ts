@@ -13,7 +13,7 @@
  */
 import { endianness } from 'node:os';
 import { Packr } from 'msgpackr';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export const POLICY_PROTOCOL = 1;
 export const POLICY_PROTOCOL_NAME = `pilot.policy/${POLICY_PROTOCOL}`;

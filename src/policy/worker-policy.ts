@@ -5,9 +5,9 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { PilotConfig, ProviderName } from '../config/schema.js';
-import { packageRoot } from '../util/package-root.js';
-import { PilotError } from '../util/errors.js';
+import type { PilotConfig, ProviderName } from '../core/config/schema.js';
+import { packageRoot } from '../core/util/package-root.js';
+import { PilotError } from '../core/util/errors.js';
 import type { ModelContract } from './contract.js';
 import type { Policy } from './policy-session.js';
 import {

@@ -17,10 +17,10 @@ import {
   describeCalibration,
   scaleCameraCalibration,
   type CameraCalibration,
-} from '../calibration/camera.js';
-import type { CameraInfo } from '../messages/types.js';
+} from '../core/calibration/camera.js';
+import type { CameraInfo } from '../core/messages/types.js';
 import type { CameraContractInput } from '../policy/contract.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { PIXEL_FORMATS, isPixelFormat } from './pixel-formats.js';
 import { buildRemapTable, type RemapTable } from './remap-table.js';
 

@@ -3,7 +3,7 @@
  * and with what weights. Crop, resize and (optionally) undistortion collapse into one table built at
  * start, so the per-frame work is a single pass with no allocation.
  */
-import type { CameraCalibration } from '../calibration/camera.js';
+import type { CameraCalibration } from '../core/calibration/camera.js';
 
 export interface CropFractions {
   readonly top: number;

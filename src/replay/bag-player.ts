@@ -7,10 +7,10 @@
 import { parse as parseYaml } from 'yaml';
 import type { BagReader } from '../bags/bag-reader.js';
 import { BagError } from '../bags/errors.js';
-import { timeFromNs } from '../messages/time.js';
-import type { ClockMsg } from '../messages/types.js';
+import { timeFromNs } from '../core/messages/time.js';
+import type { ClockMsg } from '../core/messages/types.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type QosProfile, type Transport } from '../transport/transport.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { remapTopic, type TopicRemap } from './remap.js';
 
 /** Where playback gets time: wall time for real playback, virtual time in tests. */

@@ -5,8 +5,8 @@
  * action names.
  */
 import type { CommandKind } from '../commands/command-builder.js';
-import type { AckermannDriveStamped, Float64MultiArray, JointTrajectory, Twist } from '../messages/types.js';
-import { PilotError } from '../util/errors.js';
+import type { AckermannDriveStamped, Float64MultiArray, JointTrajectory, Twist } from '../core/messages/types.js';
+import { PilotError } from '../core/util/errors.js';
 
 export const COMMAND_MESSAGE_TYPES: Record<CommandKind, string> = {
   ackermann: 'ackermann_msgs/msg/AckermannDriveStamped',

@@ -3,7 +3,7 @@
  * the model says, so its error there measures the config, not the model (a real car's log replayed
  * with a config made for another vehicle). One line per field, for the replay summary.
  */
-import type { PilotConfig } from '../config/schema.js';
+import type { PilotConfig } from '../core/config/schema.js';
 import type { Evaluation } from './evaluate.js';
 import type { ReplayRun } from './replay-session.js';
 

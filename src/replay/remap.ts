@@ -1,5 +1,5 @@
 /** Topic remapping as ROS 2 writes it: `/from:=/to` (bag topic → topic the runtime or subscribers see). */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export type TopicRemap = ReadonlyMap<string, string>;
 

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBagWriter, openBag } from '../bags/node-io.js';
-import type { PilotConfig } from '../config/schema.js';
-import type { Image } from '../messages/types.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import type { Image } from '../core/messages/types.js';
 import { PolicySession, type Policy } from '../policy/policy-session.js';
 import { runReplay } from './replay-session.js';
 

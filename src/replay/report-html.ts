@@ -4,7 +4,7 @@
  * MAE and the worst moments marked), the error table and the worst moments; the runtime's latency
  * and safety numbers; with two models, where they disagree. Every string is escaped.
  */
-import { escapeHtml, htmlPage } from '../util/html.js';
+import { escapeHtml, htmlPage } from '../core/util/html.js';
 import type { Comparison, Evaluation } from './evaluate.js';
 import type { ReplayResult, ReplayRun } from './replay-session.js';
 import { describeCoverage, describeRejections, fmtLatency, fmtNumber, fmtS, fmtSigned } from './report-terminal.js';

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import type { SimConfig } from '../../sim/config/sim-config.js';
-import { describeIssue } from '../config/load.js';
-import { readYamlFile } from '../calibration/camera.js';
-import { PilotError } from '../util/errors.js';
+import { describeIssue } from '../core/config/load.js';
+import { readYamlFile } from '../core/calibration/camera.js';
+import { PilotError } from '../core/util/errors.js';
 import type { BridgeSpec, BridgeTopic } from './bridge.js';
 
 const TopicEntry = z

@@ -10,8 +10,8 @@
  */
 import type { Clock, TimerHandle } from '../loop/clock.js';
 import { ManualClock } from '../loop/clock.js';
-import { msFromTime } from '../messages/time.js';
-import type { ClockMsg } from '../messages/types.js';
+import { msFromTime } from '../core/messages/time.js';
+import type { ClockMsg } from '../core/messages/types.js';
 import { SENSOR_QOS, type Subscription, type Transport } from '../transport/transport.js';
 
 export interface RosTimeClockOptions {

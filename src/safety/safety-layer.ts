@@ -11,7 +11,7 @@
  * command when the target lies outside, or when the next command would be further outside than the
  * last one (so an arm that finds itself outside can still move back in, never further out).
  */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 /** Why this tick's command is what it is. */
 export type SafetyReason =

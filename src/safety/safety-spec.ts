@@ -4,10 +4,10 @@
  * unbounded value. Arm joints get position, velocity (max_rate) and acceleration limits from the
  * description; their stop command holds the measured position, so `safety.stop` does not apply.
  */
-import type { VehicleCalibration } from '../calibration/vehicle.js';
-import type { ArmDescription } from '../kinematics/arm-description.js';
-import type { PilotConfig } from '../config/schema.js';
-import { PilotError } from '../util/errors.js';
+import type { VehicleCalibration } from '../core/calibration/vehicle.js';
+import type { ArmDescription } from '../core/kinematics/arm-description.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import { PilotError } from '../core/util/errors.js';
 import type { SafetyFieldSpec } from './safety-layer.js';
 
 export function buildSafetyFields(

@@ -3,8 +3,8 @@
  * tool point lies outside the description's axis-aligned box (base frame; 0 inside). Allocation-free; the chain and the
  * scratch point are its own, so it never shares state with the simulator or another user.
  */
-import type { ArmDescription } from '../kinematics/arm-description.js';
-import type { KinematicChain } from '../kinematics/forward-kinematics.js';
+import type { ArmDescription } from '../core/kinematics/arm-description.js';
+import type { KinematicChain } from '../core/kinematics/forward-kinematics.js';
 import type { CommandCheck } from './safety-layer.js';
 
 export class WorkspaceCheck implements CommandCheck {

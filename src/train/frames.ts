@@ -2,7 +2,7 @@
  * Training frames as the trainer reads them, and the per-batch uint8 → float conversion.
  * `LabelledFrames` is the subset of src/dataset's ImageDataset the trainer needs, so any ImageDataset fits.
  */
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface LabelledFrames {
   /** Model-input-resolution frames, uint8 RGB, HWC row-major, `count` frames back to back. */

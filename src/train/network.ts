@@ -7,8 +7,8 @@
  * [in, out]; flatten in H, W, C order. The ONNX export (onnx-io.ts) converts to NCHW/OIHW.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PilotError } from '../util/errors.js';
-import { glorotUniform, heUniform, mulberry32 } from '../util/prng.js';
+import { PilotError } from '../core/util/errors.js';
+import { glorotUniform, heUniform, mulberry32 } from '../core/util/prng.js';
 
 export interface ConvSpec {
   readonly filters: number;

@@ -16,11 +16,11 @@
 import { z } from 'zod';
 import { hwioToOihw, transpose2d } from '../export/layout.js';
 import { OnnxModelBuilder, type Dim } from '../export/onnx-graph.js';
-import { onnx, type OnnxTypes } from '../export/onnx-proto.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
+import { onnx, type OnnxTypes } from '../core/onnx/onnx-proto.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, parseContract, type ModelContract } from '../policy/contract.js';
 import { checkContractAgainstGraph } from '../policy/policy-session.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import type { Normalize } from './frames.js';
 import { describeLayers, Network, type BackboneArchitecture, type HeadArchitecture, type LayerInfo, type StateInputArchitecture } from './network.js';
 
@@ -80,7 +80,7 @@ export interface PolicyExportOptions extends ExportOptions {
   readonly maxSpeedMps: number;
 }
 
-/** One joint of an arm, as the arm description gives it (src/kinematics ArmJointLimits fits). */
+/** One joint of an arm, as the arm description gives it (src/core/kinematics ArmJointLimits fits). */
 export interface ArmJoint {
   readonly name: string;
   /** Position limits, rad. */

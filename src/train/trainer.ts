@@ -17,8 +17,8 @@
  * Deterministic: the same network seed, data and options give the same weights (single-threaded wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PilotError } from '../util/errors.js';
-import { mulberry32 } from '../util/prng.js';
+import { PilotError } from '../core/util/errors.js';
+import { mulberry32 } from '../core/util/prng.js';
 import { checkSelection, FrameNormalizer, SYMMETRIC_NORMALIZE, type FrameSelection, type Normalize } from './frames.js';
 import type { Network } from './network.js';
 

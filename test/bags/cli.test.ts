@@ -4,7 +4,7 @@ import { McapIndexedReader } from '@mcap/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBagWriter, MemoryReadable, openBag, parseMetadataYaml } from '../../src/bags/index.js';
 import { main } from '../../src/cli/main.js';
-import type { Image } from '../../src/messages/types.js';
+import type { Image } from '../../src/core/messages/types.js';
 import { ZeroMqTransport } from '../../src/transport/zeromq.js';
 import { collect, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, rgbImage, T0, tempDir, wheelState } from './helpers.js';
 import { capture } from '../helpers/capture-console.js';

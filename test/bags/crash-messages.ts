@@ -3,7 +3,7 @@
  * rebuilds every expected message from the child's sent log and compares it with what `bag recover`
  * restored, field by field. Values are exact in float32.
  */
-import type { AckermannDriveStamped, DiagnosticArray } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, DiagnosticArray } from '../../src/core/messages/types.js';
 
 export const CRASH_TOPICS = [
   { topic: '/cmd/ackermann', type: 'ackermann_msgs/msg/AckermannDriveStamped', periodMs: 10 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BagReader, MemoryBagFolder, renderMetadataYaml, type BagError } from '../../src/bags/index.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
 import { buildDb3, collect, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, registry, T0, wheelState, type Db3Message } from './helpers.js';
 
 const codec = new CdrCodec(registry).addSchemaText(CUSTOM_TYPE, CUSTOM_SCHEMA);

@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BagWriter, MemoryBagFolder, renderMetadataYaml } from '../../src/bags/index.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { offeredQosFor } from '../../src/bags/qos.js';
 import { buildDb3, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, registry, rgbImage, T0, wheelState } from './helpers.js';

@@ -6,8 +6,8 @@ import initSqlJs from 'sql.js';
 import { BagWriter, MemoryBagFolder, type BagWriterOptions } from '../../src/bags/index.js';
 import type { BagOutputFile, BagSink } from '../../src/bags/io.js';
 import { offeredQosFor } from '../../src/bags/qos.js';
-import { MessageRegistry } from '../../src/messages/registry.js';
-import type { Image } from '../../src/messages/types.js';
+import { MessageRegistry } from '../../src/core/messages/registry.js';
+import type { Image } from '../../src/core/messages/types.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 
 export const T0 = 1_763_800_000_000_000_000n;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BagReader, BagWriter, MemoryBagFolder, recordBlackBox, Recorder, TICK_TIMELINE_TYPE, blackBoxTopics, type BagError } from '../../src/bags/index.js';
-import { PilotConfig } from '../../src/config/schema.js';
+import { PilotConfig } from '../../src/core/config/schema.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { collect, comparable, CUSTOM_SCHEMA, CUSTOM_TYPE, FullDiskSink, MS, rgbImage, T0, wheelState } from './helpers.js';

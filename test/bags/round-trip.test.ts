@@ -2,9 +2,9 @@ import { McapIndexedReader, McapStreamReader } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { describe, expect, it } from 'vitest';
 import { BagReader, BagWriter, CHUNK_COMPRESSIONS, MemoryBagFolder, MemoryReadable } from '../../src/bags/index.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
-import type { KnownTypeName } from '../../src/messages/types.js';
-import { samples } from '../messages/samples.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
+import type { KnownTypeName } from '../../src/core/messages/types.js';
+import { samples } from '../core/messages/samples.js';
 import { collect, comparable, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, registry, rgbImage, T0, wheelState } from './helpers.js';
 
 /** Every known type on its own topic, plus a 640×480 camera and a type pilot has never seen. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyDriveChunking } from '../../src/cli/drive-chunking.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/core/config/load.js';
 import { parseSimConfig } from '../../sim/config/sim-config.js';
 import { runDriveSession } from '../../sim/drive/drive-session.js';
 import { formatSummary } from '../../sim/report/terminal.js';

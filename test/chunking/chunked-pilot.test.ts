@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNKED_TEST_OPTIONS } from '../../scripts/build-test-models.js';
-import { parseConfig } from '../../src/config/load.js';
-import type { PilotConfigInput } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import type { PilotConfigInput } from '../../src/core/config/schema.js';
 import { buildChunkedPolicy } from '../../src/export/chunked-policy.js';
 import { ManualClock } from '../../src/loop/clock.js';
-import { makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/messages/types.js';
+import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/core/messages/types.js';
 import type { ModelContract } from '../../src/policy/contract.js';
 import type { Policy } from '../../src/policy/policy-session.js';
 import type { ProviderStartup } from '../../src/policy/providers.js';

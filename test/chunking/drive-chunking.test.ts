@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyDriveChunking, wantsChunking } from '../../src/cli/drive-chunking.js';
 import { main } from '../../src/cli/main.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/core/config/load.js';
 import { chunkifyModel } from '../../src/export/chunkify.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { chunkOf } from '../../src/policy/contract.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/core/config/load.js';
 import { PolicySession } from '../../src/policy/policy-session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilot-chunkify-'));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { BASELINES_METADATA_KEY } from '../../src/eval/baselines.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { demoBag, tinyBackbone, tmp } from '../finetune/helpers.js';
 
 function capture() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { augmentConfig, createAugmenter, DEFAULT_AUGMENT, NO_AUGMENT, type AugmentOptions } from '../../src/dataset/augment.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 const H = 12;
 const W = 16;

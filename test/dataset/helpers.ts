@@ -2,8 +2,8 @@
 import { PNG } from 'pngjs';
 import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
 import type { DatasetTargetSpec } from '../../src/dataset/from-bags.js';
-import { timeFromNs } from '../../src/messages/time.js';
-import type { AckermannDriveStamped, CompressedImage, Image, Twist } from '../../src/messages/types.js';
+import { timeFromNs } from '../../src/core/messages/time.js';
+import type { AckermannDriveStamped, CompressedImage, Image, Twist } from '../../src/core/messages/types.js';
 import type { CameraContractInput, ContractOutputField } from '../../src/policy/contract.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 

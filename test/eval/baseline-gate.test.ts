@@ -12,7 +12,7 @@ import { BASELINES_METADATA_KEY, compareWithBaselines, type TrainingBaselines } 
 import { DEFAULT_DRIVING_GATE, minImprovementOverConstant, parseGate, type EvalGate } from '../../src/eval/gate.js';
 import { baselineCheck, baselineChecks, BASELINES_DETAILS_KEY, poolEvaluatedTicks, recordComparisons, runEvaluation, type PooledSeries } from '../../src/eval/run-eval.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
-import { onnx } from '../../src/export/onnx-proto.js';
+import { onnx } from '../../src/core/onnx/onnx-proto.js';
 import { withMetadata } from '../../src/finetune/onnx-metadata.js';
 import { runReplay, type ReplayRun } from '../../src/replay/replay-session.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';

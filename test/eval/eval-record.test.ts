@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
-import { PilotConfig } from '../../src/config/schema.js';
+import { PilotConfig } from '../../src/core/config/schema.js';
 import { checkDeployable, evalRecordPath, EVAL_RECORD_SCHEMA, sha256File, writeEvalRecord, type EvalRecord } from '../../src/eval/eval-record.js';
 import { DEFAULT_DRIVING_GATE, parseGate } from '../../src/eval/gate.js';
 import { runEvaluation } from '../../src/eval/run-eval.js';

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHUNKED_TEST_CARD, CHUNKED_TEST_OPTIONS, CHUNKED_TEST_PATH, chunkedCard, sha256 } from '../../scripts/build-test-models.js';
 import { main } from '../../src/cli/main.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/core/config/load.js';
 import { buildChunkedPolicy } from '../../src/export/chunked-policy.js';
-import { onnx } from '../../src/export/onnx-proto.js';
+import { onnx } from '../../src/core/onnx/onnx-proto.js';
 import { chunkHorizonMs, chunkOf, CONTRACT_METADATA_KEY, ModelContract, parseContract } from '../../src/policy/contract.js';
 import { PolicySession } from '../../src/policy/policy-session.js';
 

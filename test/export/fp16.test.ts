@@ -3,11 +3,11 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertToFp16, float16Bits, float16Value, PRECISION_METADATA_KEY } from '../../src/export/fp16.js';
 import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
-import { onnx, type OnnxTypes } from '../../src/export/onnx-proto.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { onnx, type OnnxTypes } from '../../src/core/onnx/onnx-proto.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { CONTRACT_METADATA_KEY } from '../../src/policy/contract.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

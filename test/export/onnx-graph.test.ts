@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { hwioToOihw, transpose2d } from '../../src/export/layout.js';
 import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
-import { mulberry32, uniform } from '../../src/util/prng.js';
+import { mulberry32, uniform } from '../../src/core/util/prng.js';
 import { conv2d, dense, elu, map, maxAbsDiff, type Tensor } from './reference.js';
 
 async function run(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, ort.Tensor>> {

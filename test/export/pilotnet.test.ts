@@ -1,8 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
-import { mulberry32, uniform } from '../../src/util/prng.js';
+import { mulberry32, uniform } from '../../src/core/util/prng.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

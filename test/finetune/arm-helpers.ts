@@ -7,12 +7,12 @@
 import { writeFileSync } from 'node:fs';
 import { createBagWriter } from '../../src/bags/node-io.js';
 import { ARM_CAMERA } from '../../src/finetune/arm-setup.js';
-import { loadArmDescription } from '../../src/kinematics/index.js';
-import { timeFromNs } from '../../src/messages/time.js';
-import type { JointState, JointTrajectory } from '../../src/messages/types.js';
+import { loadArmDescription } from '../../src/core/kinematics/index.js';
+import { timeFromNs } from '../../src/core/messages/time.js';
+import type { JointState, JointTrajectory } from '../../src/core/messages/types.js';
 import { exportBackboneOnnx, geometryHead, initTrainingBackend, Network, type BackboneArchitecture } from '../../src/train/index.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { barFrame, T0 } from './helpers.js';
 
 export const ARM_YAML = 'calibration/arm.yaml';

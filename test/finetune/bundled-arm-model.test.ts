@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runArmSession } from '../../sim/arm/arm-session.js';
-import { loadArmDescription } from '../../src/kinematics/index.js';
+import { loadArmDescription } from '../../src/core/kinematics/index.js';
 import { checkArmContract } from '../../src/finetune/arm-setup.js';
 import { readModelContract } from '../../sim/training/model-input.js';
 

@@ -4,7 +4,7 @@ import { parseSimConfig } from '../../sim/config/sim-config.js';
 import { runDriveSession } from '../../sim/drive/drive-session.js';
 import { checkDeployable } from '../../src/eval/eval-record.js';
 import { GATE_METADATA_KEY, parseGate } from '../../src/eval/gate.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { readNetworkOnnx } from '../../src/train/index.js';
 
 const MODEL = 'models/pilot-drive.onnx';

@@ -7,12 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBagWriter } from '../../src/bags/node-io.js';
-import { timeFromNs } from '../../src/messages/time.js';
-import type { AckermannDriveStamped, Image } from '../../src/messages/types.js';
+import { timeFromNs } from '../../src/core/messages/time.js';
+import type { AckermannDriveStamped, Image } from '../../src/core/messages/types.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { DRIVING_CAMERA } from '../../src/finetune/driving-setup.js';
 import { exportBackboneOnnx, geometryHead, initTrainingBackend, Network, type BackboneArchitecture } from '../../src/train/index.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 export const SRC_W = 64;
 export const SRC_H = 48;

@@ -4,14 +4,14 @@ import * as ort from 'onnxruntime-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { trainCommand } from '../../src/cli/train-command.js';
 import { FrameExtractor } from '../../src/dataset/frame-extractor.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { armAugmenter, runTrainArmPolicy, type TrainArmPolicyOptions } from '../../src/finetune/train-arm-policy.js';
 import { ARM_CAMERA, armBackbone, armFields, armPolicyHead, checkArmContract, jointTargetsToRaw } from '../../src/finetune/arm-setup.js';
 import { cameraContractInput } from '../../src/finetune/driving-setup.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../../src/policy/contract.js';
 import { PolicySession } from '../../src/policy/policy-session.js';
 import { exportArmPolicyOnnx, FrameNormalizer, initTrainingBackend, Network, readNetworkOnnx } from '../../src/train/index.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { ARM, ARM_YAML, armDemoBag, liftFor, panFor, tinyArmBackbone, TINY_ARM_BACKBONE } from './arm-helpers.js';
 import { barFrame, SRC_H, SRC_W, T0, tmp } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { GATE_METADATA_KEY, parseGate } from '../../src/eval/gate.js';
 import { runTrainPolicy, type TrainPolicyOptions } from '../../src/finetune/train-policy.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';

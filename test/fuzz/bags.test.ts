@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BagWriter, MemoryBagFolder, type BagReader } from '../../src/bags/index.js';
 import { openBag } from '../../src/bags/node-io.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { buildDb3, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, T0, wheelState, type Db3Message } from '../bags/helpers.js';
 import { bytesFrom, expectTypedAsync, fuzzParams, mutatedFrom, Outcomes, typedCode } from './fuzz.js';

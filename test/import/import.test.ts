@@ -7,7 +7,7 @@ import { importDrivingLog, type ImportOptions, type ImportStats } from '../../sr
 import { readDonkeyTub } from '../../src/import/donkey.js';
 import type { RecordResult } from '../../src/import/driving-log.js';
 import { MPH_TO_MPS, readUdacityLog, splitCsvLine, timeFromImageName, UDACITY_MAX_STEERING_RAD } from '../../src/import/udacity.js';
-import type { AckermannDriveStamped, CompressedImage, Image, Odometry } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, CompressedImage, Image, Odometry } from '../../src/core/messages/types.js';
 import { runReplay } from '../../src/replay/replay-session.js';
 import { tempDir } from '../bags/helpers.js';
 import { frame, quiet, replayConfig } from '../replay/helpers.js';

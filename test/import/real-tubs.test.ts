@@ -15,7 +15,7 @@ import { readDonkeyTub } from '../../src/import/donkey.js';
 import type { RecordResult } from '../../src/import/driving-log.js';
 import { importSummary, summaryLines, type ImportSummary } from '../../src/import/import-summary.js';
 import { MPH_TO_MPS, pathStyle, readUdacityLog, resolveImage } from '../../src/import/udacity.js';
-import type { AckermannDriveStamped, Odometry } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, Odometry } from '../../src/core/messages/types.js';
 import { tempDir } from '../bags/helpers.js';
 
 const MAX_STEER = 0.45;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { onnx } from '../../src/export/onnx-proto.js';
+import { onnx } from '../../src/core/onnx/onnx-proto.js';
 
 afterEach(() => vi.restoreAllMocks());
 

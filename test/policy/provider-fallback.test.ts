@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/core/config/load.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { PolicySession, type Policy } from '../../src/policy/policy-session.js';
 import { nodeProviderEnvironment } from '../../src/policy/provider-environment.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import type { ProviderName } from '../../src/config/schema.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import type { ProviderName } from '../../src/core/config/schema.js';
 import {
   explainFailure,
   formatProviderReport,

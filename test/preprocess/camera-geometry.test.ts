@@ -9,11 +9,11 @@ import {
   loadCameraCalibration,
   scaleCameraCalibration,
   type CameraCalibration,
-} from '../../src/calibration/camera.js';
-import { makeCameraInfo } from '../../src/messages/factories.js';
+} from '../../src/core/calibration/camera.js';
+import { makeCameraInfo } from '../../src/core/messages/factories.js';
 import type { CameraContractInput } from '../../src/policy/contract.js';
 import { CameraPreprocessor, type RawFrame } from '../../src/preprocess/camera-preprocessor.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 /** A lens with distortion and an off-centre principal point, written for `width`×`height` (K scaled from 320×240). */
 function lens(width: number, height: number, d: number[] = [-0.28, 0.09, 0.0012, -0.0008, -0.01]): CameraCalibration {

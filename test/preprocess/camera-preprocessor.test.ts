@@ -1,7 +1,7 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import type { CameraCalibration } from '../../src/calibration/camera.js';
+import type { CameraCalibration } from '../../src/core/calibration/camera.js';
 import type { CameraContractInput } from '../../src/policy/contract.js';
 import { CameraPreprocessor, type RawFrame } from '../../src/preprocess/camera-preprocessor.js';
 import { decodeCompressed } from '../../src/preprocess/decode-compressed.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryBagFolder } from '../../src/bags/index.js';
 import { BASELINES_METADATA_KEY } from '../../src/eval/baselines.js';
 import { withMetadata } from '../../src/finetune/onnx-metadata.js';
-import { makeCameraInfo } from '../../src/messages/factories.js';
+import { makeCameraInfo } from '../../src/core/messages/factories.js';
 import { runReplay, type ReplayModelSpec, type ReplayResult } from '../../src/replay/replay-session.js';
 import { replayJson } from '../../src/replay/report-json.js';
 import { formatReplaySummary } from '../../src/replay/report-terminal.js';

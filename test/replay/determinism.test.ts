@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
-import type { PilotConfig } from '../../src/config/schema.js';
+import type { PilotConfig } from '../../src/core/config/schema.js';
 import { runReplay, type ReplayOptions, type ReplayResult } from '../../src/replay/replay-session.js';
 import { MS, T0, openMemoryBag, quiet, replayConfig, writeDriveBag, type DriveBagOptions } from './helpers.js';
 

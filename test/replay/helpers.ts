@@ -1,12 +1,12 @@
 /** Synthetic drive bags for replay tests: 320×240 rgb8 camera frames and Ackermann commands, in memory. */
 import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
-import { parseConfig } from '../../src/config/load.js';
-import type { PilotConfig, PilotConfigInput } from '../../src/config/schema.js';
-import { timeFromNs } from '../../src/messages/time.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import type { PilotConfig, PilotConfigInput } from '../../src/core/config/schema.js';
+import { timeFromNs } from '../../src/core/messages/time.js';
 import jpeg from 'jpeg-js';
-import type { AckermannDriveStamped, CameraInfo, CompressedImage, Image } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, CameraInfo, CompressedImage, Image } from '../../src/core/messages/types.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 export const T0 = 1_763_800_000_000_000_000n;
 export const MS = 1_000_000n;

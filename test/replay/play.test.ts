@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
-import { msFromTime } from '../../src/messages/time.js';
-import type { ClockMsg, Image, Twist } from '../../src/messages/types.js';
+import { msFromTime } from '../../src/core/messages/time.js';
+import type { ClockMsg, Image, Twist } from '../../src/core/messages/types.js';
 import { playBag, qosFromOffered, VirtualTimer, WallTimer } from '../../src/replay/bag-player.js';
 import { parseRemaps } from '../../src/replay/remap.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';

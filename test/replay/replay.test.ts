@@ -1,12 +1,12 @@
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BagError, BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
-import type { AckermannDriveStamped, CompressedImage } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, CompressedImage } from '../../src/core/messages/types.js';
 import { PolicySession, type Policy } from '../../src/policy/policy-session.js';
 import { runReplay, type ReplayOptions, type ReplayResult } from '../../src/replay/replay-session.js';
 import { parseRemaps } from '../../src/replay/remap.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
-import { MessageRegistry } from '../../src/messages/registry.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
+import { MessageRegistry } from '../../src/core/messages/registry.js';
 import { buildDb3 } from '../bags/helpers.js';
 import { MS, T0, ackermann, frame, openMemoryBag, quiet, replayConfig, writeDriveBag } from './helpers.js';
 

@@ -10,7 +10,7 @@ import { TopicBridge } from '../../src/ros2/bridge.js';
 import { bridgeSpec, loadBridgeConfig, parseTopicList, simulatorBridgeSpec } from '../../src/ros2/bridge-config.js';
 import { PilotNode } from '../../src/ros2/pilot-node.js';
 import { Ros2Transport } from '../../src/ros2/ros2-transport.js';
-import { samples } from '../messages/samples.js';
+import { samples } from '../core/messages/samples.js';
 import { tempIpcDir, until } from '../transport/helpers.js';
 import { BASE_OVERRIDES, cameraFrame } from './helpers.js';
 import { createStandIn } from './stand-in/rclnodejs-stand-in.js';

@@ -1,6 +1,6 @@
 /** JointStateReader (joints by name) and the arm: config section, including launch/arm.yaml. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/core/config/load.js';
 import { JointStateReader } from '../../src/input/joint-state-reader.js';
 
 const JOINTS = ['shoulder_pan', 'shoulder_lift', 'elbow', 'wrist_pitch', 'wrist_roll'];

@@ -4,8 +4,8 @@
  * measured position on stop, no command before a measurement, and the FK workspace check.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { loadArmDescription } from '../../src/kinematics/arm-description.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import { loadArmDescription } from '../../src/core/kinematics/arm-description.js';
 import { SafetyLayer, type SafetyFieldSpec } from '../../src/safety/safety-layer.js';
 import { buildSafetyFields } from '../../src/safety/safety-spec.js';
 import { WorkspaceCheck } from '../../src/safety/workspace-check.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SafetyLayer, type SafetyFieldSpec } from '../../src/safety/safety-layer.js';
 import { buildSafetyFields } from '../../src/safety/safety-spec.js';
-import { PilotConfig } from '../../src/config/schema.js';
+import { PilotConfig } from '../../src/core/config/schema.js';
 
 const fields: SafetyFieldSpec[] = [
   { name: 'steering_angle', min: -0.4, max: 0.4, maxRatePerS: 2, stop: undefined, initial: 0 },

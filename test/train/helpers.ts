@@ -1,7 +1,7 @@
 /** Tiny networks and synthetic frames for the training tests. */
 import type { LabelledFrames } from '../../src/train/frames.js';
 import type { NetworkArchitecture } from '../../src/train/network.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 export const TINY: NetworkArchitecture = {
   backbone: {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTrainingBackend } from '../../src/train/backend.js';
 import { TRAINING_GRADIENTS } from '../../src/train/gradients.js';
-import { mulberry32, uniform } from '../../src/util/prng.js';
+import { mulberry32, uniform } from '../../src/core/util/prng.js';
 
 type Attrs = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTrainingBackend } from '../../src/train/backend.js';
 import { describeLayers, DRIVING_NETWORK, Network } from '../../src/train/network.js';
-import { mulberry32, uniform } from '../../src/util/prng.js';
+import { mulberry32, uniform } from '../../src/core/util/prng.js';
 import { TINY } from './helpers.js';
 
 beforeAll(async () => {

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
-import { onnx } from '../../src/export/onnx-proto.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { onnx } from '../../src/core/onnx/onnx-proto.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';
 import { checkContractAgainstGraph } from '../../src/policy/policy-session.js';
 import { initTrainingBackend } from '../../src/train/backend.js';
@@ -18,7 +18,7 @@ import {
   readNetworkOnnx,
   type CameraPreprocessing,
 } from '../../src/train/onnx-io.js';
-import { mulberry32, uniform } from '../../src/util/prng.js';
+import { mulberry32, uniform } from '../../src/core/util/prng.js';
 import { TINY } from './helpers.js';
 
 const camera: CameraPreprocessing = { color: 'rgb', normalize: SYMMETRIC_NORMALIZE, crop: { top: 0.4, bottom: 0.1, left: 0, right: 0 }, undistort: false };

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';
 import { checkContractAgainstGraph } from '../../src/policy/policy-session.js';
 import { initTrainingBackend } from '../../src/train/backend.js';
@@ -10,7 +10,7 @@ import { SYMMETRIC_NORMALIZE, type LabelledFrames } from '../../src/train/frames
 import { describeLayers, Network, type NetworkArchitecture } from '../../src/train/network.js';
 import { armActionFields, armStateArchitecture, exportArmPolicyOnnx, exportPolicyOnnx, loadNetwork, NETWORK_METADATA_KEY, readNetworkOnnx, type ArmJoint, type CameraPreprocessing } from '../../src/train/onnx-io.js';
 import { trainNetwork } from '../../src/train/trainer.js';
-import { mulberry32, uniform } from '../../src/util/prng.js';
+import { mulberry32, uniform } from '../../src/core/util/prng.js';
 import { barFrames, TINY } from './helpers.js';
 
 const JOINTS: ArmJoint[] = [

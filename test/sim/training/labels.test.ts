@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadCameraCalibration } from '../../../src/calibration/camera.js';
+import { loadCameraCalibration } from '../../../src/core/calibration/camera.js';
 import type { CameraContractInput } from '../../../src/policy/contract.js';
 import { CameraPreprocessor } from '../../../src/preprocess/camera-preprocessor.js';
-import { mulberry32 } from '../../../src/util/prng.js';
+import { mulberry32 } from '../../../src/core/util/prng.js';
 import { trainingTracks } from '../../../sim/training/pretrain-data.js';
 import { actionScaling, actionScalingFromContract, ModelInputSampler, readModelContract, toRaw } from '../../../sim/training/model-input.js';
 import { AHEAD_M, RoadLabeller, ROAD_TARGET_NAMES, ROAD_TARGETS } from '../../../sim/training/road-labels.js';

@@ -117,7 +117,7 @@ describe('ViewerServer: files', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('"three/webgpu":"/three/three.webgpu.js"');
     expect(page.body).toContain('/app/sim/viewer/client/main.js');
-    for (const ok of ['/three/three.webgpu.js', '/three/three.core.js', '/three/three.tsl.js', '/three/three.module.js', '/app/sim/viewer/client/main.js', '/app/sim/render/scene-builder.js', '/app/src/util/prng.js']) {
+    for (const ok of ['/three/three.webgpu.js', '/three/three.core.js', '/three/three.tsl.js', '/three/three.module.js', '/app/sim/viewer/client/main.js', '/app/sim/render/scene-builder.js', '/app/src/core/util/prng.js']) {
       expect((await rawGet(server, ok)).status, ok).toBe(200);
     }
     const refused = [
@@ -133,8 +133,8 @@ describe('ViewerServer: files', () => {
       '/app/sim%2F..%2F..%2Fpackage.json',
       '/app/%2e%2e/%2e%2e/package.json',
       '/app/sim/viewer/client/main.ts',
-      '/app/src/util/../../../package.json',
-      '/app/src/config/load.js',
+      '/app/src/core/util/../../../../package.json',
+      '/app/src/core/config/load.js',
       '/app//etc/passwd.js',
       '/app/sim/viewer/client/missing.js',
       '/app/%E0%A4%A.js',

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadArmDescription, parseUrdf } from '../../src/kinematics/index.js';
+import { loadArmDescription, parseUrdf } from '../../../src/core/kinematics/index.js';
 
 const arm = loadArmDescription('calibration/arm.yaml');
 

@@ -10,7 +10,7 @@ import {
   makeMessage,
   type CameraInfo,
   type Image,
-} from '../../src/messages/index.js';
+} from '../../../src/core/messages/index.js';
 import { samples } from './samples.js';
 
 const codec = new CdrCodec();

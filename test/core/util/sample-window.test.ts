@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SampleWindow } from '../../src/util/sample-window.js';
+import { SampleWindow } from '../../../src/core/util/sample-window.js';
 
 describe('SampleWindow', () => {
   it('gives nearest-rank percentiles over the most recent samples', () => {

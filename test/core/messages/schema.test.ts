@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MessageError, MessageRegistry, SCHEMA_SEPARATOR, buildSchemaText, msgDependencies } from '../../src/messages/index.js';
+import { MessageError, MessageRegistry, SCHEMA_SEPARATOR, buildSchemaText, msgDependencies } from '../../../src/core/messages/index.js';
 
 const registry = MessageRegistry.builtin();
 const sectionNames = (schema: string) => [...schema.matchAll(/^MSG: (.+)$/gm)].map((m) => m[1]);

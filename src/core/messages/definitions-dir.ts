@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 export function defaultDefinitionsDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'src', 'messages', 'definitions');
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'src', 'core', 'messages', 'definitions');
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;

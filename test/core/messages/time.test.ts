@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { msFromTime, nsFromTime, timeFromMs, timeFromNs } from '../../src/messages/index.js';
-import { writeTimeFromMs } from '../../src/messages/time.js';
+import { msFromTime, nsFromTime, timeFromMs, timeFromNs } from '../../../src/core/messages/index.js';
+import { writeTimeFromMs } from '../../../src/core/messages/time.js';
 
 describe('time helpers', () => {
   it('timeFromMs splits into sec and nanosec', () => {

@@ -12,7 +12,7 @@ import {
   makeOdometry,
   makeQuaternion,
   timeFromMs,
-} from '../../src/messages/index.js';
+} from '../../../src/core/messages/index.js';
 
 describe('message factories', () => {
   it('cover every vendored type', () => {

@@ -14,8 +14,8 @@ import {
   shortTypeName,
   splitTypeName,
   standardDistroFor,
-} from '../../src/messages/index.js';
-import { TYPE_NAME } from '../../src/messages/type-names.js';
+} from '../../../src/core/messages/index.js';
+import { TYPE_NAME } from '../../../src/core/messages/type-names.js';
 
 const SEP = '='.repeat(80);
 const ADD_TWO_INTS = 'int64 a\nint64 b\n---\nint64 sum\n';

@@ -1,5 +1,5 @@
 /**
- * Inverse kinematics by damped least squares on the forward kinematics (src/kinematics): joint
+ * Inverse kinematics by damped least squares on the forward kinematics (src/core/kinematics): joint
  * positions that put the tool point on a target, optionally with a tool axis pointing along a given
  * direction (e.g. the tool straight down). Position rows come first; the pointing rows are weighted
  * in metres per radian. Each step solves (JᵀJ + λ²I) Δq = Jᵀe, limits the step, and clamps to the

@@ -11,7 +11,7 @@ import {
   shortTypeName,
   splitTypeName,
   type MessageDefinitionField,
-} from '../../src/messages/index.js';
+} from '../../../src/core/messages/index.js';
 
 const registry = MessageRegistry.builtin();
 const humble = ros2humble as unknown as Record<string, { definitions: MessageDefinitionField[] } | undefined>;
@@ -29,7 +29,7 @@ describe('vendored .msg definitions', () => {
 
   it('live where the package root says', () => {
     const dir = defaultDefinitionsDir();
-    expect(dir.endsWith(join('src', 'messages', 'definitions'))).toBe(true);
+    expect(dir.endsWith(join('src', 'core', 'messages', 'definitions'))).toBe(true);
     expect(readFileSync(join(dir, 'std_msgs', 'msg', 'Header.msg'), 'utf8')).toContain('string frame_id');
   });
 

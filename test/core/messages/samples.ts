@@ -1,5 +1,5 @@
-import type { KnownTypeName, MessageTypeMap } from '../../src/messages/index.js';
-import { DiagnosticLevel } from '../../src/messages/index.js';
+import type { KnownTypeName, MessageTypeMap } from '../../../src/core/messages/index.js';
+import { DiagnosticLevel } from '../../../src/core/messages/index.js';
 
 const header = (frame_id: string, sec = 1_700_000_000, nanosec = 123_456_789) => ({ stamp: { sec, nanosec }, frame_id });
 const f64 = (...xs: number[]) => Float64Array.from(xs);

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
-import { loadCameraCalibration, parseCameraCalibration } from '../../src/calibration/camera.js';
-import { loadVehicleCalibration } from '../../src/calibration/vehicle.js';
+import { loadConfig, parseConfig } from '../../../src/core/config/load.js';
+import { loadCameraCalibration, parseCameraCalibration } from '../../../src/core/calibration/camera.js';
+import { loadVehicleCalibration } from '../../../src/core/calibration/vehicle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilot-config-'));
 const write = (name: string, text: string) => {
