@@ -15,7 +15,7 @@ import { loadCameraCalibration } from '../../src/core/calibration/camera.js';
 import { loadConfig } from '../../src/core/config/load.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import type { ArmDescription } from '../../src/core/kinematics/index.js';
-import type { Policy } from '../../src/policy/policy-session.js';
+import type { Policy } from '../../src/runtime/policy/policy-session.js';
 import type { TransportKind } from '../../src/transport/index.js';
 import { PilotError } from '../../src/core/util/errors.js';
 import { mulberry32 } from '../../src/core/util/prng.js';

@@ -11,7 +11,7 @@
  *   goal with a carrot a little ahead, back off and re-approach when the puck slides off the line,
  *   lift off once the puck is in the goal.
  */
-import { createCommandBuilder, type CommandBuilder } from '../../src/commands/command-builder.js';
+import { createCommandBuilder, type CommandBuilder } from '../../src/runtime/commands/command-builder.js';
 import type { ArmDescription } from '../../src/core/kinematics/index.js';
 import { InverseKinematics } from '../../src/core/kinematics/inverse-kinematics.js';
 import { PilotError } from '../../src/core/util/errors.js';

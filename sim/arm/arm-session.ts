@@ -19,7 +19,7 @@ import { loadCameraMount } from '../../src/core/calibration/mount.js';
 import { loadConfig } from '../../src/core/config/load.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/index.js';
-import { PolicySession, type Policy } from '../../src/policy/policy-session.js';
+import { PolicySession, type Policy } from '../../src/runtime/policy/policy-session.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../src/transport/transport.js';
 import { PilotError } from '../../src/core/util/errors.js';

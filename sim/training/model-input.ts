@@ -1,5 +1,5 @@
 /**
- * Camera frame → model-input-size uint8 RGB, with the runtime's own remap table (src/preprocess), so
+ * Camera frame → model-input-size uint8 RGB, with the runtime's own remap table (src/runtime/preprocess), so
  * a training frame holds the pixels the runtime's preprocessor samples for the same contract camera
  * input: same crop, same half-pixel bilinear taps, same undistortion. Only the last step differs:
  * the runtime normalises the blend to float, here it is rounded to a byte (≤ 0.5 grey level apart).
@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import type { CameraCalibration } from '../../src/core/calibration/camera.js';
 import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
-import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../src/policy/contract.js';
-import { buildRemapTable, type RemapTable } from '../../src/preprocess/remap-table.js';
+import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../src/runtime/policy/contract.js';
+import { buildRemapTable, type RemapTable } from '../../src/runtime/preprocess/remap-table.js';
 import { PilotError } from '../../src/core/util/errors.js';
 
 /** The parts of a contract camera input that decide which pixels the network sees. */

@@ -3,9 +3,9 @@ import { parseConfig } from '../core/config/load.js';
 import { chunkifyModel } from '../export/chunkify.js';
 import { convertToFp16, PRECISION_METADATA_KEY } from '../export/fp16.js';
 import { readOnnxInfo } from '../core/onnx/onnx-read.js';
-import { CONTRACT_METADATA_KEY, parseContract } from '../policy/contract.js';
-import { checkContractAgainstGraph, PolicySession } from '../policy/policy-session.js';
-import { formatProviderReport, type ProviderStartup } from '../policy/providers.js';
+import { CONTRACT_METADATA_KEY, parseContract } from '../runtime/policy/contract.js';
+import { checkContractAgainstGraph, PolicySession } from '../runtime/policy/policy-session.js';
+import { formatProviderReport, type ProviderStartup } from '../runtime/policy/providers.js';
 import { PilotError } from '../core/util/errors.js';
 import { CliError, parse, positiveNumber, providerList } from './args.js';
 

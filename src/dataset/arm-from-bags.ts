@@ -21,7 +21,7 @@ import { BagError } from '../bags/errors.js';
 import { openBag } from '../bags/node-io.js';
 import type { CameraCalibration } from '../core/calibration/camera.js';
 import type { CompressedImage, Float64MultiArray, Image, JointState, JointTrajectory } from '../core/messages/types.js';
-import type { CameraContractInput, ContractOutputField, ModelContract, StateContractInput } from '../policy/contract.js';
+import type { CameraContractInput, ContractOutputField, ModelContract, StateContractInput } from '../runtime/policy/contract.js';
 import { PilotError } from '../core/util/errors.js';
 import { summarizeTargets, type ImageDataset, type TargetSummary } from './dataset.js';
 import { FrameExtractor, modelInputSize, type ImageSize } from './frame-extractor.js';

@@ -7,9 +7,9 @@
  */
 import type { CameraCalibration } from '../core/calibration/camera.js';
 import type { CompressedImage, Image } from '../core/messages/types.js';
-import type { CameraContractInput } from '../policy/contract.js';
-import { CameraPreprocessor, type PreprocessResult, type RawFrame } from '../preprocess/camera-preprocessor.js';
-import { decodeCompressed } from '../preprocess/decode-compressed.js';
+import type { CameraContractInput } from '../runtime/policy/contract.js';
+import { CameraPreprocessor, type PreprocessResult, type RawFrame } from '../runtime/preprocess/camera-preprocessor.js';
+import { decodeCompressed } from '../runtime/preprocess/decode-compressed.js';
 import { PilotError } from '../core/util/errors.js';
 
 export interface ImageSize {

@@ -16,7 +16,7 @@ import { openBag } from '../bags/node-io.js';
 import type { CameraCalibration } from '../core/calibration/camera.js';
 import { nsFromTime } from '../core/messages/time.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Time, Twist } from '../core/messages/types.js';
-import type { CameraContractInput, ContractOutputField, ModelContract } from '../policy/contract.js';
+import type { CameraContractInput, ContractOutputField, ModelContract } from '../runtime/policy/contract.js';
 import { PilotError } from '../core/util/errors.js';
 import { summarizeTargets, type ImageDataset, type TargetSummary } from './dataset.js';
 import { FrameExtractor, modelInputSize, type ImageSize } from './frame-extractor.js';

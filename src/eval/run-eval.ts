@@ -15,11 +15,11 @@ import { openBag } from '../bags/node-io.js';
 import { loadConfig } from '../core/config/load.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayRun } from '../replay/replay-session.js';
-import { benchLoop } from '../bench/loop-bench.js';
+import { benchLoop } from '../runtime/bench/loop-bench.js';
 import { PilotError } from '../core/util/errors.js';
-import { EVAL_RECORD_SCHEMA, sha256File, type EvalCheck, type EvalRecord } from './eval-record.js';
+import { EVAL_RECORD_SCHEMA, sha256File, type EvalCheck, type EvalRecord } from '../runtime/policy/eval-record.js';
 import { beatsConstantBaseline, compareWithBaselines, readModelBaselines, type FieldBaselineComparison } from './baselines.js';
-import { minImprovementOverConstant, type EvalGate } from './gate.js';
+import { minImprovementOverConstant, type EvalGate } from '../runtime/policy/eval-gate.js';
 
 export interface EvalOptions {
   readonly modelPath: string;

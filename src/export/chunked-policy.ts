@@ -10,7 +10,7 @@
  * speed 0…maxSpeedMps). The ramp over i makes every action of a chunk different, so time indexing shows.
  * Graph: GlobalAveragePool → Flatten → Gemm → Tanh → Reshape to [1, steps, 2] (or [steps, 2]).
  */
-import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../policy/contract.js';
+import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../runtime/policy/contract.js';
 import { OnnxModelBuilder } from './onnx-graph.js';
 
 export interface ChunkedPolicyOptions {

@@ -5,7 +5,7 @@
  * observation, so executing it later holds that action: a chunked *variant*, not a model trained to
  * predict the future (that would need a head predicting the next N expert actions).
  */
-import { CONTRACT_METADATA_KEY, ModelContract, parseContract } from '../policy/contract.js';
+import { CONTRACT_METADATA_KEY, ModelContract, parseContract } from '../runtime/policy/contract.js';
 import { PilotError } from '../core/util/errors.js';
 import { onnx, type OnnxTypes } from '../core/onnx/onnx-proto.js';
 

@@ -3,7 +3,7 @@
  * with seeded random weights: the same options give byte-identical files. Untrained, so it does not
  * drive; it has the shape, size and cost of the real network, which is what the runtime is tested on.
  */
-import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../policy/contract.js';
+import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../runtime/policy/contract.js';
 import { OnnxModelBuilder } from './onnx-graph.js';
 import { glorotUniform, heUniform, mulberry32 } from '../core/util/prng.js';
 

@@ -9,7 +9,7 @@
  * each joint's limits: scale = (upper − lower) / 2, offset = (upper + lower) / 2.
  */
 import type { ArmDescription } from '../core/kinematics/index.js';
-import type { ContractOutputField, ModelContract, StateContractInput } from '../policy/contract.js';
+import type { ContractOutputField, ModelContract, StateContractInput } from '../runtime/policy/contract.js';
 import { armActionFields, armStateArchitecture, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 import { PilotError } from '../core/util/errors.js';
 

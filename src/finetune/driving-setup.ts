@@ -3,7 +3,7 @@
  * and every policy trained on it, and the action fields scaled from the vehicle calibration.
  */
 import type { VehicleCalibration } from '../core/calibration/vehicle.js';
-import type { CameraContractInput, ContractOutputField } from '../policy/contract.js';
+import type { CameraContractInput, ContractOutputField } from '../runtime/policy/contract.js';
 import { SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 
 /** Sky above ~27 % of the 320×240 frame carries nothing; the bonnet-side rows show lateral offset. */

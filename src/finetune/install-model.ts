@@ -7,7 +7,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { PilotConfig } from '../core/config/schema.js';
-import { PolicySession } from '../policy/policy-session.js';
+import { PolicySession } from '../runtime/policy/policy-session.js';
 import { renderModelCard, type ModelCard } from './model-card.js';
 import { sha256Bytes } from './training-record.js';
 

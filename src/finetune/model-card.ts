@@ -1,6 +1,6 @@
 /** Markdown model cards for what `pilot pretrain` and `pilot train` write (models/<name>.md). */
-import type { ModelContract } from '../policy/contract.js';
-import { minImprovementOverConstant, type EvalGate } from '../eval/gate.js';
+import type { ModelContract } from '../runtime/policy/contract.js';
+import { minImprovementOverConstant, type EvalGate } from '../runtime/policy/eval-gate.js';
 import { describeLayers, type NetworkArchitecture } from '../train/index.js';
 import type { TrainingRecord } from './training-record.js';
 

@@ -5,7 +5,7 @@
  */
 import type { ImageDataset } from '../dataset/dataset.js';
 import { formatComparison, type FieldBaselineComparison } from '../eval/baselines.js';
-import type { ContractOutputField } from '../policy/contract.js';
+import type { ContractOutputField } from '../runtime/policy/contract.js';
 import { compareFromPredictions } from './held-out.js';
 
 export interface PolicyScores {

@@ -19,7 +19,7 @@ import { armDatasetFromBags, formatArmDatasetReport, type ArmDatasetSpec } from 
 import { createAugmenter } from '../dataset/augment.js';
 import { checkDataset, concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
 import { loadArmDescription, type ArmDescription } from '../core/kinematics/index.js';
-import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../policy/contract.js';
+import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../runtime/policy/contract.js';
 import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import {
   exportArmPolicyOnnx,

@@ -14,8 +14,8 @@ import type { BagWriter } from '../bags/bag-writer.js';
 import { timeFromNs } from '../core/messages/time.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Odometry } from '../core/messages/types.js';
 import { makeOdometry } from '../core/messages/factories.js';
-import type { RawFrame } from '../preprocess/camera-preprocessor.js';
-import { decodeCompressed } from '../preprocess/decode-compressed.js';
+import type { RawFrame } from '../runtime/preprocess/camera-preprocessor.js';
+import { decodeCompressed } from '../runtime/preprocess/decode-compressed.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import { ImportError, recordProblem, type DrivingRecord, type LogFacts, type RecordPlace, type RecordResult, type SkipReason } from './driving-log.js';
 

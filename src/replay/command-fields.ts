@@ -4,7 +4,7 @@
  * (m/s); Twist `linear_x` and `angular_z`; Float64MultiArray and JointTrajectory by the model's
  * action names.
  */
-import type { CommandKind } from '../commands/command-builder.js';
+import type { CommandKind } from '../runtime/commands/command-builder.js';
 import type { AckermannDriveStamped, Float64MultiArray, JointTrajectory, Twist } from '../core/messages/types.js';
 import { PilotError } from '../core/util/errors.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createBagWriter, openBag } from '../bags/node-io.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import type { Image } from '../core/messages/types.js';
-import { PolicySession, type Policy } from '../policy/policy-session.js';
+import { PolicySession, type Policy } from '../runtime/policy/policy-session.js';
 import { runReplay } from './replay-session.js';
 
 export interface ReplayBenchOptions {

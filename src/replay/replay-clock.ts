@@ -8,7 +8,7 @@
  *   recorded at t is in the runtime before the tick due at t runs, as in the simulator's lockstep.
  * - `ScaledWallClock` (real time): bag time = wall time × rate since start.
  */
-import type { Clock, TimerHandle } from '../loop/clock.js';
+import type { Clock, TimerHandle } from '../runtime/loop/clock.js';
 
 /**
  * Wall time scaled by `rate` from the moment of construction: `now()` is `startMs` plus the wall

@@ -24,7 +24,7 @@ import { timeFromNs } from '../core/messages/time.js';
 import type { CameraInfo, DiagnosticArray } from '../core/messages/types.js';
 import { cameraInfoTopicFor } from '../core/calibration/camera.js';
 import type { TrainingBaselines } from '../eval/baselines.js';
-import type { Policy } from '../policy/policy-session.js';
+import type { Policy } from '../runtime/policy/policy-session.js';
 import { Pilot } from '../runtime/pilot.js';
 import { InProcessTransport } from '../transport/in-process.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher } from '../transport/transport.js';
@@ -33,7 +33,7 @@ import { COMMAND_MESSAGE_TYPES, commandFields, type CommandFields } from './comm
 import { compareSeries, evaluate, type Comparison, type EvaluateOptions, type Evaluation, type PredictionSeries } from './evaluate.js';
 import { readModelBaselines } from '../eval/baselines.js';
 import { bagTopicFor, type TopicRemap } from './remap.js';
-import { ManualClock } from '../loop/clock.js';
+import { ManualClock } from '../runtime/loop/clock.js';
 import { ScaledWallClock } from './replay-clock.js';
 
 export const REPLAY_SCHEMA = 'pilot.replay/1';

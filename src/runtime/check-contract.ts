@@ -6,7 +6,7 @@
 import type { CameraCalibration } from '../core/calibration/camera.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import type { ArmDescription } from '../core/kinematics/arm-description.js';
-import type { ModelContract } from '../policy/contract.js';
+import type { ModelContract } from './policy/contract.js';
 import { PilotError } from '../core/util/errors.js';
 
 /**

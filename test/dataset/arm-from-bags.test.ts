@@ -5,7 +5,7 @@ import { armDatasetFromBags, armSpecFromContract, formatArmDatasetReport, type A
 import { checkDataset, concatDatasets, splitByEpisode, subsetDataset, type ImageDataset } from '../../src/dataset/dataset.js';
 import { timeFromNs } from '../../src/core/messages/time.js';
 import type { Float64MultiArray, JointState, JointTrajectory } from '../../src/core/messages/types.js';
-import type { ModelContract } from '../../src/policy/contract.js';
+import type { ModelContract } from '../../src/runtime/policy/contract.js';
 import { armActionFields } from '../../src/train/onnx-io.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { cameraInput, image, open, T0 } from './helpers.js';

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { CameraCalibration } from '../../src/core/calibration/camera.js';
 import { FrameExtractor, modelInputSize } from '../../src/dataset/frame-extractor.js';
 import type { CompressedImage } from '../../src/core/messages/types.js';
-import type { CameraContractInput } from '../../src/policy/contract.js';
-import { CameraPreprocessor, type RawFrame } from '../../src/preprocess/camera-preprocessor.js';
-import { decodeCompressed } from '../../src/preprocess/decode-compressed.js';
+import type { CameraContractInput } from '../../src/runtime/policy/contract.js';
+import { CameraPreprocessor, type RawFrame } from '../../src/runtime/preprocess/camera-preprocessor.js';
+import { decodeCompressed } from '../../src/runtime/preprocess/decode-compressed.js';
 import { mulberry32 } from '../../src/core/util/prng.js';
 import { cameraInput } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { datasetFromBags, formatDatasetReport, targetSpecFromContract, type BagD
 import { importDrivingLog } from '../../src/import/bag-import.js';
 import { readDonkeyTub } from '../../src/import/donkey.js';
 import { readUdacityLog } from '../../src/import/udacity.js';
-import type { ModelContract } from '../../src/policy/contract.js';
+import type { ModelContract } from '../../src/runtime/policy/contract.js';
 import { tempDir } from '../bags/helpers.js';
 import { DRIVE_FIELDS, MAX_SPEED, MAX_STEER, T0, cameraInput, everyFrameCommands, image, open, spec, tinyBag, type Cmd } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
 import type { DatasetTargetSpec } from '../../src/dataset/from-bags.js';
 import { timeFromNs } from '../../src/core/messages/time.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Twist } from '../../src/core/messages/types.js';
-import type { CameraContractInput, ContractOutputField } from '../../src/policy/contract.js';
+import type { CameraContractInput, ContractOutputField } from '../../src/runtime/policy/contract.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 
 export const T0 = 1_763_800_000_000_000_000n;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createBagWriter } from '../../src/bags/node-io.js';
 import { formatRecord } from '../../src/cli/eval-command.js';
 import { BASELINES_METADATA_KEY, compareWithBaselines, type TrainingBaselines } from '../../src/eval/baselines.js';
-import { DEFAULT_DRIVING_GATE, minImprovementOverConstant, parseGate, type EvalGate } from '../../src/eval/gate.js';
+import { DEFAULT_DRIVING_GATE, minImprovementOverConstant, parseGate, type EvalGate } from '../../src/runtime/policy/eval-gate.js';
 import { baselineCheck, baselineChecks, BASELINES_DETAILS_KEY, poolEvaluatedTicks, recordComparisons, runEvaluation, type PooledSeries } from '../../src/eval/run-eval.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { onnx } from '../../src/core/onnx/onnx-proto.js';

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { PilotConfig } from '../../src/core/config/schema.js';
-import { checkDeployable, evalRecordPath, EVAL_RECORD_SCHEMA, sha256File, writeEvalRecord, type EvalRecord } from '../../src/eval/eval-record.js';
-import { DEFAULT_DRIVING_GATE, parseGate } from '../../src/eval/gate.js';
+import { checkDeployable, evalRecordPath, EVAL_RECORD_SCHEMA, sha256File, writeEvalRecord, type EvalRecord } from '../../src/runtime/policy/eval-record.js';
+import { DEFAULT_DRIVING_GATE, parseGate } from '../../src/runtime/policy/eval-gate.js';
 import { runEvaluation } from '../../src/eval/run-eval.js';
 import { evalCommand } from '../../src/cli/eval-command.js';
-import { PolicySession } from '../../src/policy/policy-session.js';
+import { PolicySession } from '../../src/runtime/policy/policy-session.js';
 
 function modelFile(seed = 5): string {
   const dir = mkdtempSync(join(tmpdir(), 'pilot-eval-'));

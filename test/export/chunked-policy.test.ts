@@ -7,8 +7,8 @@ import { main } from '../../src/cli/main.js';
 import { parseConfig } from '../../src/core/config/load.js';
 import { buildChunkedPolicy } from '../../src/export/chunked-policy.js';
 import { onnx } from '../../src/core/onnx/onnx-proto.js';
-import { chunkHorizonMs, chunkOf, CONTRACT_METADATA_KEY, ModelContract, parseContract } from '../../src/policy/contract.js';
-import { PolicySession } from '../../src/policy/policy-session.js';
+import { chunkHorizonMs, chunkOf, CONTRACT_METADATA_KEY, ModelContract, parseContract } from '../../src/runtime/policy/contract.js';
+import { PolicySession } from '../../src/runtime/policy/policy-session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilot-chunked-'));
 const load = (path: string, thread: 'main' | 'worker' = 'main') =>

@@ -6,7 +6,7 @@ import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
 import { onnx, type OnnxTypes } from '../../src/core/onnx/onnx-proto.js';
 import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
-import { CONTRACT_METADATA_KEY } from '../../src/policy/contract.js';
+import { CONTRACT_METADATA_KEY } from '../../src/runtime/policy/contract.js';
 import { mulberry32 } from '../../src/core/util/prng.js';
 
 const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;

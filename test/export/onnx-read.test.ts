@@ -3,7 +3,7 @@ import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
 import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { mulberry32 } from '../../src/core/util/prng.js';
-import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';
+import { CONTRACT_METADATA_KEY, parseContract } from '../../src/runtime/policy/contract.js';
 import { PilotError } from '../../src/core/util/errors.js';
 
 function formatError(bytes: Uint8Array, source: string): PilotError {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { mulberry32, uniform } from '../../src/core/util/prng.js';
-import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';
+import { CONTRACT_METADATA_KEY, parseContract } from '../../src/runtime/policy/contract.js';
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));

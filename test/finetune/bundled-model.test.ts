@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSimConfig } from '../../sim/config/sim-config.js';
 import { runDriveSession } from '../../sim/drive/drive-session.js';
-import { checkDeployable } from '../../src/eval/eval-record.js';
-import { GATE_METADATA_KEY, parseGate } from '../../src/eval/gate.js';
+import { checkDeployable } from '../../src/runtime/policy/eval-record.js';
+import { GATE_METADATA_KEY, parseGate } from '../../src/runtime/policy/eval-gate.js';
 import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { readNetworkOnnx } from '../../src/train/index.js';
 

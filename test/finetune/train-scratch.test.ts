@@ -14,7 +14,7 @@ import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { drivingFields, SCRATCH_INPUT_WIDTH, scratchInputSize } from '../../src/finetune/driving-setup.js';
 import { loadPolicyBase } from '../../src/finetune/policy-base.js';
 import { runTrainPolicy, type TrainPolicyOptions } from '../../src/finetune/train-policy.js';
-import { CONTRACT_METADATA_KEY, parseContract } from '../../src/policy/contract.js';
+import { CONTRACT_METADATA_KEY, parseContract } from '../../src/runtime/policy/contract.js';
 import { readNetworkOnnx } from '../../src/train/index.js';
 import { mulberry32 } from '../../src/core/util/prng.js';
 import { demoBag, SRC_H, SRC_W, steeringFor, tinyBackbone, tmp } from './helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareSeries, evaluate, worstMoments, type PredictionSeries } from '../../src/replay/evaluate.js';
-import { ManualClock } from '../../src/loop/clock.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
 import { bagTopicFor, parseRemaps, remapTopic } from '../../src/replay/remap.js';
 
 function series(tMs: number[], steering: number[], reasons?: string[]): PredictionSeries {

@@ -2,7 +2,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BagError, BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
 import type { AckermannDriveStamped, CompressedImage } from '../../src/core/messages/types.js';
-import { PolicySession, type Policy } from '../../src/policy/policy-session.js';
+import { PolicySession, type Policy } from '../../src/runtime/policy/policy-session.js';
 import { runReplay, type ReplayOptions, type ReplayResult } from '../../src/replay/replay-session.js';
 import { parseRemaps } from '../../src/replay/remap.js';
 import { CdrCodec } from '../../src/core/messages/cdr.js';

@@ -2,7 +2,7 @@
 import type * as rclnodejs from 'rclnodejs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseVehicleCalibration } from '../../src/core/calibration/vehicle.js';
-import { createCommandBuilder } from '../../src/commands/command-builder.js';
+import { createCommandBuilder } from '../../src/runtime/commands/command-builder.js';
 import { COMMAND_TYPES } from '../../src/core/config/schema.js';
 import { CdrCodec } from '../../src/core/messages/cdr.js';
 import { KNOWN_TYPE_NAMES, MessageRegistry, type Image } from '../../src/core/messages/index.js';

@@ -1,7 +1,7 @@
 /** The runtime with camera frames of another size than the calibration's: drives, says so once, counts it in diagnostics. */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config/load.js';
-import { ManualClock } from '../../src/loop/clock.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
 import { makeCameraInfo, makeHeader, makeImage } from '../../src/core/messages/factories.js';
 import type { CameraInfo, Image } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';

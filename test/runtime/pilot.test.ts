@@ -2,7 +2,7 @@ import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config/load.js';
 import type { PilotConfigInput } from '../../src/core/config/schema.js';
-import { ManualClock } from '../../src/loop/clock.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
 import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
 import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';

@@ -8,7 +8,7 @@ import { SensorPublisher } from '../../../sim/bridge/sensor-publisher.js';
 import { NO_FAULTS, parseFaultConfig } from '../../../sim/faults/config.js';
 import { FaultInjector } from '../../../sim/faults/fault-injector.js';
 import { NanPolicy } from '../../../sim/faults/nan-policy.js';
-import type { Policy } from '../../../src/policy/policy-session.js';
+import type { Policy } from '../../../src/runtime/policy/policy-session.js';
 
 const err = (raw: unknown, source?: string): string => {
   try {

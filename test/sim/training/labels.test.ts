@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCameraCalibration } from '../../../src/core/calibration/camera.js';
-import type { CameraContractInput } from '../../../src/policy/contract.js';
-import { CameraPreprocessor } from '../../../src/preprocess/camera-preprocessor.js';
+import type { CameraContractInput } from '../../../src/runtime/policy/contract.js';
+import { CameraPreprocessor } from '../../../src/runtime/preprocess/camera-preprocessor.js';
 import { mulberry32 } from '../../../src/core/util/prng.js';
 import { trainingTracks } from '../../../sim/training/pretrain-data.js';
 import { actionScaling, actionScalingFromContract, ModelInputSampler, readModelContract, toRaw } from '../../../sim/training/model-input.js';
