@@ -12,8 +12,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBagWriter } from '../../src/bags/node-io.js';
-import { Recorder, type RecordTopic } from '../../src/bags/recorder.js';
+import { createBagWriter } from '../../src/data/bags/node-io.js';
+import { Recorder, type RecordTopic } from '../../src/data/bags/recorder.js';
 import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
 import { loadCameraMount } from '../../src/core/calibration/mount.js';
 import { loadConfig } from '../../src/core/config/load.js';

@@ -10,7 +10,7 @@ import { MODEL_USAGE, modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { CliError } from './args.js';
-import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
+import { REPLAY_USAGE, replayCommand } from './replay-command.js';
 import { BRIDGE_USAGE, bridgeCommand } from '../ros2/bridge-command.js';
 import { NODE_USAGE, nodeCommand } from '../ros2/node-command.js';
 

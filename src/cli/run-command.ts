@@ -1,5 +1,5 @@
-import { recordBlackBox } from '../bags/black-box.js';
-import { createBagWriter } from '../bags/node-io.js';
+import { recordBlackBox } from '../data/bags/black-box.js';
+import { createBagWriter } from '../data/bags/node-io.js';
 import { loadConfig } from '../core/config/load.js';
 import { WallClock } from '../runtime/loop/clock.js';
 import { Pilot } from '../runtime/pilot.js';

@@ -16,9 +16,9 @@
  * pass, once all states and commands are known.
  */
 import { basename } from 'node:path';
-import type { BagReader, BagTopicInfo } from '../bags/bag-reader.js';
-import { BagError } from '../bags/errors.js';
-import { openBag } from '../bags/node-io.js';
+import type { BagReader, BagTopicInfo } from '../data/bags/bag-reader.js';
+import { BagError } from '../data/bags/errors.js';
+import { openBag } from '../data/bags/node-io.js';
 import type { CameraCalibration } from '../core/calibration/camera.js';
 import type { CompressedImage, Float64MultiArray, Image, JointState, JointTrajectory } from '../core/messages/types.js';
 import type { CameraContractInput, ContractOutputField, ModelContract, StateContractInput } from '../runtime/policy/contract.js';

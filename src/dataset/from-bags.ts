@@ -10,9 +10,9 @@
  * decoded images.
  */
 import { basename } from 'node:path';
-import type { BagReader, BagTopicInfo } from '../bags/bag-reader.js';
-import { BagError } from '../bags/errors.js';
-import { openBag } from '../bags/node-io.js';
+import type { BagReader, BagTopicInfo } from '../data/bags/bag-reader.js';
+import { BagError } from '../data/bags/errors.js';
+import { openBag } from '../data/bags/node-io.js';
 import type { CameraCalibration } from '../core/calibration/camera.js';
 import { nsFromTime } from '../core/messages/time.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Time, Twist } from '../core/messages/types.js';

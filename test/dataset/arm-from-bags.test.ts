@@ -1,6 +1,6 @@
 /** Arm bags → datasets with joint states: pairing by joint name, commands of both types, skip reasons. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BagWriter, MemoryBagFolder, type BagReader } from '../../src/bags/index.js';
+import { BagWriter, MemoryBagFolder, type BagReader } from '../../src/data/bags/index.js';
 import { armDatasetFromBags, armSpecFromContract, formatArmDatasetReport, type ArmBagDatasetOptions, type ArmDatasetSpec } from '../../src/dataset/arm-from-bags.js';
 import { checkDataset, concatDatasets, splitByEpisode, subsetDataset, type ImageDataset } from '../../src/dataset/dataset.js';
 import { timeFromNs } from '../../src/core/messages/time.js';

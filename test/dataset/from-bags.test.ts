@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BagWriter, createBagWriter, MemoryBagFolder } from '../../src/bags/index.js';
+import { BagWriter, createBagWriter, MemoryBagFolder } from '../../src/data/bags/index.js';
 import { checkDataset, type ImageDataset } from '../../src/dataset/dataset.js';
 import { datasetFromBags, formatDatasetReport, targetSpecFromContract, type BagDatasetOptions, type BagInput } from '../../src/dataset/from-bags.js';
-import { importDrivingLog } from '../../src/import/bag-import.js';
-import { readDonkeyTub } from '../../src/import/donkey.js';
-import { readUdacityLog } from '../../src/import/udacity.js';
+import { importDrivingLog } from '../../src/data/import/bag-import.js';
+import { readDonkeyTub } from '../../src/data/import/donkey.js';
+import { readUdacityLog } from '../../src/data/import/udacity.js';
 import type { ModelContract } from '../../src/runtime/policy/contract.js';
-import { tempDir } from '../bags/helpers.js';
+import { tempDir } from '../data/bags/helpers.js';
 import { DRIVE_FIELDS, MAX_SPEED, MAX_STEER, T0, cameraInput, everyFrameCommands, image, open, spec, tinyBag, type Cmd } from './helpers.js';
 
 const readers: { close(): Promise<void> }[] = [];

@@ -1,6 +1,6 @@
 /** Tiny drive bags for the dataset tests: 32×24 frames whose red channel encodes the frame index. */
 import { PNG } from 'pngjs';
-import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
+import { BagReader, BagWriter, MemoryBagFolder } from '../../src/data/bags/index.js';
 import type { DatasetTargetSpec } from '../../src/dataset/from-bags.js';
 import { timeFromNs } from '../../src/core/messages/time.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Twist } from '../../src/core/messages/types.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBagWriter } from '../../src/bags/node-io.js';
+import { createBagWriter } from '../../src/data/bags/node-io.js';
 import { formatRecord } from '../../src/cli/eval-command.js';
 import { BASELINES_METADATA_KEY, compareWithBaselines, type TrainingBaselines } from '../../src/eval/baselines.js';
 import { DEFAULT_DRIVING_GATE, minImprovementOverConstant, parseGate, type EvalGate } from '../../src/runtime/policy/eval-gate.js';
@@ -14,9 +14,9 @@ import { baselineCheck, baselineChecks, BASELINES_DETAILS_KEY, poolEvaluatedTick
 import { buildPilotNet } from '../../src/export/pilotnet.js';
 import { onnx } from '../../src/core/onnx/onnx-proto.js';
 import { withMetadata } from '../../src/finetune/onnx-metadata.js';
-import { runReplay, type ReplayRun } from '../../src/replay/replay-session.js';
+import { runReplay, type ReplayRun } from '../../src/data/replay/replay-session.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
-import { ackermann, frame, MS, openMemoryBag, replayConfig, T0, writeDriveBag } from '../replay/helpers.js';
+import { ackermann, frame, MS, openMemoryBag, replayConfig, T0, writeDriveBag } from '../data/replay/helpers.js';
 
 const gate = (min?: number): EvalGate => ({
   ...DEFAULT_DRIVING_GATE,
@@ -150,7 +150,7 @@ interface RecordedCommand {
   readonly speedMps: number;
 }
 
-/** A camera bag on disk (frames at 20 Hz from T0, as test/replay's) with recorded Ackermann commands. */
+/** A camera bag on disk (frames at 20 Hz from T0, as test/data/replay's) with recorded Ackermann commands. */
 async function writeBag(dir: string, seconds: number, commands: readonly RecordedCommand[], size?: { width: number; height: number }): Promise<string> {
   const writer = await createBagWriter(dir, { compression: 'none' });
   writer.addTopic('/camera/image_raw', 'sensor_msgs/msg/Image');

@@ -5,7 +5,7 @@
  * position (the state); the other joints hold their home positions.
  */
 import { writeFileSync } from 'node:fs';
-import { createBagWriter } from '../../src/bags/node-io.js';
+import { createBagWriter } from '../../src/data/bags/node-io.js';
 import { ARM_CAMERA } from '../../src/finetune/arm-setup.js';
 import { loadArmDescription } from '../../src/core/kinematics/index.js';
 import { timeFromNs } from '../../src/core/messages/time.js';

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBagWriter } from '../../src/bags/node-io.js';
+import { createBagWriter } from '../../src/data/bags/node-io.js';
 import { timeFromNs } from '../../src/core/messages/time.js';
 import type { AckermannDriveStamped, Image } from '../../src/core/messages/types.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openBag } from '../../../src/bags/node-io.js';
+import { openBag } from '../../../src/data/bags/node-io.js';
 import { loadArmDescription } from '../../../src/core/kinematics/index.js';
 import type { Image, JointState, JointTrajectory } from '../../../src/core/messages/types.js';
 import { ArmExpert } from '../../../sim/arm/arm-expert.js';
