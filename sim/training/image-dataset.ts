@@ -1,9 +1,9 @@
 /**
- * A growable builder for the trainer's ImageDataset (src/dataset/dataset.ts): the simulator's
+ * A growable builder for the trainer's ImageDataset (src/learning/dataset/dataset.ts): the simulator's
  * collectors do not know their frame count in advance (a drive ends when it ends).
- * Aggregating several datasets (DAgger rounds, demonstrations) is src/dataset's concatDatasets.
+ * Aggregating several datasets (DAgger rounds, demonstrations) is src/learning/dataset's concatDatasets.
  */
-import type { ImageDataset } from '../../src/dataset/dataset.js';
+import type { ImageDataset } from '../../src/learning/dataset/dataset.js';
 import { PilotError } from '../../src/core/util/errors.js';
 
 export type { ImageDataset };

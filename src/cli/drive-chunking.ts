@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BLEND_MODES, type BlendMode } from '../runtime/chunking/action-queue.js';
 import { loadConfig } from '../core/config/load.js';
 import type { PilotConfig } from '../core/config/schema.js';
-import { chunkifyModel } from '../export/chunkify.js';
+import { chunkifyModel } from '../learning/export/chunkify.js';
 import { chunkOf } from '../runtime/policy/contract.js';
 import { peekContract } from '../runtime/policy/create-policy.js';
 import { CliError } from './args.js';

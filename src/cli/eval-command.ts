@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { readOnnxInfo } from '../core/onnx/onnx-read.js';
-import { BASELINES_METADATA_KEY, formatComparison } from '../eval/baselines.js';
+import { BASELINES_METADATA_KEY, formatComparison } from '../learning/eval/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../runtime/policy/eval-gate.js';
 import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../runtime/policy/eval-record.js';
-import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../eval/run-eval.js';
+import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../learning/eval/run-eval.js';
 import { PilotError } from '../core/util/errors.js';
 import { CliError, parse } from './args.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseConfig } from '../core/config/load.js';
-import { chunkifyModel } from '../export/chunkify.js';
-import { convertToFp16, PRECISION_METADATA_KEY } from '../export/fp16.js';
+import { chunkifyModel } from '../learning/export/chunkify.js';
+import { convertToFp16, PRECISION_METADATA_KEY } from '../learning/export/fp16.js';
 import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../runtime/policy/contract.js';
 import { checkContractAgainstGraph, PolicySession } from '../runtime/policy/policy-session.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config/load.js';
 import type { PilotConfigInput } from '../../src/core/config/schema.js';
-import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
+import { OnnxModelBuilder } from '../../src/learning/export/onnx-graph.js';
 import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/arm-description.js';
 import { ManualClock } from '../../src/runtime/loop/clock.js';
 import { makeHeader, makeImage } from '../../src/core/messages/factories.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNKED_TEST_OPTIONS } from '../../../scripts/build-test-models.js';
 import { parseConfig } from '../../../src/core/config/load.js';
 import type { PilotConfigInput } from '../../../src/core/config/schema.js';
-import { buildChunkedPolicy } from '../../../src/export/chunked-policy.js';
+import { buildChunkedPolicy } from '../../../src/learning/export/chunked-policy.js';
 import { ManualClock } from '../../../src/runtime/loop/clock.js';
 import { makeHeader, makeImage } from '../../../src/core/messages/factories.js';
 import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../../src/core/messages/types.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/core/config/load.js';
 import { onnx } from '../../../src/core/onnx/onnx-proto.js';
-import { buildPilotNet } from '../../../src/export/pilotnet.js';
+import { buildPilotNet } from '../../../src/learning/export/pilotnet.js';
 import { parseContract, type ModelContract } from '../../../src/runtime/policy/contract.js';
 import { checkFiniteOutput, fillNeutralInputs, NEUTRAL_PIXEL, nonFiniteIndices } from '../../../src/runtime/policy/model-check.js';
 import { PolicySession, type Policy } from '../../../src/runtime/policy/policy-session.js';

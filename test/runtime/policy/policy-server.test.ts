@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as zmq from 'zeromq';
 import { benchRoundTrip } from '../../../src/runtime/bench/policy-server-bench.js';
 import { parseConfig } from '../../../src/core/config/load.js';
-import { buildChunkedPolicy } from '../../../src/export/chunked-policy.js';
+import { buildChunkedPolicy } from '../../../src/learning/export/chunked-policy.js';
 import { ManualClock } from '../../../src/runtime/loop/clock.js';
 import { makeHeader, makeImage } from '../../../src/core/messages/factories.js';
 import type { Image } from '../../../src/core/messages/types.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/core/config/load.js';
 import { onnx } from '../../../src/core/onnx/onnx-proto.js';
-import { buildPilotNet } from '../../../src/export/pilotnet.js';
+import { buildPilotNet } from '../../../src/learning/export/pilotnet.js';
 import { CONTRACT_METADATA_KEY, parseContract } from '../../../src/runtime/policy/contract.js';
 import { PolicySession } from '../../../src/runtime/policy/policy-session.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/core/config/load.js';
-import { buildPilotNet } from '../../../src/export/pilotnet.js';
+import { buildPilotNet } from '../../../src/learning/export/pilotnet.js';
 import { PolicySession, type Policy } from '../../../src/runtime/policy/policy-session.js';
 import { nodeProviderEnvironment } from '../../../src/runtime/policy/provider-environment.js';
 import { NoProviderError, type ProviderEnvironment } from '../../../src/runtime/policy/providers.js';
