@@ -7,7 +7,7 @@ import { InProcessTransport } from '../../src/transport/in-process.js';
 import { ZeroMqTransport } from '../../src/transport/zeromq.js';
 import { RELIABLE_QOS, type Transport } from '../../src/transport/transport.js';
 import { TopicBridge } from '../../src/ros2/bridge.js';
-import { bridgeSpec, loadBridgeConfig, parseTopicList, simulatorBridgeSpec } from '../../src/ros2/bridge-config.js';
+import { bridgeSpec, loadBridgeConfig, parseTopicList, simulatorBridgeSpec } from '../../src/cli/bridge-config.js';
 import { PilotNode } from '../../src/ros2/pilot-node.js';
 import { Ros2Transport } from '../../src/ros2/ros2-transport.js';
 import { samples } from '../core/messages/samples.js';

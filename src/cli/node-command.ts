@@ -4,13 +4,13 @@
  * `--params-file launch/pilot.params.yaml` itself (see ros-args.ts). Before rclnodejs is loaded, the
  * sourced ROS 2 is checked for every message package the command line's config needs (preflight.ts).
  */
-import { CliError, parse } from '../cli/args.js';
-import { previewConfig } from './node-parameters.js';
-import { startRclnodejs, untilSignal } from './open.js';
-import { PilotNode } from './pilot-node.js';
-import { missingPackages, NODE_PACKAGES, packagesForConfig } from './preflight.js';
-import { rclnodejsLoader, type RclnodejsLoader } from './rclnodejs-api.js';
-import { fullyQualifiedName, parseRosArgs, readParameterSections, resolveParameters, type ParameterSection } from './ros-args.js';
+import { CliError, parse } from './args.js';
+import { previewConfig } from '../ros2/node-parameters.js';
+import { startRclnodejs, untilSignal } from '../ros2/open.js';
+import { PilotNode } from '../ros2/pilot-node.js';
+import { missingPackages, NODE_PACKAGES, packagesForConfig } from '../ros2/preflight.js';
+import { rclnodejsLoader, type RclnodejsLoader } from '../ros2/rclnodejs-api.js';
+import { fullyQualifiedName, parseRosArgs, readParameterSections, resolveParameters, type ParameterSection } from '../ros2/ros-args.js';
 
 export const NODE_USAGE = `pilot node [--config <yaml>] [--autostart true|false] [--name pilot] [--namespace <ns>] [--ros-args ...]
               managed ROS 2 node (rclnodejs); --autostart configures and activates it at start`;

@@ -7,7 +7,7 @@ import type { SimConfig } from '../../sim/config/sim-config.js';
 import { describeIssue } from '../core/config/load.js';
 import { readYamlFile } from '../core/calibration/camera.js';
 import { PilotError } from '../core/util/errors.js';
-import type { BridgeSpec, BridgeTopic } from './bridge.js';
+import type { BridgeSpec, BridgeTopic } from '../ros2/bridge.js';
 
 const TopicEntry = z
   .object({

@@ -3,14 +3,14 @@
  * ROS 2 graph. Without --config or topic lists it bridges the simulator's own topics.
  */
 import { loadSimConfig } from '../../sim/config/sim-config.js';
-import { CliError, parse, positiveNumber } from '../cli/args.js';
+import { CliError, parse, positiveNumber } from './args.js';
 import { ZeroMqTransport } from '../transport/zeromq.js';
-import { TopicBridge, type BridgeSpec } from './bridge.js';
+import { TopicBridge, type BridgeSpec } from '../ros2/bridge.js';
 import { bridgeSpec, loadBridgeConfig, parseBridgeConfig, parseTopicList, simulatorBridgeSpec } from './bridge-config.js';
-import type { RclnodejsLoader } from './rclnodejs-api.js';
-import { openRos2Transport, untilSignal } from './open.js';
+import type { RclnodejsLoader } from '../ros2/rclnodejs-api.js';
+import { openRos2Transport, untilSignal } from '../ros2/open.js';
 import { splitRosArgs } from './node-command.js';
-import { parseRosArgs } from './ros-args.js';
+import { parseRosArgs } from '../ros2/ros-args.js';
 
 export const BRIDGE_USAGE = `pilot bridge [--config <bridge.yaml>] [--to-ros|--topics <topic[=type]>,...] [--from-ros <topic[=type]>,...]
               [--sim-config <yaml>] [--ipc-dir <dir>] [--duration <s>] [--ros-args ...]
