@@ -65,7 +65,7 @@ not learned. It exists to exercise the pilot runtime (loading, contract checks, 
 layer) until the fine-tuned model lands. Its outputs respond to the image but mean nothing.
 
 - Weights: mulberry32 PRNG, seed ${model.seed}; He-uniform for ELU layers, Glorot-uniform for the tanh head; biases zero.
-- Rebuild: \`npm run build && npm run models\` (byte-identical output; \`test/export\` checks it).
+- Rebuild: \`npm run build && npm run models\` (byte-identical output; \`test/learning/export\` checks it).
 - Parameters: ${n(model.parameterCount)}
 - File: ${n(model.bytes.length)} bytes, ONNX IR 8, opset 17, producer \`pilot\`
 - sha256: \`${sha256(model.bytes)}\`
