@@ -8,7 +8,7 @@ import { mulberry32 } from '../../src/core/util/prng.js';
 import { sampleClosedSpline, type Point2 } from './centreline.js';
 import { TRACK_LIMITS } from './limits.js';
 import { buildTrack } from './sampled-track.js';
-import type { Track } from './track.js';
+import type { Track } from './track-types.js';
 
 export interface GenerateOptions {
   /** Default: drawn from the seed in [1.0, 1.4] m. */

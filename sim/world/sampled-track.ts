@@ -19,7 +19,7 @@ import type {
   TrackProjection,
   TrackSplit,
   TrackSurface,
-} from './track.js';
+} from './track-types.js';
 
 const DEFAULT_MARKINGS: TrackMarkings = { edgeLineWidthM: 0.05, centreLineWidthM: 0.04, centreDashM: 0.3, centreGapM: 0.3 };
 

@@ -1,7 +1,7 @@
 /** Scenery placed relative to the centreline: kerbs and cones on the outside of tight bends, obstacles beside the road. */
 import { PilotError } from '../../src/core/util/errors.js';
 import { smoothCurvature } from './centreline.js';
-import type { ConeSpec, KerbSpec, ObstacleSpec, Track, TrackDefinition } from './track.js';
+import type { ConeSpec, KerbSpec, ObstacleSpec, Track, TrackDefinition } from './track-types.js';
 
 /** Bends tighter than this get a kerb on the outside. */
 export const KERB_RADIUS_M = 3.0;

@@ -8,7 +8,7 @@ import { PilotError } from '../../src/core/util/errors.js';
 import { packageRoot } from '../../src/core/util/package-root.js';
 import { TRACK_LIMITS } from './limits.js';
 import { buildTrack } from './sampled-track.js';
-import type { Track, TrackDefinition } from './track.js';
+import type { Track, TrackDefinition } from './track-types.js';
 
 const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'must be a colour "#rrggbb"' });
 

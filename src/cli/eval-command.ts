@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readOnnxInfo } from '../core/onnx/onnx-read.js';
-import { BASELINES_METADATA_KEY, formatComparison } from '../learning/eval/baselines.js';
+import { BASELINES_METADATA_KEY, formatComparison } from '../data/replay/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../runtime/policy/eval-gate.js';
 import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../runtime/policy/eval-record.js';
 import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../learning/eval/run-eval.js';

@@ -9,7 +9,7 @@ import { runArmDagger } from '../learning/finetune/arm-dagger.js';
 import { runTrainArmPolicy, SCRATCH } from '../learning/finetune/train-arm-policy.js';
 import { runTrainPolicy, type DaggerOptions, type TrainPolicySummary } from '../learning/finetune/train-policy.js';
 import type { TrainLoss, TrainMode, TrainProgress } from '../learning/train/index.js';
-import { formatComparison } from '../learning/eval/baselines.js';
+import { formatComparison } from '../data/replay/baselines.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, parse } from './args.js';

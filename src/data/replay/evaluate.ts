@@ -5,7 +5,7 @@
  * (the training-set mean, zero) and the correlation of predictions with the recorded commands; and
  * the same statistics between two models.
  */
-import { compareWithBaselines, type FieldBaselineComparison } from '../../learning/eval/baselines.js';
+import { compareWithBaselines, type FieldBaselineComparison } from './baselines.js';
 
 /** The commands a runtime published during a replay, one per tick, times in ms from the window start. */
 export interface PredictionSeries {

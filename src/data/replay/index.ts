@@ -27,7 +27,7 @@ export { ScaledWallClock } from './replay-clock.js';
 export { bagTopicFor, parseRemaps, remapTopic, type TopicRemap } from './remap.js';
 export { playBag, qosFromOffered, VirtualTimer, WallTimer, type PlaybackTimer, type PlayOptions, type PlayStats } from './bag-player.js';
 export { describeCoverage, describeRejections, formatReplaySummary, type TerminalOptions } from './report-terminal.js';
-export { readModelBaselines } from '../../learning/eval/baselines.js';
+export { readModelBaselines } from './baselines.js';
 export { renderReplayHtml } from './report-html.js';
 export { replayJson, serializeReplay, type ReplayJsonOptions } from './report-json.js';
 export { benchReplayThroughput, type ReplayBenchOptions, type ReplayBenchResult } from './replay-bench.js';

@@ -23,7 +23,7 @@ import { fullTypeName } from '../../core/messages/type-names.js';
 import { timeFromNs } from '../../core/messages/time.js';
 import type { CameraInfo, DiagnosticArray } from '../../core/messages/types.js';
 import { cameraInfoTopicFor } from '../../core/calibration/camera.js';
-import type { TrainingBaselines } from '../../learning/eval/baselines.js';
+import type { TrainingBaselines } from './baselines.js';
 import type { Policy } from '../../runtime/policy/policy-session.js';
 import { Pilot } from '../../runtime/pilot.js';
 import { InProcessTransport } from '../../transport/in-process.js';
@@ -31,7 +31,7 @@ import { RELIABLE_QOS, SENSOR_QOS, type Publisher } from '../../transport/transp
 import { PilotError } from '../../core/util/errors.js';
 import { COMMAND_MESSAGE_TYPES, commandFields, type CommandFields } from './command-fields.js';
 import { compareSeries, evaluate, type Comparison, type EvaluateOptions, type Evaluation, type PredictionSeries } from './evaluate.js';
-import { readModelBaselines } from '../../learning/eval/baselines.js';
+import { readModelBaselines } from './baselines.js';
 import { bagTopicFor, type TopicRemap } from './remap.js';
 import { ManualClock } from '../../runtime/loop/clock.js';
 import { ScaledWallClock } from './replay-clock.js';

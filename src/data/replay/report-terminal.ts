@@ -3,7 +3,7 @@
  * baselines, the worst moments, the runtime's numbers. An error measured on too few of the camera
  * frames is labelled as not meaningful.
  */
-import { formatComparison } from '../../learning/eval/baselines.js';
+import { formatComparison } from './baselines.js';
 import type { Comparison, EvaluatedField, Evaluation, FieldError, SegmentError } from './evaluate.js';
 import { MIN_ACCEPTED_FRAME_FRACTION, type LatencyStats, type ReplayInputCoverage, type ReplayResult, type ReplayRun } from './replay-session.js';
 

@@ -6,11 +6,11 @@
  * to a margin below the constant-mean baseline (the training-set mean stored in the model).
  */
 import { hostname, cpus } from 'node:os';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
-import { runDriveSession } from '../../../sim/drive/drive-session.js';
-import type { DriveResult } from '../../../sim/drive/drive-result.js';
-import { evaluateDrive, type DriveThresholds } from '../../../sim/report/evaluate.js';
-import { loadTrack } from '../../../sim/world/track.js';
+import { loadSimConfig } from '../../../sim/index.js';
+import { runDriveSession } from '../../../sim/index.js';
+import type { DriveResult } from '../../../sim/index.js';
+import { evaluateDrive, type DriveThresholds } from '../../../sim/index.js';
+import { loadTrack } from '../../../sim/index.js';
 import { openBag } from '../../data/bags/node-io.js';
 import { loadConfig } from '../../core/config/load.js';
 import type { PilotConfig } from '../../core/config/schema.js';
@@ -18,7 +18,7 @@ import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayRun } from '../../da
 import { benchLoop } from '../../runtime/bench/loop-bench.js';
 import { PilotError } from '../../core/util/errors.js';
 import { EVAL_RECORD_SCHEMA, sha256File, type EvalCheck, type EvalRecord } from '../../runtime/policy/eval-record.js';
-import { beatsConstantBaseline, compareWithBaselines, readModelBaselines, type FieldBaselineComparison } from './baselines.js';
+import { beatsConstantBaseline, compareWithBaselines, readModelBaselines, type FieldBaselineComparison } from '../../data/replay/baselines.js';
 import { minImprovementOverConstant, type EvalGate } from '../../runtime/policy/eval-gate.js';
 
 export interface EvalOptions {

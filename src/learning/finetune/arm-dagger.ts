@@ -5,7 +5,7 @@
  * everything aggregated so far. The cure for behaviour cloning's drift: states the expert never
  * visits (the arm off its path, the hand over the cube) get labels too.
  */
-import { collectArmEpisodes, type ArmDataset } from '../../../sim/arm/arm-collect.js';
+import { collectArmEpisodes, type ArmDataset } from '../sim-data/arm-collect.js';
 import { concatDatasets } from '../dataset/dataset.js';
 import type { ArmDescription } from '../../core/kinematics/index.js';
 import type { TrainProgress } from '../train/index.js';

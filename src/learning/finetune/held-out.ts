@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageDataset } from '../dataset/dataset.js';
-import { compareWithBaselines, type FieldBaselineComparison } from '../eval/baselines.js';
+import { compareWithBaselines, type FieldBaselineComparison } from '../../data/replay/baselines.js';
 import type { ContractOutputField } from '../../runtime/policy/contract.js';
 import { FrameNormalizer, type Network, type Normalize } from '../train/index.js';
 import { PilotError } from '../../core/util/errors.js';

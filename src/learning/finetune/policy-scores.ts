@@ -4,7 +4,7 @@
  * that loses to a constant, and a validation figure that disagrees with the held-out one.
  */
 import type { ImageDataset } from '../dataset/dataset.js';
-import { formatComparison, type FieldBaselineComparison } from '../eval/baselines.js';
+import { formatComparison, type FieldBaselineComparison } from '../../data/replay/baselines.js';
 import type { ContractOutputField } from '../../runtime/policy/contract.js';
 import { compareFromPredictions } from './held-out.js';
 

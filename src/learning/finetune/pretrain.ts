@@ -5,9 +5,9 @@
  * expert's command. Only the backbone is kept (`image` → `features`), for `pilot train --base`.
  */
 import { basename } from 'node:path';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
-import { generatePretrainData, pretrainTargetNames } from '../../../sim/training/pretrain-data.js';
-import { actionScaling } from '../../../sim/training/model-input.js';
+import { loadSimConfig } from '../../../sim/index.js';
+import { generatePretrainData, pretrainTargetNames } from '../sim-data/pretrain-data.js';
+import { actionScaling } from '../sim-data/model-input.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
 import { createAugmenter } from '../dataset/augment.js';
 import type { ImageDataset } from '../dataset/dataset.js';

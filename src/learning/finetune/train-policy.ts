@@ -10,14 +10,14 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
+import { loadSimConfig } from '../../../sim/index.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
 import { augmentConfig, createAugmenter } from '../dataset/augment.js';
 import { steeringBalance } from '../dataset/balance.js';
 import type { ImageDataset } from '../dataset/dataset.js';
 import type { DatasetTargetSpec } from '../dataset/from-bags.js';
 import { DEFAULT_GAP_FRAMES } from '../dataset/time-split.js';
-import { BASELINES_METADATA_KEY, type TrainingBaselines } from '../eval/baselines.js';
+import { BASELINES_METADATA_KEY, type TrainingBaselines } from '../../data/replay/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, type EvalGate } from '../../runtime/policy/eval-gate.js';
 import type { ContractOutputField } from '../../runtime/policy/contract.js';
 import { exportPolicyOnnx, initTrainingBackend, trainNetwork, type AugmentFn, type Network, type TrainLoss, type TrainMode, type TrainProgress } from '../train/index.js';

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryBagFolder } from '../../../src/data/bags/index.js';
-import { BASELINES_METADATA_KEY } from '../../../src/learning/eval/baselines.js';
+import { BASELINES_METADATA_KEY } from '../../../src/data/replay/baselines.js';
 import { withMetadata } from '../../../src/learning/finetune/onnx-metadata.js';
 import { makeCameraInfo } from '../../../src/core/messages/factories.js';
 import { runReplay, type ReplayModelSpec, type ReplayResult } from '../../../src/data/replay/replay-session.js';

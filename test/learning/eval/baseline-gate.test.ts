@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBagWriter } from '../../../src/data/bags/node-io.js';
 import { formatRecord } from '../../../src/cli/eval-command.js';
-import { BASELINES_METADATA_KEY, compareWithBaselines, type TrainingBaselines } from '../../../src/learning/eval/baselines.js';
+import { BASELINES_METADATA_KEY, compareWithBaselines, type TrainingBaselines } from '../../../src/data/replay/baselines.js';
 import { DEFAULT_DRIVING_GATE, minImprovementOverConstant, parseGate, type EvalGate } from '../../../src/runtime/policy/eval-gate.js';
 import { baselineCheck, baselineChecks, BASELINES_DETAILS_KEY, poolEvaluatedTicks, recordComparisons, runEvaluation, type PooledSeries } from '../../../src/learning/eval/run-eval.js';
 import { buildPilotNet } from '../../../src/learning/export/pilotnet.js';

@@ -8,7 +8,7 @@ import {
   meanAbsError,
   parseTrainingBaselines,
   pearson,
-} from '../../../src/learning/eval/baselines.js';
+} from '../../../src/data/replay/baselines.js';
 
 describe('baseline statistics', () => {
   it('mean: (1 + 2 + 3 + 6) / 4 = 3; NaN for no values', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSimConfig } from '../../../sim/config/sim-config.js';
 import { loadVehicleCalibration } from '../../../src/core/calibration/vehicle.js';
 import { blockSizes } from '../../../src/learning/dataset/time-split.js';
-import { BASELINES_METADATA_KEY, parseTrainingBaselines } from '../../../src/learning/eval/baselines.js';
+import { BASELINES_METADATA_KEY, parseTrainingBaselines } from '../../../src/data/replay/baselines.js';
 import { readOnnxInfo } from '../../../src/core/onnx/onnx-read.js';
 import { drivingFields, SCRATCH_INPUT_WIDTH, scratchInputSize } from '../../../src/learning/finetune/driving-setup.js';
 import { loadPolicyBase } from '../../../src/learning/finetune/policy-base.js';

@@ -6,10 +6,10 @@ import { loadCameraCalibration } from '../../../src/core/calibration/camera.js';
 import { armDatasetFromBags, armSpecFromContract } from '../../../src/learning/dataset/arm-from-bags.js';
 import { checkDataset } from '../../../src/learning/dataset/dataset.js';
 import { loadArmDescription } from '../../../src/core/kinematics/index.js';
-import { armActionScaling, collectArmEpisodes } from '../../../sim/arm/arm-collect.js';
+import { armActionScaling, collectArmEpisodes } from '../../../src/learning/sim-data/arm-collect.js';
 import { ArmExpert } from '../../../sim/arm/arm-expert.js';
 import { sampleEpisode } from '../../../sim/arm/arm-task.js';
-import type { ModelInputSpec } from '../../../sim/training/model-input.js';
+import type { ModelInputSpec } from '../../../src/learning/sim-data/model-input.js';
 import { runArmSession } from '../../../sim/arm/arm-session.js';
 import { armContract, armRuntimeConfig, FakeArmPolicy, FAKE_INPUT } from './fake-arm-policy.js';
 

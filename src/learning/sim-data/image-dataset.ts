@@ -3,8 +3,8 @@
  * collectors do not know their frame count in advance (a drive ends when it ends).
  * Aggregating several datasets (DAgger rounds, demonstrations) is src/learning/dataset's concatDatasets.
  */
-import type { ImageDataset } from '../../src/learning/dataset/dataset.js';
-import { PilotError } from '../../src/core/util/errors.js';
+import type { ImageDataset } from '../dataset/dataset.js';
+import { PilotError } from '../../core/util/errors.js';
 
 export type { ImageDataset };
 

@@ -3,9 +3,9 @@ import { loadCameraCalibration } from '../../../src/core/calibration/camera.js';
 import type { CameraContractInput } from '../../../src/runtime/policy/contract.js';
 import { CameraPreprocessor } from '../../../src/runtime/preprocess/camera-preprocessor.js';
 import { mulberry32 } from '../../../src/core/util/prng.js';
-import { trainingTracks } from '../../../sim/training/pretrain-data.js';
-import { actionScaling, actionScalingFromContract, ModelInputSampler, readModelContract, toRaw } from '../../../sim/training/model-input.js';
-import { AHEAD_M, RoadLabeller, ROAD_TARGET_NAMES, ROAD_TARGETS } from '../../../sim/training/road-labels.js';
+import { trainingTracks } from '../../../src/learning/sim-data/pretrain-data.js';
+import { actionScaling, actionScalingFromContract, ModelInputSampler, readModelContract, toRaw } from '../../../src/learning/sim-data/model-input.js';
+import { AHEAD_M, RoadLabeller, ROAD_TARGET_NAMES, ROAD_TARGETS } from '../../../src/learning/sim-data/road-labels.js';
 import { buildTrack, listTracks, loadTrack, type Track } from '../../../sim/world/track.js';
 
 /** A counter-clockwise circle of radius R: the centreline's geometry is known in closed form. */

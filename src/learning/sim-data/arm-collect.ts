@@ -1,6 +1,6 @@
 /**
  * Training data for arm policies, straight from the simulator (no bag round-trip), like
- * sim/training/dagger.ts for the car: every camera frame at the model's input size, the joint state
+ * src/learning/sim-data/dagger.ts for the car: every camera frame at the model's input size, the joint state
  * it was rendered at (the policy's `joint_state` input, rad) and the expert's goal configuration for
  * that state as the label, in the network's raw space (tanh mapped to each joint's limits:
  * raw = (goal − offset) / scale, scale = (upper − lower) / 2, offset = (upper + lower) / 2).
@@ -11,20 +11,20 @@
  *
  * Collection refuses the unseen split: those placements are for evaluation only.
  */
-import { loadCameraCalibration } from '../../src/core/calibration/camera.js';
-import { loadConfig } from '../../src/core/config/load.js';
-import type { PilotConfig } from '../../src/core/config/schema.js';
-import type { ArmDescription } from '../../src/core/kinematics/index.js';
-import type { Policy } from '../../src/runtime/policy/policy-session.js';
-import type { TransportKind } from '../../src/transport/index.js';
-import { PilotError } from '../../src/core/util/errors.js';
-import { mulberry32 } from '../../src/core/util/prng.js';
-import { ImageDatasetBuilder, type ImageDataset } from '../training/image-dataset.js';
-import { cameraInputOf, ModelInputSampler, readModelContract, type FieldScaling, type ModelInputSpec } from '../training/model-input.js';
-import { ArmExpert } from './arm-expert.js';
-import { runArmSession, type ArmRunResult, type ArmTruth } from './arm-session.js';
-import { loadArmSimConfig, type ArmSimConfig } from './arm-sim-config.js';
-import { parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from './arm-task.js';
+import { loadCameraCalibration } from '../../core/calibration/camera.js';
+import { loadConfig } from '../../core/config/load.js';
+import type { PilotConfig } from '../../core/config/schema.js';
+import type { ArmDescription } from '../../core/kinematics/index.js';
+import type { Policy } from '../../runtime/policy/policy-session.js';
+import type { TransportKind } from '../../transport/index.js';
+import { PilotError } from '../../core/util/errors.js';
+import { mulberry32 } from '../../core/util/prng.js';
+import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
+import { cameraInputOf, ModelInputSampler, readModelContract, type FieldScaling, type ModelInputSpec } from './model-input.js';
+import { ArmExpert } from '../../../sim/index.js';
+import { runArmSession, type ArmRunResult, type ArmTruth } from '../../../sim/index.js';
+import { loadArmSimConfig, type ArmSimConfig } from '../../../sim/index.js';
+import { parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from '../../../sim/index.js';
 
 export type ArmCollectDriver =
   | { kind: 'expert' }

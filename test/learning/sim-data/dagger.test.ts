@@ -4,8 +4,8 @@ import { PolicySession, type Policy } from '../../../src/runtime/policy/policy-s
 import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { runDriveSession } from '../../../sim/drive/drive-session.js';
 import { ExpertDriver } from '../../../sim/expert/expert-driver.js';
-import { collectDrive, type DriveCollection } from '../../../sim/training/dagger.js';
-import { actionScaling } from '../../../sim/training/model-input.js';
+import { collectDrive, type DriveCollection } from '../../../src/learning/sim-data/dagger.js';
+import { actionScaling } from '../../../src/learning/sim-data/model-input.js';
 import { generateTrack, loadTrack, type Track } from '../../../sim/world/track.js';
 import { wrapAngle } from '../../../sim/world/centreline.js';
 

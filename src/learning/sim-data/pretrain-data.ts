@@ -7,20 +7,20 @@
  * Frames are rendered by the simulator's headless renderer at the camera's resolution and sampled to
  * the model input with the runtime's remap table (model-input.ts). Deterministic with a seed.
  */
-import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
-import { loadCameraMount, type CameraMount } from '../../src/core/calibration/mount.js';
-import { loadVehicleCalibration } from '../../src/core/calibration/vehicle.js';
-import { PilotError } from '../../src/core/util/errors.js';
-import { mulberry32 } from '../../src/core/util/prng.js';
-import type { SimConfig } from '../config/sim-config.js';
-import { ExpertDriver } from '../expert/expert-driver.js';
-import { IntrinsicCamera, type Pose2D } from '../render/camera-rig.js';
-import { effectsFromDomain, lookFromDomain } from '../render/domain-look.js';
-import { HeadlessRenderer } from '../render/headless-renderer.js';
-import { buildTrackScene, type TrackScene } from '../render/scene-builder.js';
-import { CameraEffects, DEFAULT_CAMERA_EFFECTS } from '../sensors/camera-effects.js';
-import { sampleDomain, type DomainParams } from '../world/domain-randomization.js';
-import { generateTrack, listTracks, loadTrack, type Track } from '../world/track.js';
+import { loadCameraCalibration, type CameraCalibration } from '../../core/calibration/camera.js';
+import { loadCameraMount, type CameraMount } from '../../core/calibration/mount.js';
+import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
+import { PilotError } from '../../core/util/errors.js';
+import { mulberry32 } from '../../core/util/prng.js';
+import type { SimConfig } from '../../../sim/index.js';
+import { ExpertDriver } from '../../../sim/index.js';
+import { IntrinsicCamera, type Pose2D } from '../../../sim/index.js';
+import { effectsFromDomain, lookFromDomain } from '../../../sim/index.js';
+import { HeadlessRenderer } from '../../../sim/index.js';
+import { buildTrackScene, type TrackScene } from '../../../sim/index.js';
+import { CameraEffects, DEFAULT_CAMERA_EFFECTS } from '../../../sim/index.js';
+import { sampleDomain, type DomainParams } from '../../../sim/index.js';
+import { generateTrack, listTracks, loadTrack, type Track } from '../../../sim/index.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
 import { ACTION_TARGETS, ModelInputSampler, toRaw, type ActionScaling, type ModelInputSpec } from './model-input.js';
 import { AHEAD_M, RoadLabeller, ROAD_TARGET_NAMES, type RoadGeometry } from './road-labels.js';

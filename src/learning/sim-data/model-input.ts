@@ -7,11 +7,11 @@
  * Also: the action scaling between physical commands and the network's raw (tanh) outputs.
  */
 import { readFileSync } from 'node:fs';
-import type { CameraCalibration } from '../../src/core/calibration/camera.js';
-import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
-import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../src/runtime/policy/contract.js';
-import { buildRemapTable, type RemapTable } from '../../src/runtime/preprocess/remap-table.js';
-import { PilotError } from '../../src/core/util/errors.js';
+import type { CameraCalibration } from '../../core/calibration/camera.js';
+import { readOnnxInfo } from '../../core/onnx/onnx-read.js';
+import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../runtime/policy/contract.js';
+import { buildRemapTable, type RemapTable } from '../../runtime/preprocess/remap-table.js';
+import { PilotError } from '../../core/util/errors.js';
 
 /** The parts of a contract camera input that decide which pixels the network sees. */
 export type ModelInputSpec = Pick<CameraContractInput, 'shape' | 'layout' | 'crop' | 'undistort'>;

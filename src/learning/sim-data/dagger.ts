@@ -11,21 +11,21 @@
  * Interventions reset the car as in any test drive; they are counted and the frames after a reset
  * are labelled like any other. One drive = one episode.
  */
-import { loadCameraCalibration } from '../../src/core/calibration/camera.js';
-import { loadVehicleCalibration } from '../../src/core/calibration/vehicle.js';
-import { loadConfig } from '../../src/core/config/load.js';
-import type { PilotConfig } from '../../src/core/config/schema.js';
-import type { Policy } from '../../src/runtime/policy/policy-session.js';
-import type { TransportKind } from '../../src/transport/index.js';
-import { PilotError } from '../../src/core/util/errors.js';
-import { mulberry32 } from '../../src/core/util/prng.js';
-import type { SteeringCommand } from '../bridge/command-listener.js';
-import type { SimConfig } from '../config/sim-config.js';
-import type { DriveResult, DriveSample } from '../drive/drive-result.js';
-import { runDriveSession, type DriveTruth } from '../drive/drive-session.js';
-import type { DriveMetrics } from '../drive/metrics.js';
-import { ExpertDriver, type ExpertCommand } from '../expert/expert-driver.js';
-import { loadTrack, type Track } from '../world/track.js';
+import { loadCameraCalibration } from '../../core/calibration/camera.js';
+import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
+import { loadConfig } from '../../core/config/load.js';
+import type { PilotConfig } from '../../core/config/schema.js';
+import type { Policy } from '../../runtime/policy/policy-session.js';
+import type { TransportKind } from '../../transport/index.js';
+import { PilotError } from '../../core/util/errors.js';
+import { mulberry32 } from '../../core/util/prng.js';
+import type { SteeringCommand } from '../../../sim/index.js';
+import type { SimConfig } from '../../../sim/index.js';
+import type { DriveResult, DriveSample } from '../../../sim/index.js';
+import { runDriveSession, type DriveTruth } from '../../../sim/index.js';
+import type { DriveMetrics } from '../../../sim/index.js';
+import { ExpertDriver, type ExpertCommand } from '../../../sim/index.js';
+import { loadTrack, type Track } from '../../../sim/index.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
 import {
   ACTION_TARGETS,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { HeadlessRenderer } from '../../../sim/render/headless-renderer.js';
-import { actionScaling } from '../../../sim/training/model-input.js';
-import { generatePretrainData, PoseFrameRenderer, trainingTracks } from '../../../sim/training/pretrain-data.js';
-import { RoadLabeller, ROAD_TARGET_NAMES } from '../../../sim/training/road-labels.js';
+import { actionScaling } from '../../../src/learning/sim-data/model-input.js';
+import { generatePretrainData, PoseFrameRenderer, trainingTracks } from '../../../src/learning/sim-data/pretrain-data.js';
+import { RoadLabeller, ROAD_TARGET_NAMES } from '../../../src/learning/sim-data/road-labels.js';
 import { NOMINAL_DOMAIN } from '../../../sim/world/domain-randomization.js';
 import { buildTrack, type Track } from '../../../sim/world/track.js';
 
