@@ -11,73 +11,112 @@ import { Recorder, type RecordTopic } from '../data/bags/recorder.js';
 import { loadConfig } from '../core/config/load.js';
 import { createTransport } from '../transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
-import { CliError, distroOption, parse, positiveNumber, transportKind } from './args.js';
-import { IMPORT_USAGE, importCommand } from './import-command.js';
-import { PLAY_USAGE, playCommand } from './play-command.js';
+import { CliError, TRANSPORT_KINDS } from './args.js';
+import { defineCommand, invoke, isGroup, type GroupDef, type Parsed } from './command.js';
+import { IMPORT } from './import-command.js';
+import { choice, flag, number, repeated, text } from './options.js';
+import { PLAY } from './play-command.js';
+import { compressionOption, distroOption } from './shared-options.js';
 
-export const BAG_USAGE = `  pilot bag info <bag> [--json] [--distro humble|iron|jazzy]
-  pilot bag cat <bag> [--topic T]... [--limit N] [--full] [--skip-errors] [--distro humble|iron|jazzy]
-  pilot bag recover <bag> [-o <recovered bag>] [--in-place]
-  pilot bag record -o <dir> [--topic /name:pkg/msg/Type[:sensor|reliable]]... [--config <yaml>]
-              [--transport zeromq|inprocess] [--ipc-dir <dir>] [--compression none|lz4|zstd] [--chunk-size KiB]
-              [--flush-interval-ms 1000] [--max-bag-size MB] [--max-bag-duration s] [--duration s]
-  ${PLAY_USAGE}
-  ${IMPORT_USAGE}`;
+const BAG_ARG = [{ name: '<bag>', description: 'a bag folder (metadata.yaml and .mcap/.db3 files) or one .mcap file' }];
 
-export async function bagCommand(args: readonly string[]): Promise<number> {
+const INFO_OPTIONS = { json: flag('--json', 'the result as JSON on stdout'), distro: distroOption() } as const;
+const INFO = defineCommand({
+  name: 'info',
+  summary: "a bag's topics, types, message counts, duration and size",
+  arguments: BAG_ARG,
+  options: INFO_OPTIONS,
+  examples: ['pilot bag info runs/black-box --json'],
+  run: info,
+});
+
+const CAT_OPTIONS = {
+  topic: repeated('-t, --topic <topic>', 'only this topic (repeatable)'),
+  limit: number('-n, --limit <n>', 'stop after this many messages', { integer: true, positive: true, defaultLabel: 'all' }),
+  full: flag('--full', 'print large arrays (images) in full instead of summarised'),
+  'skip-errors': flag('--skip-errors', 'skip messages that do not decode, counting them'),
+  distro: distroOption(),
+} as const;
+const CAT = defineCommand({
+  name: 'cat',
+  summary: "a bag's messages as JSON lines on stdout",
+  arguments: BAG_ARG,
+  options: CAT_OPTIONS,
+  examples: ['pilot bag cat runs/black-box --topic /cmd/ackermann --limit 5'],
+  run: cat,
+});
+
+const RECOVER_OPTIONS = {
+  output: text('-o, --output <path>', 'where to write the recovered copy', { defaultLabel: '<bag>-recovered' }),
+  'in-place': flag('--in-place', 'cut and rewrite the damaged files themselves instead of a copy'),
+} as const;
+const RECOVER = defineCommand({
+  name: 'recover',
+  summary: 'make a damaged bag (a crash, a full disk) readable: a recovered copy beside it, or --in-place',
+  arguments: BAG_ARG,
+  options: RECOVER_OPTIONS,
+  examples: ['pilot bag recover runs/crashed'],
+  run: recover,
+});
+
+const RECORD_OPTIONS = {
+  output: text('-o, --output <dir>', 'the bag folder to write (required)'),
+  topic: repeated('-t, --topic <spec>', 'a topic to record: /name:pkg/msg/Type[:sensor|reliable] (repeatable)'),
+  config: text('-c, --config <yaml>', 'record what this runtime config reads and writes (its topics and transport)'),
+  transport: choice('--transport <kind>', 'the message transport', TRANSPORT_KINDS, { defaultLabel: "the config's, else zeromq" }),
+  'ipc-dir': text('--ipc-dir <dir>', 'the ZeroMQ ipc folder', { defaultLabel: "the config's transport.ipc_dir" }),
+  compression: compressionOption('the bag'),
+  'chunk-size': number('--chunk-size <KiB>', 'chunk size', { positive: true }),
+  'flush-interval-ms': number('--flush-interval-ms <ms>', 'write a chunk at least this often (0: only full chunks)', {
+    min: 0,
+    defaultLabel: '1000',
+    message: (flag, raw) => `${flag} must be a number of milliseconds ≥ 0 (0 = only full chunks), got '${raw}'`,
+  }),
+  'max-bag-size': number('--max-bag-size <MB>', 'split into a new file past this size', { positive: true }),
+  'max-bag-duration': number('--max-bag-duration <s>', 'split into a new file past this duration', { positive: true }),
+  duration: number('--duration <s>', 'stop after this many seconds', { positive: true, defaultLabel: 'until Ctrl-C' }),
+} as const;
+const RECORD = defineCommand({
+  name: 'record',
+  summary: 'record topics from the transport into an MCAP bag',
+  options: RECORD_OPTIONS,
+  examples: ['pilot bag record -o runs/session --config launch/drive.yaml', 'pilot bag record -o runs/cam --topic /camera/image_raw:sensor_msgs/msg/Image:sensor --duration 10'],
+  run: record,
+});
+
+export const BAG: GroupDef = {
+  name: 'bag',
+  summary: 'bags: info, cat, recover, record, play, import (ROS 2 MCAP and db3)',
+  commands: [INFO, CAT, RECOVER, RECORD, PLAY, IMPORT],
+};
+
+export function bagCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
-  switch (sub) {
-    case 'info':
-      return info(rest);
-    case 'cat':
-      return cat(rest);
-    case 'recover':
-      return recover(rest);
-    case 'record':
-      return record(rest);
-    case 'play':
-      return playCommand(rest);
-    case 'import':
-      return importCommand(rest);
-    default:
-      throw new CliError(`bag: unknown subcommand '${sub ?? ''}' (known: info, cat, recover, record, play, import)`);
-  }
+  const def = BAG.commands.find((c) => c.name === sub);
+  if (!def || isGroup(def)) throw new CliError(`bag: unknown subcommand '${sub ?? ''}' (known: ${BAG.commands.map((c) => c.name).join(', ')})`);
+  return invoke(def, rest);
 }
 
 function warn(message: string): void {
   console.error(`pilot: warning: ${message}`);
 }
 
-async function info(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, distro: { type: 'string' } }, true);
-  const path = positionals[0];
-  if (!path || positionals.length > 1) throw new CliError('bag info needs one bag folder or file');
-  const reader = await openBag(path, distroOption(values.distro));
+async function info({ values, positionals, out }: Parsed<typeof INFO_OPTIONS>): Promise<number> {
+  const path = positionals[0]!;
+  const reader = await openBag(path, values.distro ? { distro: values.distro } : {});
   try {
     const i = reader.info();
-    console.log(values.json ? JSON.stringify(bagInfoJson(i), null, 2) : formatBagInfo(i));
+    out.result(values.json ? JSON.stringify(bagInfoJson(i), null, 2) : formatBagInfo(i));
   } finally {
     await reader.close();
   }
   return 0;
 }
 
-async function cat(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      topic: { type: 'string', short: 't', multiple: true },
-      limit: { type: 'string', short: 'n' },
-      full: { type: 'boolean' },
-      'skip-errors': { type: 'boolean' },
-      distro: { type: 'string' },
-    },
-    true,
-  );
-  const path = positionals[0];
-  if (!path || positionals.length > 1) throw new CliError('bag cat needs one bag folder or file');
-  const limit = values.limit === undefined ? Infinity : Math.floor(positiveNumber(values.limit, '--limit', 0));
-  const reader = await openBag(path, { warn, ...distroOption(values.distro) });
+async function cat({ values, positionals, out }: Parsed<typeof CAT_OPTIONS>): Promise<number> {
+  const path = positionals[0]!;
+  const limit = values.limit ?? Infinity;
+  const reader = await openBag(path, { warn, ...(values.distro ? { distro: values.distro } : {}) });
   const topics = values.topic;
   if (topics) {
     const known = new Set(reader.topics().map((t) => t.name));
@@ -87,7 +126,7 @@ async function cat(args: readonly string[]): Promise<number> {
       throw new BagError('E_BAG_TOPIC', `${path}: no topic ${missing.join(', ')} (topics: ${[...known].join(', ') || 'none'})`);
     }
   }
-  const skip = values['skip-errors'] ?? false;
+  const skip = values['skip-errors'];
   let errors = 0;
   const onError = skip
     ? (err: BagError): void => {
@@ -107,7 +146,7 @@ async function cat(args: readonly string[]): Promise<number> {
         onError(err);
         continue;
       }
-      console.log(messageJsonLine(msg, decoded, { full: values.full ?? false }));
+      out.result(messageJsonLine(msg, decoded, { full: values.full }));
       printed++;
     }
   } finally {
@@ -122,11 +161,9 @@ async function cat(args: readonly string[]): Promise<number> {
  * `bag recover <bag>` writes the recovered bag beside the original (`<bag>-recovered`, or `-o`) and
  * leaves the original as it was; `--in-place` cuts and rewrites the original's tail instead.
  */
-async function recover(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' }, 'in-place': { type: 'boolean' } }, true);
-  const path = positionals[0];
-  if (!path || positionals.length > 1) throw new CliError('bag recover needs one bag folder or .mcap file');
-  const inPlace = values['in-place'] ?? false;
+async function recover({ values, positionals }: Parsed<typeof RECOVER_OPTIONS>): Promise<number> {
+  const path = positionals[0]!;
+  const inPlace = values['in-place'];
   if (inPlace && values.output !== undefined) throw new CliError(`bag recover: -o ${values.output} and --in-place exclude each other (one writes a copy, the other changes ${path})`);
   let target = path;
   if (!inPlace) {
@@ -212,41 +249,20 @@ function topicSpec(spec: string): RecordTopic {
   return { topic: m[1]!, type: m[2]!, qos: m[3] === 'reliable' ? RELIABLE_QOS : SENSOR_QOS };
 }
 
-/** `--flush-interval-ms`: a number ≥ 0 (0 = write chunks only when full). */
-function flushInterval(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliError(`--flush-interval-ms must be a number of milliseconds ≥ 0 (0 = only full chunks), got '${value}'`);
-  return n;
-}
-
-async function record(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
-    output: { type: 'string', short: 'o' },
-    topic: { type: 'string', short: 't', multiple: true },
-    config: { type: 'string', short: 'c' },
-    transport: { type: 'string' },
-    'ipc-dir': { type: 'string' },
-    compression: { type: 'string' },
-    'chunk-size': { type: 'string' },
-    'flush-interval-ms': { type: 'string' },
-    'max-bag-size': { type: 'string' },
-    'max-bag-duration': { type: 'string' },
-    duration: { type: 'string' },
-  });
+async function record({ values, out }: Parsed<typeof RECORD_OPTIONS>): Promise<number> {
   if (!values.output) throw new CliError('bag record needs -o <dir>');
   const config = values.config ? loadConfig(values.config) : undefined;
   const topics = values.topic?.map(topicSpec) ?? (config ? blackBoxTopics(config) : []);
   if (topics.length === 0) throw new CliError('bag record needs --topic /name:pkg/msg/Type (or --config <yaml> to record what pilot reads and writes)');
-  const kind = values.transport ? transportKind(values.transport) : (config?.transport.kind ?? 'zeromq');
+  const kind = values.transport ?? config?.transport.kind ?? 'zeromq';
   if (kind === 'inprocess') warn('the in-process transport only carries messages published in this process: nothing will arrive');
-  const durationS = values.duration === undefined ? undefined : positiveNumber(values.duration, '--duration', 0);
-  const flushIntervalMs = flushInterval(values['flush-interval-ms']);
+  const durationS = values.duration;
+  const flushIntervalMs = values['flush-interval-ms'];
   const writer = await createBagWriter(values.output, {
-    compression: values.compression ?? 'none',
-    ...(values['chunk-size'] ? { chunkSizeBytes: Math.round(positiveNumber(values['chunk-size'], '--chunk-size', 0) * 1024) } : {}),
-    ...(values['max-bag-size'] ? { maxBagSizeBytes: Math.round(positiveNumber(values['max-bag-size'], '--max-bag-size', 0) * 1024 * 1024) } : {}),
-    ...(values['max-bag-duration'] ? { maxBagDurationS: positiveNumber(values['max-bag-duration'], '--max-bag-duration', 0) } : {}),
+    compression: values.compression,
+    ...(values['chunk-size'] !== undefined ? { chunkSizeBytes: Math.round(values['chunk-size'] * 1024) } : {}),
+    ...(values['max-bag-size'] !== undefined ? { maxBagSizeBytes: Math.round(values['max-bag-size'] * 1024 * 1024) } : {}),
+    ...(values['max-bag-duration'] !== undefined ? { maxBagDurationS: values['max-bag-duration'] } : {}),
   });
   const ipcDir = values['ipc-dir'] ?? config?.transport.ipc_dir;
   const transport = createTransport(kind, {
@@ -272,7 +288,7 @@ async function record(args: readonly string[]): Promise<number> {
     await transport.close();
     throw err;
   }
-  console.error(`pilot: recording ${topics.map((t) => t.topic).join(', ')} over ${kind} to ${values.output} (Ctrl-C stops)`);
+  out.log(`pilot: recording ${topics.map((t) => t.topic).join(', ')} over ${kind} to ${values.output} (Ctrl-C stops)`);
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
     failed = done;
@@ -284,9 +300,9 @@ async function record(args: readonly string[]): Promise<number> {
   await transport.close();
   const status = writer.status();
   for (const [topic, s] of Object.entries(stats.topics)) {
-    console.error(`  ${topic}: ${s.written} written, ${s.dropped} dropped, ${s.encodeErrors} encode errors (${formatSize(s.bytes)})`);
+    out.result(`  ${topic}: ${s.written} written, ${s.dropped} dropped, ${s.encodeErrors} encode errors (${formatSize(s.bytes)})`);
   }
-  console.error(
+  out.result(
     `pilot: ${stats.state === 'failed' ? 'recording FAILED' : 'stopped'}: ${stats.written} messages, ${formatSize(status.bytesWritten)} ` +
       `in ${status.files.map((f) => f.path).join(', ')}`,
   );

@@ -3,7 +3,10 @@
  * ROS 2 graph. Without --config or topic lists it bridges the simulator's own topics.
  */
 import { loadSimConfig } from '../../sim/index.js';
-import { CliError, parse, positiveNumber } from './args.js';
+import { CliError } from './args.js';
+import { defineCommand, parseCommand, type Parsed } from './command.js';
+import { number, text } from './options.js';
+import { simConfigOption } from './shared-options.js';
 import { ZeroMqTransport } from '../transport/zeromq.js';
 import { TopicBridge, type BridgeSpec } from '../ros2/bridge.js';
 import { bridgeSpec, loadBridgeConfig, parseBridgeConfig, parseTopicList, simulatorBridgeSpec } from './bridge-config.js';
@@ -12,21 +15,30 @@ import { openRos2Transport, untilSignal } from '../ros2/open.js';
 import { splitRosArgs } from './node-command.js';
 import { parseRosArgs } from '../ros2/ros-args.js';
 
-export const BRIDGE_USAGE = `pilot bridge [--config <bridge.yaml>] [--to-ros|--topics <topic[=type]>,...] [--from-ros <topic[=type]>,...]
-              [--sim-config <yaml>] [--ipc-dir <dir>] [--duration <s>] [--ros-args ...]
-              relays ZeroMQ ⇄ ROS 2 (default: the simulator's camera, imu, odom, /clock → ROS 2; its command ← ROS 2)`;
+const OPTIONS = {
+  config: text('-c, --config <bridge.yaml>', 'what to relay (to_ros, from_ros, zeromq, ros2 sections; see launch/bridge.yaml)'),
+  'to-ros': text('--to-ros <topics>', 'ZeroMQ → ROS 2: topic[=pkg/msg/Type],... (a topic the simulator has needs no type)'),
+  topics: text('--topics <topics>', 'another name for --to-ros'),
+  'from-ros': text('--from-ros <topics>', 'ROS 2 → ZeroMQ: topic[=pkg/msg/Type],...'),
+  'sim-config': simConfigOption(),
+  'ipc-dir': text('--ipc-dir <dir>', 'the ZeroMQ ipc folder', { defaultLabel: "the config's zeromq.ipc_dir" }),
+  duration: number('--duration <s>', 'stop after this many seconds', { positive: true, defaultLabel: 'until Ctrl-C' }),
+} as const;
+
+export const BRIDGE = defineCommand({
+  name: 'bridge',
+  summary: "relay topics between ZeroMQ and ROS 2 (default: the simulator's camera, imu, odom, /clock → ROS 2, its command ← ROS 2)",
+  options: OPTIONS,
+  examples: ['pilot bridge    # with pilot sim running: the simulator on the ROS 2 graph', 'pilot bridge --to-ros /camera/image_raw --from-ros /cmd/ackermann'],
+  ownArgs: (args) => splitRosArgs(args).own,
+  run: (input) => runBridge(input),
+});
 
 export async function bridgeCommand(args: readonly string[], load?: RclnodejsLoader): Promise<number> {
-  const { own } = splitRosArgs(args);
-  const { values } = parse(own, {
-    config: { type: 'string', short: 'c' },
-    'to-ros': { type: 'string' },
-    topics: { type: 'string' },
-    'from-ros': { type: 'string' },
-    'sim-config': { type: 'string' },
-    'ipc-dir': { type: 'string' },
-    duration: { type: 'string' },
-  });
+  return runBridge(await parseCommand(BRIDGE, args), load);
+}
+
+async function runBridge({ values, args, out }: Parsed<typeof OPTIONS>, load?: RclnodejsLoader): Promise<number> {
   if (values.topics && values['to-ros']) throw new CliError('--topics is another name for --to-ros: give one of them');
   const config = values.config ? loadBridgeConfig(values.config) : parseBridgeConfig({}, 'defaults');
   const sim = simulatorBridgeSpec(loadSimConfig(values['sim-config']));
@@ -44,10 +56,10 @@ export async function bridgeCommand(args: readonly string[], load?: RclnodejsLoa
     spec = sim;
   }
   if (spec.toRos.length + spec.fromRos.length === 0) throw new CliError('nothing to bridge: give --to-ros/--from-ros or a --config with to_ros/from_ros');
-  const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
+  const durationS = values.duration;
   const rosArgs = parseRosArgs(args);
   for (const a of [...rosArgs.paramsFiles.map((f) => `--params-file ${f}`), ...rosArgs.params.map((p) => p.text)]) {
-    console.error(`pilot bridge: ${a}: the bridge's node has no parameters; ignored`);
+    out.warn(`pilot bridge: ${a}: the bridge's node has no parameters; ignored`);
   }
 
   const ros = await openRos2Transport({
@@ -65,11 +77,11 @@ export async function bridgeCommand(args: readonly string[], load?: RclnodejsLoa
   try {
     bridge = new TopicBridge(zmq, ros, spec);
     for (const r of bridge.routes) {
-      console.error(`pilot bridge: ${r.direction === 'to_ros' ? 'ZeroMQ → ROS 2' : 'ROS 2 → ZeroMQ'}  ${r.topic}  ${r.type} (${r.qos}; ROS name ${ros.rosTopicName(r.topic)})`);
+      out.log(`pilot bridge: ${r.direction === 'to_ros' ? 'ZeroMQ → ROS 2' : 'ROS 2 → ZeroMQ'}  ${r.topic}  ${r.type} (${r.qos}; ROS name ${ros.rosTopicName(r.topic)})`);
     }
     const timer = durationS ? new Promise<string>((resolve) => setTimeout(() => resolve('duration'), durationS * 1000).unref()) : new Promise<string>(() => {});
     const why = await Promise.race([signal.promise, timer]);
-    console.error(`pilot bridge: ${why}: relayed ${bridge.routes.map((r) => `${r.topic} ${r.relayed}`).join(', ')}`);
+    out.result(`pilot bridge: ${why}: relayed ${bridge.routes.map((r) => `${r.topic} ${r.relayed}`).join(', ')}`);
     return 0;
   } finally {
     signal.dispose();

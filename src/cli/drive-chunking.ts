@@ -15,14 +15,16 @@ import { chunkifyModel } from '../learning/export/chunkify.js';
 import { chunkOf } from '../runtime/policy/contract.js';
 import { peekContract } from '../runtime/policy/create-policy.js';
 import { CliError } from './args.js';
+import { flag, text } from './options.js';
 
-export const DRIVE_CHUNK_FLAGS = {
-  chunked: { type: 'boolean' },
-  'chunk-steps': { type: 'string' },
-  'chunk-step-ms': { type: 'string' },
-  'inference-delay-ms': { type: 'string' },
-  blend: { type: 'string' },
-  'policy-server': { type: 'string' },
+/** The options, checked here (with the model in hand) rather than by the parser. */
+export const DRIVE_CHUNK_OPTIONS = {
+  chunked: flag('--chunked', 'drive a chunked policy (a single-step model is made chunked, its action repeated)'),
+  'chunk-steps': text('--chunk-steps <n>', 'actions per chunk when making a model chunked', { defaultLabel: '10' }),
+  'chunk-step-ms': text('--chunk-step-ms <ms>', 'time between the actions of a chunk', { defaultLabel: 'the loop period' }),
+  'inference-delay-ms': text('--inference-delay-ms <ms>', 'extra inference time, simulated in lockstep (needs a chunked model)'),
+  blend: text('--blend <mode>', `how overlapping chunks combine: ${BLEND_MODES.join(', ')} (needs a chunked model)`, { defaultLabel: "the config's chunking.blend" }),
+  'policy-server': text('--policy-server <endpoint>', 'infer on a policy server (pilot serve) instead of in process'),
 } as const;
 
 export interface DriveChunkValues {
@@ -36,7 +38,7 @@ export interface DriveChunkValues {
 
 /** Whether any of the flags was given. */
 export function wantsChunking(v: DriveChunkValues): boolean {
-  return Object.keys(DRIVE_CHUNK_FLAGS).some((k) => v[k as keyof DriveChunkValues] !== undefined);
+  return Object.keys(DRIVE_CHUNK_OPTIONS).some((k) => v[k as keyof DriveChunkValues] !== undefined && v[k as keyof DriveChunkValues] !== false);
 }
 
 /**

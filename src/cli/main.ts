@@ -1,91 +1,96 @@
-/** `pilot` command line: dispatches to one module per command. */
-import { bagCommand, BAG_USAGE } from './bag-command.js';
-import { benchCommand } from './bench-command.js';
-import { DRIVE_USAGE, driveCommand } from './drive-command.js';
-import { EVAL_USAGE, evalCommand } from './eval-command.js';
-import { ARM_USAGE, armCommand } from './arm-command.js';
-import { PRETRAIN_USAGE, TRAIN_USAGE, pretrainCommand, trainCommand } from './train-command.js';
-import { SIM_USAGE, simCommand } from './sim-command.js';
-import { MODEL_USAGE, modelCommand } from './model-command.js';
-import { runCommand } from './run-command.js';
-import { SERVE_USAGE, serveCommand } from './serve-command.js';
+/** `pilot` command line: every command is declared in its module; commander parses, helps and suggests. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { packageRoot } from '../core/util/package-root.js';
 import { CliError } from './args.js';
-import { REPLAY_USAGE, replayCommand } from './replay-command.js';
-import { BRIDGE_USAGE, bridgeCommand } from './bridge-command.js';
-import { NODE_USAGE, nodeCommand } from './node-command.js';
+import { ARM } from './arm-command.js';
+import { BAG } from './bag-command.js';
+import { BENCH } from './bench-command.js';
+import { BRIDGE } from './bridge-command.js';
+import { buildCommand, configure, isGroup, ParseExit, type AnyCommand, type CommandDef, type Parsed, type ParsedValues } from './command.js';
+import { DRIVE } from './drive-command.js';
+import { EVAL } from './eval-command.js';
+import { MODEL } from './model-command.js';
+import { NODE } from './node-command.js';
+import type { OptionDefs } from './options.js';
+import { createOutput } from './output.js';
+import { REPLAY } from './replay-command.js';
+import { RUN } from './run-command.js';
+import { SERVE } from './serve-command.js';
+import { SIM } from './sim-command.js';
+import { PRETRAIN, TRAIN } from './train-command.js';
 
-const USAGE = `pilot — control runtime for robots and vehicles
+/** Every command, in the order `pilot --help` lists them. */
+export const COMMANDS: readonly AnyCommand[] = [RUN, DRIVE, SIM, REPLAY, BAG, MODEL, BENCH, SERVE, EVAL, PRETRAIN, TRAIN, ARM, NODE, BRIDGE];
 
-Usage:
-  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>]
-  ${MODEL_USAGE}
-  pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--compare-eps] [--model <onnx>]
-              [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
-  pilot bench --chunked [--ticks 10000] [--rate-hz 100] [--inference-delay-ms <3 periods>] [--blend ensemble|latest|average]
-              [--model models/chunked-test.onnx] [--remote] [--skip-round-trip]   (chunked loop vs plain loop, same slow model)
-  pilot bench --round-trip [--requests 2000] [--model models/chunked-test.onnx]   (policy server round trip on loopback)
-  ${SERVE_USAGE}
-${BAG_USAGE}
-  ${REPLAY_USAGE}
-  ${DRIVE_USAGE}
-  ${SIM_USAGE}
-  ${PRETRAIN_USAGE}
-  ${TRAIN_USAGE}
-  ${EVAL_USAGE}
-  ${ARM_USAGE}
-  ${NODE_USAGE}
-  ${BRIDGE_USAGE}
-  pilot help
+interface Pending extends ParsedValues {
+  readonly def: CommandDef;
+}
 
-See README.md for the configuration keys and the data flow.`;
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function build(c: AnyCommand, onParsed: (p: Pending) => void): Command {
+  if (!isGroup(c)) return buildCommand(c, (parsed) => onParsed({ def: c, ...parsed }));
+  const group = configure(new Command(c.name)).summary(c.summary).description(c.summary);
+  for (const sub of c.commands) group.addCommand(build(sub, onParsed));
+  return group;
+}
+
+function program(onParsed: (p: Pending) => void): Command {
+  const root = configure(new Command('pilot'))
+    .description('pilot: control runtime for robots and vehicles')
+    .version(version(), '-V, --version', "print pilot's version")
+    .helpCommand('help [command]', 'the help of a command')
+    .enablePositionalOptions()
+    .addHelpText('after', '\n`pilot <command> --help` lists its options with their defaults and an example; README.md is the manual.');
+  for (const c of COMMANDS) root.addCommand(build(c, onParsed));
+  return root;
+}
+
+/** The commands `argv` names (`bag info`) and the arguments after them. */
+function locate(argv: readonly string[]): { path: string[]; leaf?: CommandDef; rest: readonly string[] } {
+  const path: string[] = [];
+  let list: readonly AnyCommand[] = COMMANDS;
+  for (const word of argv) {
+    const c = list.find((x) => x.name === word);
+    if (!c) break;
+    path.push(word);
+    if (!isGroup(c)) return { path, leaf: c, rest: argv.slice(path.length) };
+    list = c.commands;
+  }
+  return { path, rest: argv.slice(path.length) };
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const { path, leaf, rest } = locate(argv);
+  let pending: Pending | undefined;
   try {
-    switch (command) {
-      case 'run':
-        return await runCommand(rest);
-      case 'model':
-        return await modelCommand(rest);
-      case 'bench':
-        return await benchCommand(rest);
-      case 'serve':
-        return await serveCommand(rest);
-      case 'drive':
-        return await driveCommand(rest);
-      case 'pretrain':
-        return await pretrainCommand(rest);
-      case 'train':
-        return await trainCommand(rest);
-      case 'arm':
-        return await armCommand(rest);
-      case 'eval':
-        return await evalCommand(rest);
-      case 'sim':
-        return await simCommand(rest);
-      case 'bag':
-        return await bagCommand(rest);
-      case 'replay':
-        return await replayCommand(rest);
-      case 'node':
-        return await nodeCommand(rest);
-      case 'bridge':
-        return await bridgeCommand(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new CliError(`unknown command '${command}'`);
-    }
+    const words = leaf?.ownArgs ? [...path, ...leaf.ownArgs(rest)] : [...argv];
+    await program((p) => (pending = p)).parseAsync(words, { from: 'user' });
+    if (!pending) return 0;
+    const { def, values, positionals, given } = pending as Pending;
+    return await def.run({ values: values as Parsed<OptionDefs>['values'], positionals, given, args: rest, out: createOutput(values) });
   } catch (err) {
-    if (err instanceof CliError) {
-      console.error(`pilot: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`pilot: ${(err as Error).message}`);
-    return 1;
+    return report(err, path.join(' '));
   }
+}
+
+/** One line for the error; usage errors also say where the help is (exit 2), others exit 1. */
+function report(err: unknown, command: string): number {
+  if (err instanceof ParseExit) {
+    if (err.exitCode === 0 || !err.message) return err.exitCode; // help shown (on stderr when a command was missing)
+    console.error(`pilot${err.command ? ` ${err.command}` : ''}: ${err.message}`);
+    console.error(`see \`pilot${err.command ? ` ${err.command}` : ''} --help\``);
+    return err.exitCode;
+  }
+  if (err instanceof CliError) {
+    console.error(`pilot${command ? ` ${command}` : ''}: ${err.message}`);
+    console.error(`see \`pilot${command ? ` ${command}` : ''} --help\``);
+    return 2;
+  }
+  console.error(`pilot: ${(err as Error).message}`);
+  return 1;
 }

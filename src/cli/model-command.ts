@@ -7,18 +7,68 @@ import { CONTRACT_METADATA_KEY, parseContract } from '../runtime/policy/contract
 import { checkContractAgainstGraph, PolicySession } from '../runtime/policy/policy-session.js';
 import { formatProviderReport, type ProviderStartup } from '../runtime/policy/providers.js';
 import { PilotError } from '../core/util/errors.js';
-import { CliError, parse, positiveNumber, providerList } from './args.js';
+import { CliError } from './args.js';
+import { defineCommand, invoke, isGroup, type GroupDef, type Parsed } from './command.js';
+import { commaList, flag, number } from './options.js';
+import { epOption } from './shared-options.js';
 
-export const MODEL_USAGE = `pilot model inspect <model.onnx> [--json] [--ep tensorrt,cuda,webgpu,cpu [--warmup N] [--worker]]
-  pilot model fp16 <in.onnx> <out.onnx> [--keep-fp32 Op,Op] [--json]
-  pilot model chunk <in.onnx> <out.onnx> [--steps 10] [--step-ms 20]   (a single-step policy's action repeated as a chunk)`;
+const INSPECT_OPTIONS = {
+  json: flag('--json', 'the result as JSON on stdout'),
+  ep: epOption('none: the file only'),
+  warmup: number('--warmup <n>', 'warm-up inferences with --ep', { default: 20, integer: true, min: 1 }),
+  worker: flag('--worker', 'with --ep: run inference on a worker thread'),
+} as const;
 
-export async function modelCommand(args: readonly string[]): Promise<number> {
+const INSPECT = defineCommand({
+  name: 'inspect',
+  summary: "a model's contract (inputs, outputs, units), size and metadata; with --ep, which provider runs it and why",
+  arguments: [{ name: '<model.onnx>', description: 'the model' }],
+  options: INSPECT_OPTIONS,
+  examples: ['pilot model inspect models/pilot-drive.onnx --ep cuda,cpu'],
+  run: inspect,
+});
+
+const FP16_OPTIONS = {
+  'keep-fp32': commaList('--keep-fp32 <ops>', 'operator types kept in float32, comma separated (e.g. Conv,Gemm)'),
+  json: flag('--json', 'the conversion report as JSON on stdout'),
+} as const;
+
+const FP16 = defineCommand({
+  name: 'fp16',
+  summary: 'float16 weights, float32 inputs and outputs; the contract is checked against the converted graph',
+  arguments: [
+    { name: '<in.onnx>', description: 'the float32 model' },
+    { name: '<out.onnx>', description: 'where to write the float16 model' },
+  ],
+  options: FP16_OPTIONS,
+  examples: ['pilot model fp16 models/pilot-drive.onnx models/pilot-drive-fp16.onnx'],
+  run: fp16,
+});
+
+const CHUNK_OPTIONS = {
+  steps: number('--steps <n>', 'actions per chunk', { default: 10, integer: true, positive: true }),
+  'step-ms': number('--step-ms <ms>', 'time between the actions', { default: 20, positive: true }),
+} as const;
+
+const CHUNK = defineCommand({
+  name: 'chunk',
+  summary: "a single-step policy as a chunked one (its action repeated over the chunk)",
+  arguments: [
+    { name: '<in.onnx>', description: 'the single-step policy' },
+    { name: '<out.onnx>', description: 'where to write the chunked policy' },
+  ],
+  options: CHUNK_OPTIONS,
+  examples: ['pilot model chunk models/pilot-drive.onnx models/pilot-drive-chunked.onnx --steps 10 --step-ms 50'],
+  run: chunk,
+});
+
+export const MODEL: GroupDef = { name: 'model', summary: 'inspect a model, convert it to float16, make it chunked', commands: [INSPECT, FP16, CHUNK] };
+
+export function modelCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === 'inspect') return inspect(rest);
-  if (sub === 'fp16') return fp16(rest);
-  if (sub === 'chunk') return chunk(rest);
-  throw new CliError(`model: unknown subcommand '${sub ?? ''}' (known: inspect, fp16, chunk)`);
+  const def = MODEL.commands.find((c) => c.name === sub);
+  if (!def || isGroup(def)) throw new CliError(`model: unknown subcommand '${sub ?? ''}' (known: inspect, fp16, chunk)`);
+  return invoke(def, rest);
 }
 
 function readModel(path: string): Uint8Array {
@@ -30,9 +80,9 @@ function readModel(path: string): Uint8Array {
 }
 
 /** `--ep`: load the model with those providers (CPU appended) and report which one runs it and why. */
-async function providerStartup(path: string, ep: string, warmup: string | undefined, worker: boolean): Promise<ProviderStartup> {
+async function providerStartup(path: string, providers: readonly string[], warmupRuns: number, worker: boolean): Promise<ProviderStartup> {
   const model = parseConfig(
-    { model: { path, providers: providerList(ep, ['cpu']), warmup_runs: Math.round(positiveNumber(warmup, '--warmup', 20)), inference_thread: worker ? 'worker' : 'main' } },
+    { model: { path, providers, warmup_runs: warmupRuns, inference_thread: worker ? 'worker' : 'main' } },
     'model inspect',
     process.cwd(),
   ).model;
@@ -41,20 +91,14 @@ async function providerStartup(path: string, ep: string, warmup: string | undefi
   return policy.startup;
 }
 
-async function inspect(rest: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(
-    rest,
-    { json: { type: 'boolean' }, ep: { type: 'string' }, warmup: { type: 'string' }, worker: { type: 'boolean' } },
-    true,
-  );
-  const path = positionals[0];
-  if (!path) throw new CliError('model inspect needs a model file');
+async function inspect({ values, positionals, out }: Parsed<typeof INSPECT_OPTIONS>): Promise<number> {
+  const path = positionals[0]!;
   const bytes = readModel(path);
   const info = readOnnxInfo(bytes, path);
   const contract = parseContract(info.metadata[CONTRACT_METADATA_KEY], path);
-  const startup = values.ep !== undefined ? await providerStartup(path, values.ep, values.warmup, values.worker ?? false) : undefined;
+  const startup = values.ep !== undefined ? await providerStartup(path, values.ep, values.warmup, values.worker) : undefined;
   if (values.json) {
-    console.log(JSON.stringify({ path, bytes: bytes.length, ...info, contract, ...(startup ? { startup } : {}) }, null, 2));
+    out.result(JSON.stringify({ path, bytes: bytes.length, ...info, contract, ...(startup ? { startup } : {}) }, null, 2));
     return 0;
   }
   const dims = (d: readonly (number | string)[]) => `[${d.join('×')}]`;
@@ -81,19 +125,16 @@ async function inspect(rest: readonly string[]): Promise<number> {
     ]),
     ...(startup ? formatProviderReport(startup).map((l) => `  ${l}`) : []),
   ];
-  console.log(lines.join('\n'));
+  out.result(lines.join('\n'));
   return 0;
 }
 
 /** Float16 weights, float32 inputs and outputs; the contract is checked against the converted graph. */
-async function fp16(rest: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { 'keep-fp32': { type: 'string' }, json: { type: 'boolean' } }, true);
-  const [input, output] = positionals;
-  if (!input || !output) throw new CliError('model fp16 needs <in.onnx> <out.onnx>');
-  if (positionals.length > 2) throw new CliError(`model fp16: unexpected argument '${positionals[2]}'`);
+async function fp16({ values, positionals, out }: Parsed<typeof FP16_OPTIONS>): Promise<number> {
+  const [input, output] = positionals as [string, string];
   const bytes = readModel(input);
   const contract = parseContract(readOnnxInfo(bytes, input).metadata[CONTRACT_METADATA_KEY], input);
-  const keepFloat32 = (values['keep-fp32'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const keepFloat32 = values['keep-fp32'] ?? [];
   const { bytes: converted, report } = convertToFp16(bytes, input, { keepFloat32 });
   checkContractAgainstGraph(contract, readOnnxInfo(converted, output), output);
   try {
@@ -102,10 +143,10 @@ async function fp16(rest: readonly string[]): Promise<number> {
     throw new PilotError('E_MODEL_FILE', `cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (values.json) {
-    console.log(JSON.stringify({ input, output, ...report }, null, 2));
+    out.result(JSON.stringify({ input, output, ...report }, null, 2));
     return 0;
   }
-  console.log(
+  out.result(
     `${output}: ${report.convertedParameters.toLocaleString('en-US')} weights in float16 (${report.convertedInitializers} tensors), ` +
       `${report.float16Nodes} nodes in float16, ${report.float32Nodes} kept in float32, ${report.castNodes} Cast nodes; ` +
       `${(report.bytesBefore / 1024).toFixed(0)} → ${(report.bytesAfter / 1024).toFixed(0)} KiB` +
@@ -115,13 +156,9 @@ async function fp16(rest: readonly string[]): Promise<number> {
 }
 
 /** A single-step policy as a chunked one: its action repeated over the chunk (see export/chunkify.ts). */
-async function chunk(rest: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(rest, { steps: { type: 'string' }, 'step-ms': { type: 'string' } }, true);
-  const [input, output] = positionals;
-  if (!input || !output) throw new CliError('model chunk needs <in.onnx> <out.onnx>');
-  const steps = positiveNumber(values.steps, '--steps', 10);
-  if (!Number.isInteger(steps)) throw new CliError(`--steps must be a whole number, got '${values.steps}'`);
-  const { bytes, contract } = chunkifyModel(readModel(input), input, { steps, stepMs: positiveNumber(values['step-ms'], '--step-ms', 20) });
+async function chunk({ values, positionals, out }: Parsed<typeof CHUNK_OPTIONS>): Promise<number> {
+  const [input, output] = positionals as [string, string];
+  const { bytes, contract } = chunkifyModel(readModel(input), input, { steps: values.steps, stepMs: values['step-ms'] });
   checkContractAgainstGraph(contract, readOnnxInfo(bytes, output), output);
   try {
     writeFileSync(output, bytes);
@@ -129,6 +166,6 @@ async function chunk(rest: readonly string[]): Promise<number> {
     throw new PilotError('E_MODEL_FILE', `cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const c = contract.outputs[0]!.chunk!;
-  console.log(`${output}: ${contract.id}, output [${contract.outputs[0]!.shape.join(', ')}]: ${c.steps} actions × ${c.step_ms} ms (each the action for the observation)`);
+  out.result(`${output}: ${contract.id}, output [${contract.outputs[0]!.shape.join(', ')}]: ${c.steps} actions × ${c.step_ms} ms (each the action for the observation)`);
   return 0;
 }

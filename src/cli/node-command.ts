@@ -4,7 +4,8 @@
  * `--params-file launch/pilot.params.yaml` itself (see ros-args.ts). Before rclnodejs is loaded, the
  * sourced ROS 2 is checked for every message package the command line's config needs (preflight.ts).
  */
-import { CliError, parse } from './args.js';
+import { defineCommand, parseCommand, type Parsed } from './command.js';
+import { choice, text } from './options.js';
 import { previewConfig } from '../ros2/node-parameters.js';
 import { startRclnodejs, untilSignal } from '../ros2/open.js';
 import { PilotNode } from '../ros2/pilot-node.js';
@@ -12,8 +13,24 @@ import { missingPackages, NODE_PACKAGES, packagesForConfig } from '../ros2/prefl
 import { rclnodejsLoader, type RclnodejsLoader } from '../ros2/rclnodejs-api.js';
 import { fullyQualifiedName, parseRosArgs, readParameterSections, resolveParameters, type ParameterSection } from '../ros2/ros-args.js';
 
-export const NODE_USAGE = `pilot node [--config <yaml>] [--autostart true|false] [--name pilot] [--namespace <ns>] [--ros-args ...]
-              managed ROS 2 node (rclnodejs); --autostart configures and activates it at start`;
+const OPTIONS = {
+  config: text('-c, --config <yaml>', 'the runtime config the node starts from (its parameters override it)'),
+  autostart: choice('--autostart <bool>', 'configure and activate the node at start', ['true', 'false'], {
+    default: 'false',
+    message: (flag, raw) => `${flag} must be true or false, got '${raw}'`,
+  }),
+  name: text('--name <name>', 'the node name', { defaultLabel: 'pilot' }),
+  namespace: text('--namespace <ns>', 'the node namespace'),
+} as const;
+
+export const NODE = defineCommand({
+  name: 'node',
+  summary: 'pilot as a managed ROS 2 node (rclnodejs); everything after --ros-args goes to ROS',
+  options: OPTIONS,
+  examples: ['pilot node --config launch/drive.yaml --autostart true --ros-args -r __ns:=/robot1 -p loop.rate_hz:=20.0'],
+  ownArgs: (args) => splitRosArgs(args).own,
+  run: (input) => runNode(input),
+});
 
 /** Splits pilot's own arguments from the ROS ones (`--ros-args ... [--]`). */
 export function splitRosArgs(args: readonly string[]): { own: string[]; ros: string[] } {
@@ -33,15 +50,12 @@ export function splitRosArgs(args: readonly string[]): { own: string[]; ros: str
 }
 
 export async function nodeCommand(args: readonly string[], load?: RclnodejsLoader): Promise<number> {
-  const { own, ros } = splitRosArgs(args);
-  const { values } = parse(own, {
-    config: { type: 'string', short: 'c' },
-    autostart: { type: 'string' },
-    name: { type: 'string' },
-    namespace: { type: 'string' },
-  });
-  const autostart = values.autostart ?? 'false';
-  if (autostart !== 'true' && autostart !== 'false') throw new CliError(`--autostart must be true or false, got '${autostart}'`);
+  return runNode(await parseCommand(NODE, args), load);
+}
+
+async function runNode({ values, args, out }: Parsed<typeof OPTIONS>, load?: RclnodejsLoader): Promise<number> {
+  const { ros } = splitRosArgs(args);
+  const autostart = values.autostart;
   const rosArgs = parseRosArgs(ros);
   const sections = readParameterSections(rosArgs);
   const fqn = fullyQualifiedName(rosArgs.namespace ?? values.namespace ?? '', rosArgs.nodeName ?? values.name ?? 'pilot');
@@ -60,10 +74,10 @@ export async function nodeCommand(args: readonly string[], load?: RclnodejsLoade
     if (autostart === 'true') {
       pilotNode.node.configure();
       if (pilotNode.state === 'inactive') pilotNode.node.activate();
-      if (pilotNode.state !== 'active') console.error('pilot node: autostart did not reach active (see the log above); waiting for lifecycle requests');
+      if (pilotNode.state !== 'active') out.warn('pilot node: autostart did not reach active (see the log above); waiting for lifecycle requests');
     }
     const why = await Promise.race([signal.promise, pilotNode.whenFinalized().then(() => 'shutdown transition')]);
-    console.error(`pilot node: ${why}: stopping`);
+    out.log(`pilot node: ${why}: stopping`);
     await pilotNode.destroy();
     return 0;
   } finally {

@@ -1,48 +1,57 @@
 /** `pilot bag play <bag>`: publish a bag's topics with their recorded timing, like `ros2 bag play`. */
 import { formatSize } from '../data/bags/format.js';
 import { openBag } from '../data/bags/node-io.js';
-import { CliError, distroOption, parse, positiveNumber, transportKind } from './args.js';
+import { CliError } from './args.js';
+import { defineCommand, invoke, type Parsed } from './command.js';
+import { flag, number, repeated, text } from './options.js';
+import { distroOption, transportOption } from './shared-options.js';
 import { createTransport } from '../transport/index.js';
 import { playBag } from '../data/replay/bag-player.js';
 import { parseRemaps } from '../data/replay/remap.js';
 
-export const PLAY_USAGE = `pilot bag play <bag> [--rate 1] [--loop] [--topics /a,/b]... [--remap /from:=/to]... [--clock [--clock-hz 40]]
-              [--start s] [--end s] [--delay s] [--transport zeromq|inprocess] [--ipc-dir <dir>] [--recover] [--distro humble|iron|jazzy]`;
+const OPTIONS = {
+  rate: number('-r, --rate <x>', 'playback speed factor', { default: 1, positive: true }),
+  loop: flag('-l, --loop', 'start again at the end, until Ctrl-C'),
+  topics: repeated('--topics <topics>', 'only these topics, comma separated (repeatable)', { split: true }),
+  remap: repeated('--remap <from:=to>', 'publish a topic under another name (repeatable)'),
+  clock: flag('--clock', 'publish /clock with the bag time'),
+  'clock-hz': number('--clock-hz <hz>', 'with --clock: its rate', { positive: true, defaultLabel: '40' }),
+  start: number('--start <s>', 'skip the first seconds of the bag', { min: 0 }),
+  end: number('--end <s>', 'stop at this time into the bag', { positive: true }),
+  delay: number('-d, --delay <s>', 'wait before the first message (ZeroMQ subscribers connect late)', { min: 0, defaultLabel: '0.3 on zeromq, 0 in process' }),
+  transport: transportOption(),
+  'ipc-dir': text('--ipc-dir <dir>', 'the ZeroMQ ipc folder'),
+  recover: flag('--recover', 'skip unreadable parts of a damaged bag, saying what was skipped'),
+  distro: distroOption(),
+} as const;
 
-export async function playCommand(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      rate: { type: 'string', short: 'r' },
-      loop: { type: 'boolean', short: 'l' },
-      topics: { type: 'string', multiple: true },
-      remap: { type: 'string', multiple: true },
-      clock: { type: 'boolean' },
-      'clock-hz': { type: 'string' },
-      start: { type: 'string' },
-      end: { type: 'string' },
-      delay: { type: 'string', short: 'd' },
-      transport: { type: 'string' },
-      'ipc-dir': { type: 'string' },
-      recover: { type: 'boolean' },
-      distro: { type: 'string' },
-    },
-    true,
-  );
-  const path = positionals[0];
-  if (!path || positionals.length > 1) throw new CliError('bag play needs one bag folder or file');
+export const PLAY = defineCommand({
+  name: 'play',
+  summary: "publish a bag's topics with their recorded timing, like ros2 bag play",
+  arguments: [{ name: '<bag>', description: 'a bag folder or one .mcap file' }],
+  options: OPTIONS,
+  examples: ['pilot bag play runs/lake-drive --clock --rate 0.5'],
+  run: play,
+});
+
+export function playCommand(args: readonly string[]): Promise<number> {
+  return invoke(PLAY, args);
+}
+
+async function play({ values, positionals, out }: Parsed<typeof OPTIONS>): Promise<number> {
+  const path = positionals[0]!;
   if (values['clock-hz'] !== undefined && !values.clock) throw new CliError('--clock-hz needs --clock');
-  const kind = transportKind(values.transport);
-  if (kind === 'inprocess') console.error('pilot: warning: the in-process transport only reaches subscribers in this process: nothing will receive the messages');
-  const topics = values.topics?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-  const reader = await openBag(path, { warn: (m) => console.error(`pilot: warning: ${m}`), ...distroOption(values.distro) });
+  const kind = values.transport;
+  if (kind === 'inprocess') out.warn('pilot: warning: the in-process transport only reaches subscribers in this process: nothing will receive the messages');
+  const topics = values.topics;
+  const reader = await openBag(path, { warn: (m) => out.warn(`pilot: warning: ${m}`), ...(values.distro ? { distro: values.distro } : {}) });
   const transport = createTransport(kind, values['ipc-dir'] ? { ipcDir: values['ipc-dir'] } : {});
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const info = reader.info();
-  console.error(
+  out.log(
     `pilot: playing ${path} (${(Number(info.durationNs) / 1e9).toFixed(3)} s, ${info.messageCount} messages, ${formatSize(info.sizeBytes)}) over ${kind}` +
       `${values.rate ? ` at ${values.rate}×` : ''}${values.loop ? ', looping' : ''} (Ctrl-C stops)`,
   );
@@ -51,17 +60,17 @@ export async function playCommand(args: readonly string[]): Promise<number> {
     stats = await playBag({
       reader,
       transport,
-      rate: positiveNumber(values.rate, '--rate', 1),
-      loop: values.loop ?? false,
+      rate: values.rate,
+      loop: values.loop,
       ...(topics ? { topics } : {}),
       remap: parseRemaps(values.remap),
-      clock: values.clock ?? false,
-      ...(values['clock-hz'] ? { clockHz: positiveNumber(values['clock-hz'], '--clock-hz', 40) } : {}),
-      ...(values.start ? { startS: nonNegative(values.start, '--start') } : {}),
-      ...(values.end ? { endS: positiveNumber(values.end, '--end', 0) } : {}),
+      clock: values.clock,
+      ...(values['clock-hz'] !== undefined ? { clockHz: values['clock-hz'] } : {}),
+      ...(values.start !== undefined ? { startS: values.start } : {}),
+      ...(values.end !== undefined ? { endS: values.end } : {}),
       // ZeroMQ subscribers connect after the publisher binds (slow joiner): give them a moment.
-      delayS: values.delay !== undefined ? nonNegative(values.delay, '--delay') : kind === 'zeromq' ? 0.3 : 0,
-      recover: values.recover ?? false,
+      delayS: values.delay ?? (kind === 'zeromq' ? 0.3 : 0),
+      recover: values.recover,
       signal: controller.signal,
     });
   } finally {
@@ -73,20 +82,14 @@ export async function playCommand(args: readonly string[]): Promise<number> {
   await transport.close();
   for (const [topic, n] of Object.entries(stats.published)) {
     const s = transportStats.get(topic);
-    console.error(`  ${topic}: ${n} published${s && s.sendDrops > 0 ? `, ${s.sendDrops} dropped by the transport (subscribers too slow)` : ''}`);
+    out.result(`  ${topic}: ${n} published${s && s.sendDrops > 0 ? `, ${s.sendDrops} dropped by the transport (subscribers too slow)` : ''}`);
   }
-  if (stats.clockMessages > 0) console.error(`  /clock: ${stats.clockMessages} published`);
-  for (const n of stats.skippedNotes) console.error(`  skipped: ${n}`);
-  console.error(
+  if (stats.clockMessages > 0) out.result(`  /clock: ${stats.clockMessages} published`);
+  for (const n of stats.skippedNotes) out.result(`  skipped: ${n}`);
+  out.result(
     `pilot: ${stats.interrupted ? 'stopped' : 'done'}: ${stats.messages} messages in ${(stats.durationMs / 1000).toFixed(2)} s` +
       `${stats.loops > 1 ? ` (${stats.loops} loops)` : ''}; largest delay behind schedule ${stats.maxLateMs.toFixed(1)} ms` +
       `${stats.skipped ? `; ${stats.skipped} skipped` : ''}`,
   );
   return 0;
-}
-
-function nonNegative(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a number ≥ 0, got '${value}'`);
-  return n;
 }

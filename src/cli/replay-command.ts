@@ -2,71 +2,81 @@
  * `pilot replay <bag> --model <onnx>`: recorded sensors through the real runtime, predictions
  * evaluated against the recorded commands; terminal summary, JSON and HTML reports, an output bag.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { BagError } from '../data/bags/errors.js';
 import { formatSize } from '../data/bags/format.js';
 import { createBagWriter, openBag } from '../data/bags/node-io.js';
-import { CliError, distroOption, parse, positiveNumber } from './args.js';
+import { CliError } from './args.js';
+import { defineCommand, invoke, type Parsed } from './command.js';
+import { flag, number, repeated, text } from './options.js';
+import type { Output } from './output.js';
+import { claimReportPath, safeName } from './report-path.js';
+import { distroOption } from './shared-options.js';
+import { writeReport } from './write-report.js';
 import { loadConfig } from '../core/config/load.js';
 import { printOutOfLimitNotes } from '../data/replay/limit-notes.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import { packageRoot } from '../core/util/package-root.js';
 import { parseRemaps } from '../data/replay/remap.js';
-import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayModelSpec, type ReplayRun } from '../data/replay/replay-session.js';
+import { MIN_ACCEPTED_FRAME_FRACTION, runReplay, type ReplayModelSpec, type ReplayResult, type ReplayRun } from '../data/replay/replay-session.js';
 import { renderReplayHtml } from '../data/replay/report-html.js';
 import { serializeReplay } from '../data/replay/report-json.js';
 import { describeCoverage, describeRejections, formatReplaySummary } from '../data/replay/report-terminal.js';
 
-export const REPLAY_USAGE = `pilot replay <bag> --model <onnx> [--config launch/drive.yaml] [--realtime [--rate N]]
-              [--start s] [--end s] [--remap /bag/topic:=/topic]... [--reference <topic>|none] [--recover] [--distro humble|iron|jazzy]
-              [--out <bag dir>] [--json <file>|-] [--html <file>|-] [--segment 5] [--worst 10]
-  pilot replay <bag> --compare <a.onnx> <b.onnx> [same options]`;
+const OPTIONS = {
+  model: text('-m, --model <onnx>', 'the model to replay the bag through'),
+  compare: text('--compare <a.onnx>', 'compare two models: --compare <a.onnx> <b.onnx> (the second after the bag or the flag)'),
+  config: text('-c, --config <yaml>', 'the runtime config', { defaultLabel: 'launch/drive.yaml (from here, else pilot\'s own)' }),
+  realtime: flag('--realtime', 'replay at the recorded pace (default: as fast as possible)'),
+  rate: number('-r, --rate <x>', 'with --realtime: playback speed factor', { positive: true, defaultLabel: '1' }),
+  start: number('--start <s>', 'skip the bag\'s first seconds', { min: 0 }),
+  end: number('--end <s>', 'stop at this time into the bag', { positive: true }),
+  remap: repeated('--remap <from:=to>', 'read a bag topic as another topic (repeatable)'),
+  reference: text('--reference <topic>', 'the recorded commands to score against; none scores nothing', { defaultLabel: "the config's output topic" }),
+  recover: flag('--recover', 'skip unreadable parts of a damaged bag, saying what was skipped'),
+  distro: distroOption(),
+  out: text('-o, --out <bag dir>', 'also write the predictions to a bag'),
+  json: text('--json <file>', 'the JSON report to this file; - prints it on stdout', { defaultLabel: 'runs/replay-<bag>-<n>.json' }),
+  html: text('--html <file>', 'the HTML report to this file; - writes none', { defaultLabel: 'beside the JSON' }),
+  segment: number('--segment <s>', 'segment length for the per-segment errors', { positive: true, defaultLabel: '5' }),
+  worst: number('--worst <n>', 'how many worst segments to list', { integer: true, positive: true, defaultLabel: '10' }),
+} as const;
 
-export async function replayCommand(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      model: { type: 'string', short: 'm' },
-      config: { type: 'string', short: 'c' },
-      realtime: { type: 'boolean' },
-      rate: { type: 'string', short: 'r' },
-      start: { type: 'string' },
-      end: { type: 'string' },
-      remap: { type: 'string', multiple: true },
-      reference: { type: 'string' },
-      recover: { type: 'boolean' },
-      distro: { type: 'string' },
-      out: { type: 'string', short: 'o' },
-      json: { type: 'string' },
-      html: { type: 'string' },
-      segment: { type: 'string' },
-      worst: { type: 'string' },
-      compare: { type: 'string' },
-    },
-    true,
-  );
-  // `--compare a.onnx b.onnx`: the second model arrives as a positional.
+export const REPLAY = defineCommand({
+  name: 'replay',
+  summary: 'recorded sensors through the real runtime, predictions scored against the recorded commands; reports and an output bag',
+  description: 'Exit 1 when a model saw fewer than 90 % of the camera frames (its error then means nothing).',
+  arguments: [{ name: '<inputs...>', description: 'the bag (folder or .mcap); with --compare also the second model' }],
+  options: OPTIONS,
+  examples: ['pilot replay runs/lake-drive --model models/pilot-drive.onnx', 'pilot replay runs/lake-drive --compare models/a.onnx models/b.onnx --json -'],
+  run: replay,
+});
+
+type ReplayValues = Parsed<typeof OPTIONS>['values'];
+
+export function replayCommand(args: readonly string[]): Promise<number> {
+  return invoke(REPLAY, args);
+}
+
+/** The bag and the models: `--compare a.onnx b.onnx` brings the second model as a positional. */
+function inputs(values: ReplayValues, positionals: readonly string[]): { bagPath: string; modelPaths: string[] } {
   const models = positionals.filter((p) => p.endsWith('.onnx'));
   const bags = positionals.filter((p) => !p.endsWith('.onnx'));
   if (bags.length !== 1) throw new CliError(`replay needs one bag folder or file (got ${bags.length ? bags.join(', ') : 'none'})`);
-  const bagPath = bags[0]!;
-  let modelPaths: string[];
   if (values.compare !== undefined) {
     if (values.model) throw new CliError('replay takes --model <onnx> or --compare <a.onnx> <b.onnx>, not both');
     if (models.length !== 1) throw new CliError('replay --compare needs two models: --compare <a.onnx> <b.onnx>');
-    modelPaths = [values.compare, models[0]!];
-  } else {
-    if (!values.model) throw new CliError('replay needs --model <onnx> (or --compare <a.onnx> <b.onnx>)');
-    if (models.length > 0) throw new CliError(`unexpected argument ${models[0]} (one --model, or --compare <a.onnx> <b.onnx>)`);
-    modelPaths = [values.model];
+    return { bagPath: bags[0]!, modelPaths: [values.compare, models[0]!] };
   }
+  if (!values.model) throw new CliError('replay needs --model <onnx> (or --compare <a.onnx> <b.onnx>)');
+  if (models.length > 0) throw new CliError(`unexpected argument ${models[0]} (one --model, or --compare <a.onnx> <b.onnx>)`);
+  return { bagPath: bags[0]!, modelPaths: [values.model] };
+}
+
+async function replay({ values, positionals, out }: Parsed<typeof OPTIONS>): Promise<number> {
+  const { bagPath, modelPaths } = inputs(values, positionals);
   if (values.rate !== undefined && !values.realtime) throw new CliError('--rate applies to --realtime replay (as fast as possible is the default)');
-  const rate = positiveNumber(values.rate, '--rate', 1);
-  const startS = values.start === undefined ? undefined : nonNegative(values.start, '--start');
-  const endS = values.end === undefined ? undefined : positiveNumber(values.end, '--end', 0);
-  const remap = parseRemaps(values.remap);
-  const referenceTopic = values.reference === undefined ? undefined : values.reference === 'none' ? null : values.reference;
   // The default config from the current directory (a checkout), else pilot's own.
   const base = values.config
     ? loadConfig(values.config)
@@ -77,8 +87,12 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     label: modelPaths.length === 1 ? basename(path).replace(/\.onnx$/, '') : i === 0 ? 'a' : 'b',
     config: withModel(base, path),
   }));
+  const result = await play(values, bagPath, specs, out);
+  return report(values, result, bagPath, base, out);
+}
 
-  const reader = await openBag(bagPath, { warn: (m) => console.error(`pilot: warning: ${m}`), ...distroOption(values.distro) });
+async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpec[], out: Output): Promise<ReplayResult> {
+  const reader = await openBag(bagPath, { warn: (m) => out.warn(`pilot: warning: ${m}`), ...(values.distro ? { distro: values.distro } : {}) });
   const writer = values.out ? await createBagWriter(values.out).catch(async (err: unknown) => {
     await reader.close();
     throw err;
@@ -86,54 +100,53 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
-  const tty = process.stderr.isTTY === true;
-  let result;
+  const referenceTopic = values.reference === undefined ? undefined : values.reference === 'none' ? null : values.reference;
   try {
-    result = await runReplay({
+    return await runReplay({
       reader,
       models: specs,
       mode: values.realtime ? 'realtime' : 'fast',
-      rate,
-      ...(startS !== undefined ? { startS } : {}),
-      ...(endS !== undefined ? { endS } : {}),
-      remap,
+      rate: values.rate ?? 1,
+      ...(values.start !== undefined ? { startS: values.start } : {}),
+      ...(values.end !== undefined ? { endS: values.end } : {}),
+      remap: parseRemaps(values.remap),
       ...(referenceTopic !== undefined ? { referenceTopic } : {}),
       ...(writer ? { output: writer } : {}),
-      recover: values.recover ?? false,
-      evaluate: {
-        ...(values.segment ? { segmentS: positiveNumber(values.segment, '--segment', 5) } : {}),
-        ...(values.worst ? { worst: Math.round(positiveNumber(values.worst, '--worst', 10)) } : {}),
-      },
-      log: (line) => console.error(line),
+      recover: values.recover,
+      evaluate: { ...(values.segment !== undefined ? { segmentS: values.segment } : {}), ...(values.worst !== undefined ? { worst: values.worst } : {}) },
+      log: out.log,
       signal: controller.signal,
       onProgress: (p) => {
-        if (tty) process.stderr.write(`\rreplay ${p.bagS.toFixed(1)} / ${p.totalS.toFixed(1)} s  (${(p.bagS / Math.max(p.wallS, 1e-9)).toFixed(1)}× real time)   `);
+        if (out.live) process.stderr.write(`\rreplay ${p.bagS.toFixed(1)} / ${p.totalS.toFixed(1)} s  (${(p.bagS / Math.max(p.wallS, 1e-9)).toFixed(1)}× real time)   `);
       },
     });
   } catch (err) {
-    if (err instanceof BagError && !values.recover) console.error('pilot: --recover skips unreadable parts of a bag and says what was skipped');
+    if (err instanceof BagError && !values.recover) out.warn('pilot: --recover skips unreadable parts of a bag and says what was skipped');
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (out.live) process.stderr.write('\r\x1b[K');
     await reader.close();
     if (writer) {
       const status = await writer.close();
-      if (status.state === 'failed') console.error(`pilot: output bag ${values.out}: ${status.error?.message ?? 'failed'}`);
-      else console.error(`pilot: output bag ${values.out}: ${status.messageCount} messages, ${formatSize(status.bytesWritten)}`);
+      if (status.state === 'failed') out.warn(`pilot: output bag ${values.out}: ${status.error?.message ?? 'failed'}`);
+      else out.log(`pilot: output bag ${values.out}: ${status.messageCount} messages, ${formatSize(status.bytesWritten)}`);
     }
   }
+}
 
-  const name = basename(bagPath.replace(/[/\\]+$/, '')).replace(/[^A-Za-z0-9_.-]+/g, '_') || 'bag';
-  const jsonPath = values.json ?? `runs/replay-${name}.json`;
-  const htmlPath = values.html ?? (jsonPath === '-' ? `runs/replay-${name}.html` : jsonPath.replace(/\.json$/, '') + '.html');
-  if (jsonPath === '-') process.stdout.write(serializeReplay(result) + '\n');
-  else writeFile(jsonPath, serializeReplay(result) + '\n');
-  if (htmlPath !== '-') writeFile(htmlPath, renderReplayHtml(result));
-  console.error(formatReplaySummary(result));
+/** Reports: the summary on stdout (stderr when the JSON goes to stdout); exit 1 when a model saw too few frames. */
+function report(values: ReplayValues, result: ReplayResult, bagPath: string, base: PilotConfig, out: Output): number {
+  const stem = `runs/replay-${safeName(basename(bagPath.replace(/[/\\]+$/, ''))) || 'bag'}`;
+  const jsonPath = values.json ?? claimReportPath(stem);
+  const htmlPath = values.html ?? (jsonPath === '-' ? claimReportPath(stem, '.html') : jsonPath.replace(/\.json$/, '') + '.html');
+  writeReport(jsonPath, serializeReplay(result) + '\n');
+  if (htmlPath !== '-') writeReport(htmlPath, renderReplayHtml(result));
+  const say = jsonPath === '-' ? out.log : out.result;
+  say(formatReplaySummary(result));
   printOutOfLimitNotes(result.runs, base, values.config ?? 'launch/drive.yaml');
-  const written = [jsonPath !== '-' ? jsonPath : undefined, htmlPath !== '-' ? htmlPath : undefined].filter(Boolean);
-  if (written.length > 0) console.error(`report: ${written.join(', ')}`);
+  const written = [jsonPath, htmlPath].filter((p) => p !== '-');
+  if (written.length > 0) say(`report: ${written.join(', ')}`);
   return checkInputCoverage(result.runs);
 }
 
@@ -153,15 +166,4 @@ function checkInputCoverage(runs: readonly ReplayRun[]): number {
 
 function withModel(config: PilotConfig, path: string): PilotConfig {
   return { ...config, model: { ...config.model, path: resolve(path) } };
-}
-
-function nonNegative(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a number ≥ 0, got '${value}'`);
-  return n;
-}
-
-function writeFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
 }

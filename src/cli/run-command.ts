@@ -4,46 +4,59 @@ import { loadConfig } from '../core/config/load.js';
 import { WallClock } from '../runtime/loop/clock.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
-import { CliError, parse, positiveNumber, transportKind } from './args.js';
+import { CliError, TRANSPORT_KINDS } from './args.js';
+import { defineCommand, invoke, type Parsed } from './command.js';
+import { choice, flag, number, text } from './options.js';
 
-export async function runCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
-    config: { type: 'string', short: 'c' },
-    transport: { type: 'string' },
-    duration: { type: 'string' },
-    record: { type: 'string' },
-    'allow-nonfinite': { type: 'boolean' },
-  });
+const OPTIONS = {
+  config: text('-c, --config <yaml>', 'the runtime config (required)'),
+  transport: choice('--transport <kind>', 'the message transport', TRANSPORT_KINDS, { defaultLabel: "the config's transport.kind" }),
+  duration: number('--duration <s>', 'stop after this many seconds', { positive: true }),
+  record: text('--record <bag dir>', 'record what pilot reads and writes (the black box) into this bag'),
+  'allow-nonfinite': flag('--allow-nonfinite', 'load a model whose check inference returns NaN/Infinity (testing the safety layer)'),
+} as const;
+
+export const RUN = defineCommand({
+  name: 'run',
+  summary: 'run the control loop from a config until Ctrl-C or --duration',
+  options: OPTIONS,
+  examples: ['pilot run --config launch/drive.yaml --duration 60 --record runs/black-box'],
+  run: runRun,
+});
+
+export function runCommand(args: readonly string[]): Promise<number> {
+  return invoke(RUN, args);
+}
+
+async function runRun({ values, out }: Parsed<typeof OPTIONS>): Promise<number> {
   if (!values.config) throw new CliError('run needs --config <yaml>');
   const fromFile = loadConfig(values.config);
-  // --allow-nonfinite: load a model whose check inference returns NaN/Infinity (testing the safety layer).
   const loaded = values['allow-nonfinite'] ? { ...fromFile, model: { ...fromFile.model, allow_nonfinite: true } } : fromFile;
   // The black box records the per-tick timeline too, so the runtime publishes it while recording.
   const config = values.record ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
-  const kind = values.transport ? transportKind(values.transport) : config.transport.kind;
+  const kind = values.transport ?? config.transport.kind;
   const transport = createTransport(kind, {
     ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir, ipcDirSetting: `transport.ipc_dir in ${values.config}` } : {}),
     endpoints: config.transport.endpoints,
   });
-  const pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: (l) => console.error(l) });
+  const pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: out.log });
   const recorder = values.record
-    ? recordBlackBox({ transport, writer: await createBagWriter(values.record), config, onError: (e) => console.error(`pilot: record: ${e.message}`) })
+    ? recordBlackBox({ transport, writer: await createBagWriter(values.record), config, onError: (e) => out.warn(`pilot: record: ${e.message}`) })
     : undefined;
   pilot.start();
-  const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (durationS) setTimeout(done, durationS * 1000);
+    if (values.duration) setTimeout(done, values.duration * 1000);
   });
   await pilot.dispose();
   if (recorder) {
     const stats = await recorder.stop();
-    console.error(`pilot: recorded ${stats.written} messages (${(stats.bytesWritten / 1e6).toFixed(1)} MB, ${stats.dropped} dropped) to ${values.record}`);
+    out.result(`pilot: recorded ${stats.written} messages (${(stats.bytesWritten / 1e6).toFixed(1)} MB, ${stats.dropped} dropped) to ${values.record}`);
   }
   await transport.close();
-  console.error(
+  out.result(
     `pilot: stopped after ${pilot.loop.stats.ticks} ticks, ${pilot.counters.lateResults} deadline misses, safety: ` +
       Object.entries(pilot.safety.counters.byReason).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', '),
   );

@@ -3,30 +3,20 @@
  * fine-tuned on demonstrations, with rehearsal and DAgger; or, with `--profile arm`, an arm policy
  * from camera + joint-state demonstrations). Progress on stderr, a summary on stdout.
  */
-import { armBackbone, ARM_BACKBONES, ARM_CAMERA, type ArmBackbonePreset } from '../learning/finetune/arm-setup.js';
+import { armBackbone, ARM_CAMERA, type ArmBackbonePreset } from '../learning/finetune/arm-setup.js';
 import { runPretrain } from '../learning/finetune/pretrain.js';
 import { runArmDagger } from '../learning/finetune/arm-dagger.js';
 import { runTrainArmPolicy, SCRATCH } from '../learning/finetune/train-arm-policy.js';
 import { runTrainPolicy, type DaggerOptions, type TrainPolicySummary } from '../learning/finetune/train-policy.js';
-import type { TrainLoss, TrainMode, TrainProgress } from '../learning/train/index.js';
+import type { TrainProgress } from '../learning/train/index.js';
 import { formatComparison } from '../data/replay/baselines.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError, parse } from './args.js';
-
-export const PRETRAIN_USAGE = `pilot pretrain [--out models/pilot-backbone.onnx] [--frames 12000] [--epochs 12] [--seed 1]
-              [--randomize 1] [--batch 32] [--lr 0.001] [--sim-config <yaml>]`;
-export const TRAIN_USAGE = `pilot train --data <bag,...> --out models/<name>.onnx [--base scratch | models/pilot-backbone.onnx | <policy.onnx>]
-              [--holdout 0.2] [--validation-fraction 0.2] [--gap-frames 20] [--mode head|partial|full] [--partial-layers 1]
-              [--epochs 30 (scratch: auto)] [--seed 1] [--latency-ms 0] [--loss l1|huber|mse] [--flip 0.5] [--balance | --no-balance]
-              [--input-size WxH] [--crop top,bottom,left,right] (scratch) [--rehearse <bag,...> | --earlier <bag,...>]
-              [--dagger N [--dagger-tracks oval,chicane,...] [--dagger-laps 1] [--dagger-beta 0.5]
-              [--dagger-epochs 10] [--dagger-randomize 0.3]] [--no-augment] [--copies 2]
-              [--camera-topic T] [--command-topic T] [--config launch/drive.yaml] [--sim-config <yaml>]
-       pilot train --profile arm [--arm calibration/arm.yaml] --data <bag,...> --base <backbone.onnx|arm policy.onnx|scratch>
-              --out models/<name>.onnx [--mode head|partial|full (scratch: full)] [--arch small|medium] [--input-size WxH]
-              [--crop top,bottom,left,right] [--hidden 64] [--epochs 30] [--seed 1] [--latency-ms 0] [--no-augment] [--copies 2]
-              [--camera-topic /arm_camera/image_raw] [--joint-state-topic /joint_states] [--command-topic T] [--max-state-age-ms 200]`;
+import { CliError } from './args.js';
+import { defineCommand, invoke, type Parsed } from './command.js';
+import { parseNumber } from './options.js';
+import type { Output } from './output.js';
+import { ARM_ONLY, PRETRAIN_OPTIONS, TRAIN_OPTIONS, VEHICLE_ONLY } from './train-options.js';
 
 /** A folder of bag folders (e.g. `pilot arm --record`, one bag per episode) stands for all of them. */
 export function expandBagDirs(paths: readonly string[]): string[] {
@@ -45,27 +35,16 @@ export function expandBagDirs(paths: readonly string[]): string[] {
   return out;
 }
 
-const int = (v: string | undefined, flag: string, fallback: number, min = 0): number => {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`${flag} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-};
-const num = (v: string | undefined, flag: string, fallback: number, min = 0, max = Infinity): number => {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`${flag} must be a number in [${min}, ${max}], got '${v}'`);
-  return n;
-};
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 /** One status line, redrawn in place on a terminal, printed every ~5 s otherwise. */
-function progressLine(): { update: (text: string) => void; done: () => void } {
+function progressLine(out: Output): { update: (text: string) => void; done: () => void } {
   const tty = process.stderr.isTTY === true;
   let last = 0;
   let shown = false;
   return {
     update(text) {
+      if (out.quiet) return;
       const now = Date.now();
       if (tty) {
         if (now - last < 100) return;
@@ -101,37 +80,52 @@ function withSignal<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   return run(controller.signal).finally(() => process.off('SIGINT', onSignal));
 }
 
-export async function pretrainCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
-    out: { type: 'string', short: 'o' },
-    frames: { type: 'string' },
-    'validation-frames': { type: 'string' },
-    epochs: { type: 'string' },
-    seed: { type: 'string' },
-    randomize: { type: 'string' },
-    batch: { type: 'string' },
-    lr: { type: 'string' },
-    patience: { type: 'string' },
-    'sim-config': { type: 'string' },
-  });
-  const line = progressLine();
-  const out = values.out ?? 'models/pilot-backbone.onnx';
+export const PRETRAIN = defineCommand({
+  name: 'pretrain',
+  summary: 'the perception backbone, from simulated data (progress on stderr, a summary on stdout)',
+  options: PRETRAIN_OPTIONS,
+  examples: ['pilot pretrain --frames 12000 --epochs 12 --out models/pilot-backbone.onnx'],
+  run: pretrain,
+});
+
+export const TRAIN = defineCommand({
+  name: 'train',
+  summary: 'a driving policy from demonstrations (rehearsal, DAgger); with --profile arm an arm policy',
+  options: TRAIN_OPTIONS,
+  examples: [
+    'pilot train --data runs/demos --base models/pilot-backbone.onnx --out models/my-policy.onnx --holdout 0.2',
+    'pilot train --profile arm --data runs/arm-demos --base scratch --out models/pilot-arm.onnx --epochs 40',
+  ],
+  run: train,
+});
+
+export function pretrainCommand(args: readonly string[]): Promise<number> {
+  return invoke(PRETRAIN, args);
+}
+
+export function trainCommand(args: readonly string[]): Promise<number> {
+  return invoke(TRAIN, args);
+}
+
+async function pretrain({ values, args, out: output }: Parsed<typeof PRETRAIN_OPTIONS>): Promise<number> {
+  const line = progressLine(output);
+  const out = values.out;
   const summary = await withSignal((signal) =>
     runPretrain({
       out,
-      frames: int(values.frames, '--frames', 12_000, 64),
-      ...(values['validation-frames'] ? { validationFrames: int(values['validation-frames'], '--validation-frames', 0, 16) } : {}),
-      epochs: int(values.epochs, '--epochs', 12, 1),
-      seed: int(values.seed, '--seed', 1),
-      randomize: num(values.randomize, '--randomize', 1, 0, 1),
-      batchSize: int(values.batch, '--batch', 32, 1),
-      learningRate: num(values.lr, '--lr', 1e-3, 1e-7, 1),
-      patience: int(values.patience, '--patience', 3, 1),
+      frames: values.frames,
+      ...(values['validation-frames'] !== undefined ? { validationFrames: values['validation-frames'] } : {}),
+      epochs: values.epochs,
+      seed: values.seed,
+      randomize: values.randomize,
+      batchSize: values.batch,
+      learningRate: values.lr,
+      patience: values.patience,
       ...(values['sim-config'] ? { simConfig: values['sim-config'] } : {}),
       command: ['pilot pretrain', ...args].join(' '),
       log: (l) => {
         line.done();
-        console.error(l);
+        output.log(l);
       },
       onData: (done, total, what) => line.update(`pretrain: rendering ${what} ${bar(done / total)} ${done}/${total}`),
       onProgress: (p) => line.update(describeProgress(p, 'pretrain')),
@@ -140,136 +134,99 @@ export async function pretrainCommand(args: readonly string[]): Promise<number> 
   );
   line.done();
   const s = summary.record.stages[0]!;
-  console.log(`backbone: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
-  console.log(`pretrain: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, validation loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(0)} s training, data at ${summary.dataFramesPerS.toFixed(0)} frames/s`);
+  output.result(`backbone: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
+  output.result(`pretrain: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, validation loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(0)} s training, data at ${summary.dataFramesPerS.toFixed(0)} frames/s`);
   return 0;
 }
 
-export async function trainCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
-    data: { type: 'string', short: 'd', multiple: true },
-    base: { type: 'string', short: 'b' },
-    out: { type: 'string', short: 'o' },
-    mode: { type: 'string' },
-    'partial-layers': { type: 'string' },
-    epochs: { type: 'string' },
-    seed: { type: 'string' },
-    batch: { type: 'string' },
-    lr: { type: 'string' },
-    patience: { type: 'string' },
-    'latency-ms': { type: 'string' },
-    'validation-fraction': { type: 'string' },
-    rehearse: { type: 'string', multiple: true },
-    earlier: { type: 'string', multiple: true },
-    dagger: { type: 'string' },
-    'dagger-tracks': { type: 'string' },
-    'dagger-laps': { type: 'string' },
-    'dagger-beta': { type: 'string' },
-    'dagger-epochs': { type: 'string' },
-    'dagger-randomize': { type: 'string' },
-    'dagger-episodes': { type: 'string' },
-    'no-augment': { type: 'boolean' },
-    'no-balance': { type: 'boolean' },
-    balance: { type: 'boolean' },
-    holdout: { type: 'string' },
-    'gap-frames': { type: 'string' },
-    loss: { type: 'string' },
-    flip: { type: 'string' },
-    copies: { type: 'string' },
-    'camera-topic': { type: 'string' },
-    'command-topic': { type: 'string' },
-    config: { type: 'string', short: 'c' },
-    'sim-config': { type: 'string' },
-    profile: { type: 'string' },
-    arm: { type: 'string' },
-    arch: { type: 'string' },
-    'input-size': { type: 'string' },
-    crop: { type: 'string' },
-    hidden: { type: 'string' },
-    'joint-state-topic': { type: 'string' },
-    'max-state-age-ms': { type: 'string' },
-  });
+type TrainValues = Parsed<typeof TRAIN_OPTIONS>['values'];
+
+async function train(input: Parsed<typeof TRAIN_OPTIONS>): Promise<number> {
+  const { values, given } = input;
   const profile = values.profile ?? (values.arm ? 'arm' : 'vehicle');
-  if (profile !== 'vehicle' && profile !== 'arm') throw new CliError(`--profile must be vehicle or arm, got '${values.profile}'`);
-  if (profile === 'arm') return trainArm(args, values);
-  for (const flag of ['arm', 'arch', 'hidden', 'joint-state-topic', 'max-state-age-ms'] as const) {
-    if (values[flag] !== undefined) throw new CliError(`--${flag} is for --profile arm`);
-  }
+  if (profile === 'arm') return trainArm(input);
+  for (const flag of ARM_ONLY) if (given.has(flag)) throw new CliError(`--${flag} is for --profile arm`);
   if (!values.out) throw new CliError('train needs --out <onnx>');
-  const mode = values.mode as TrainMode | undefined;
-  if (mode !== undefined && !['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${values.mode}'`);
-  const loss = values.loss as TrainLoss | undefined;
-  if (loss !== undefined && !['l1', 'huber', 'mse'].includes(loss)) throw new CliError(`--loss must be l1, huber or mse, got '${values.loss}'`);
   if (values.balance && values['no-balance']) throw new CliError('--balance and --no-balance exclude each other');
-  const data = expandBagDirs((values.data ?? []).flatMap(list));
-  const iterations = int(values.dagger, '--dagger', 0);
-  const dagger: DaggerOptions | undefined =
-    iterations > 0
-      ? {
-          iterations,
-          tracks: values['dagger-tracks'] ? list(values['dagger-tracks']) : ['oval', 'chicane', 'hairpin', 'sweepers', 'esses'],
-          laps: int(values['dagger-laps'], '--dagger-laps', 1, 1),
-          beta: num(values['dagger-beta'], '--dagger-beta', 0.5, 0, 1),
-          epochs: int(values['dagger-epochs'], '--dagger-epochs', 10, 1),
-          randomize: num(values['dagger-randomize'], '--dagger-randomize', 0.3, 0, 1),
-        }
-      : undefined;
+  const data = expandBagDirs(values.data ?? []);
+  const dagger = daggerOptions(values);
   if (data.length === 0 && !dagger) throw new CliError('train needs --data <bag,...> or --dagger N');
-  const line = progressLine();
+  const line = progressLine(input.out);
+  const log = (l: string): void => {
+    line.done();
+    input.out.log(l);
+  };
   const summary = await withSignal((signal) =>
     runTrainPolicy({
-      out: values.out!,
-      data,
-      base: values.base ?? SCRATCH,
-      ...(mode ? { mode } : {}),
-      ...(loss ? { loss } : {}),
-      partialLayers: int(values['partial-layers'], '--partial-layers', 1, 1),
-      ...(values.epochs !== undefined ? { epochs: int(values.epochs, '--epochs', 30, 1) } : {}),
-      batchSize: int(values.batch, '--batch', 32, 1),
-      learningRate: num(values.lr, '--lr', 1e-3, 1e-7, 1),
-      ...(values.patience !== undefined ? { patience: int(values.patience, '--patience', 4, 1) } : {}),
-      seed: int(values.seed, '--seed', 1),
-      latencyMs: num(values['latency-ms'], '--latency-ms', 0, -1000, 1000),
-      validationFraction: num(values['validation-fraction'], '--validation-fraction', 0.2, 0, 0.9),
-      holdoutFraction: num(values.holdout, '--holdout', 0, 0, 0.8),
-      gapFrames: int(values['gap-frames'], '--gap-frames', 20),
-      flip: num(values.flip, '--flip', 0.5, 0, 1),
-      augment: values['no-augment'] !== true,
-      ...(values.balance ? { balance: true } : values['no-balance'] ? { balance: false } : {}),
-      ...(scratchShape(values['input-size'], values.crop) ?? {}),
-      copies: int(values.copies, '--copies', 2),
-      ...(values.rehearse ? { rehearse: expandBagDirs(values.rehearse.flatMap(list)) } : {}),
-      ...(values.earlier ? { earlier: expandBagDirs(values.earlier.flatMap(list)) } : {}),
-      ...(dagger ? { dagger } : {}),
-      ...(values['camera-topic'] ? { cameraTopic: values['camera-topic'] } : {}),
-      ...(values['command-topic'] ? { commandTopic: values['command-topic'] } : {}),
-      ...(values.config ? { runtimeConfig: values.config } : {}),
-      ...(values['sim-config'] ? { simConfig: values['sim-config'] } : {}),
-      command: ['pilot train', ...args].join(' '),
-      log: (l) => {
-        line.done();
-        console.error(l);
-      },
+      ...policyOptions(values, data, dagger),
+      command: ['pilot train', ...input.args].join(' '),
+      log,
       onProgress: (p, stage) => line.update(describeProgress(p, stage.split(' (')[0]!)),
       signal,
     }),
   );
   line.done();
-  printPolicySummary(summary);
+  printPolicySummary(summary, input.out);
   return 0;
 }
 
+function daggerOptions(values: TrainValues): DaggerOptions | undefined {
+  if (values.dagger === 0) return undefined;
+  return {
+    iterations: values.dagger,
+    tracks: values['dagger-tracks'] ?? ['oval', 'chicane', 'hairpin', 'sweepers', 'esses'],
+    laps: values['dagger-laps'],
+    beta: values['dagger-beta'],
+    epochs: values['dagger-epochs'] ?? 10,
+    randomize: values['dagger-randomize'] ?? 0.3,
+  };
+}
+
+type PolicyOptions = Omit<Parameters<typeof runTrainPolicy>[0], 'command' | 'log' | 'onProgress' | 'signal'>;
+
+function policyOptions(values: TrainValues, data: string[], dagger: DaggerOptions | undefined): PolicyOptions {
+  return {
+    out: values.out!,
+    data,
+    base: values.base ?? SCRATCH,
+    ...(values.mode ? { mode: values.mode } : {}),
+    ...(values.loss ? { loss: values.loss } : {}),
+    partialLayers: values['partial-layers'],
+    ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
+    batchSize: values.batch,
+    learningRate: values.lr,
+    ...(values.patience !== undefined ? { patience: values.patience } : {}),
+    seed: values.seed,
+    latencyMs: values['latency-ms'],
+    validationFraction: values['validation-fraction'],
+    holdoutFraction: values.holdout,
+    gapFrames: values['gap-frames'],
+    flip: values.flip,
+    augment: !values['no-augment'],
+    ...(values.balance ? { balance: true } : values['no-balance'] ? { balance: false } : {}),
+    ...(scratchShape(values['input-size'], values.crop) ?? {}),
+    copies: values.copies,
+    ...(values.rehearse ? { rehearse: expandBagDirs(values.rehearse) } : {}),
+    ...(values.earlier ? { earlier: expandBagDirs(values.earlier) } : {}),
+    ...(dagger ? { dagger } : {}),
+    ...(values['camera-topic'] ? { cameraTopic: values['camera-topic'] } : {}),
+    ...(values['command-topic'] ? { commandTopic: values['command-topic'] } : {}),
+    ...(values.config ? { runtimeConfig: values.config } : {}),
+    ...(values['sim-config'] ? { simConfig: values['sim-config'] } : {}),
+  };
+}
+
 /** The result on stdout: the model, its scores against the baselines, warnings, forgetting, what to run next. */
-function printPolicySummary(summary: TrainPolicySummary): void {
-  console.log(`policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
-  for (const c of summary.scores.validation) console.log(`  validation ${formatComparison(c)}`);
-  for (const c of summary.scores.holdout) console.log(`  held out   ${formatComparison(c)}`);
-  for (const w of summary.scores.warnings) console.log(`  warning: ${w}`);
+function printPolicySummary(summary: TrainPolicySummary, out: Output): void {
+  out.result(`policy: ${summary.out} (sha256 ${summary.sha256.slice(0, 12)}…), card ${summary.card}`);
+  for (const c of summary.scores.validation) out.result(`  validation ${formatComparison(c)}`);
+  for (const c of summary.scores.holdout) out.result(`  held out   ${formatComparison(c)}`);
+  for (const w of summary.scores.warnings) out.result(`  warning: ${w}`);
   if (summary.forgetting) {
     const { before, after } = summary.forgetting;
-    console.log(`  earlier data (${after.frames} frames): steering MAE ${before.mae['steering_angle']!.toFixed(4)} before → ${after.mae['steering_angle']!.toFixed(4)} rad after`);
+    out.result(`  earlier data (${after.frames} frames): steering MAE ${before.mae['steering_angle']!.toFixed(4)} before → ${after.mae['steering_angle']!.toFixed(4)} rad after`);
   }
-  console.log(`next: pilot eval --model ${summary.out}`);
+  out.result(`next: pilot eval --model ${summary.out}`);
 }
 
 /** `--input-size WxH` and `--crop t,b,l,r` for a driving network trained from scratch. */
@@ -291,93 +248,65 @@ function parseCrop(v: string): { top: number; bottom: number; left: number; righ
 }
 
 /** `pilot train --profile arm`: camera + joint state → joint position targets. */
-async function trainArm(args: readonly string[], values: Record<string, string | string[] | boolean | undefined>): Promise<number> {
-  const str = (k: string): string | undefined => values[k] as string | undefined;
-  for (const flag of ['rehearse', 'earlier', 'no-balance', 'balance', 'holdout', 'gap-frames', 'loss', 'flip', 'sim-config', 'dagger-tracks', 'dagger-laps'] as const) {
-    if (values[flag] !== undefined) throw new CliError(`--${flag} is not available with --profile arm`);
-  }
-  const base = str('base');
+async function trainArm({ values, given, args, out }: Parsed<typeof TRAIN_OPTIONS>): Promise<number> {
+  for (const flag of VEHICLE_ONLY) if (given.has(flag)) throw new CliError(`--${flag} is not available with --profile arm`);
+  const base = values.base;
   if (!base) throw new CliError(`train --profile arm needs --base <backbone onnx | arm policy onnx | ${SCRATCH}>`);
-  if (!str('out')) throw new CliError('train needs --out <onnx>');
-  const data = expandBagDirs(((values.data as string[] | undefined) ?? []).flatMap(list));
+  if (!values.out) throw new CliError('train needs --out <onnx>');
+  const data = expandBagDirs(values.data ?? []);
   if (data.length === 0) throw new CliError('train --profile arm needs --data <bag,...>');
-  const mode = str('mode') as TrainMode | undefined;
-  if (mode !== undefined && !['head', 'partial', 'full'].includes(mode)) throw new CliError(`--mode must be head, partial or full, got '${mode}'`);
-  const scratch = base === SCRATCH;
-  if (!scratch) {
-    for (const flag of ['arch', 'input-size', 'crop'] as const) {
-      if (values[flag] !== undefined) throw new CliError(`--${flag} shapes a fresh backbone: it needs --base ${SCRATCH} (a base file brings its own)`);
-    }
-  }
-  const arch = (str('arch') ?? 'small') as ArmBackbonePreset;
-  if (!(arch in ARM_BACKBONES)) throw new CliError(`--arch must be ${Object.keys(ARM_BACKBONES).join(' or ')}, got '${arch}'`);
-  let inputSize: { height: number; width: number } | undefined;
-  if (str('input-size') !== undefined) {
-    const m = /^(\d+)x(\d+)$/.exec(str('input-size')!);
-    if (!m) throw new CliError(`--input-size must be WIDTHxHEIGHT (e.g. 64x48), got '${str('input-size')}'`);
-    inputSize = { width: Number(m[1]), height: Number(m[2]) };
-  }
-  let crop = ARM_CAMERA.crop;
-  if (str('crop') !== undefined) {
-    const parts = list(str('crop')).map(Number);
-    if (parts.length !== 4 || parts.some((v) => !(v >= 0 && v < 1))) throw new CliError(`--crop must be four fractions top,bottom,left,right in [0, 1), got '${str('crop')}'`);
-    crop = { top: parts[0]!, bottom: parts[1]!, left: parts[2]!, right: parts[3]! };
-  }
-  const hidden = str('hidden') !== undefined ? list(str('hidden')).map((v) => int(v, '--hidden', 0, 1)) : undefined;
-  const line = progressLine();
+  const line = progressLine(out);
+  const log = (l: string): void => {
+    line.done();
+    out.log(l);
+  };
+  const arm = values.arm ?? 'calibration/arm.yaml';
+  const command = ['pilot train', ...args].join(' ');
   const summary = await withSignal((signal) =>
     runTrainArmPolicy({
-      out: str('out')!,
-      arm: str('arm') ?? 'calibration/arm.yaml',
+      out: values.out!,
+      arm,
       base,
       data,
-      ...(mode ? { mode } : {}),
-      partialLayers: int(str('partial-layers'), '--partial-layers', 1, 1),
-      epochs: int(str('epochs'), '--epochs', 30, 1),
-      batchSize: int(str('batch'), '--batch', 32, 1),
-      learningRate: num(str('lr'), '--lr', 1e-3, 1e-7, 1),
-      patience: int(str('patience'), '--patience', 4, 1),
-      seed: int(str('seed'), '--seed', 1),
-      latencyMs: num(str('latency-ms'), '--latency-ms', 0, -1000, 1000),
-      validationFraction: num(str('validation-fraction'), '--validation-fraction', 0.2, 0, 0.9),
-      augment: values['no-augment'] !== true,
-      copies: int(str('copies'), '--copies', 2),
-      ...(scratch ? { scratch: { backbone: armBackbone(arch, inputSize), camera: { ...ARM_CAMERA, crop } } } : {}),
-      ...(hidden ? { hidden } : {}),
-      ...(str('camera-topic') ? { cameraTopic: str('camera-topic')! } : {}),
-      ...(str('joint-state-topic') ? { jointStateTopic: str('joint-state-topic')! } : {}),
-      ...(str('command-topic') ? { commandTopic: str('command-topic')! } : {}),
-      ...(str('max-state-age-ms') !== undefined ? { maxStateAgeMs: num(str('max-state-age-ms'), '--max-state-age-ms', 200, 0) } : {}),
-      command: ['pilot train', ...args].join(' '),
-      log: (l) => {
-        line.done();
-        console.error(l);
-      },
+      ...(values.mode ? { mode: values.mode } : {}),
+      partialLayers: values['partial-layers'],
+      epochs: values.epochs ?? 30,
+      batchSize: values.batch,
+      learningRate: values.lr,
+      patience: values.patience ?? 4,
+      seed: values.seed,
+      latencyMs: values['latency-ms'],
+      validationFraction: values['validation-fraction'],
+      augment: !values['no-augment'],
+      copies: values.copies,
+      ...armShape(values, base),
+      ...(values['camera-topic'] ? { cameraTopic: values['camera-topic'] } : {}),
+      ...(values['joint-state-topic'] ? { jointStateTopic: values['joint-state-topic'] } : {}),
+      ...(values['command-topic'] ? { commandTopic: values['command-topic'] } : {}),
+      ...(values['max-state-age-ms'] !== undefined ? { maxStateAgeMs: values['max-state-age-ms'] } : {}),
+      command,
+      log,
       onProgress: (p, stage) => line.update(describeProgress(p, stage.split(' on ')[0]!)),
       signal,
     }),
   );
   line.done();
-  const rounds = int(str('dagger'), '--dagger', 0);
   let result = summary;
-  if (rounds > 0) {
+  if (values.dagger > 0) {
     const final = await withSignal((signal) =>
       runArmDagger({
-        policy: str('out')!,
-        arm: str('arm') ?? 'calibration/arm.yaml',
+        policy: values.out!,
+        arm,
         data,
-        rounds,
-        episodes: int(str('dagger-episodes'), '--dagger-episodes', 150, 1),
-        beta: num(str('dagger-beta'), '--dagger-beta', 0.5, 0, 1),
-        epochs: int(str('dagger-epochs'), '--dagger-epochs', 15, 1),
-        randomize: num(str('dagger-randomize'), '--dagger-randomize', 0.5, 0, 1),
-        seed: int(str('seed'), '--seed', 1),
-        ...(str('config') ? { runtimeConfig: str('config')! } : {}),
-        command: ['pilot train', ...args].join(' '),
-        log: (l) => {
-          line.done();
-          console.error(l);
-        },
+        rounds: values.dagger,
+        episodes: values['dagger-episodes'],
+        beta: values['dagger-beta'],
+        epochs: values['dagger-epochs'] ?? 15,
+        randomize: values['dagger-randomize'] ?? 0.5,
+        seed: values.seed,
+        ...(values.config ? { runtimeConfig: values.config } : {}),
+        command,
+        log,
         onProgress: (p, stage) => line.update(describeProgress(p, `DAgger ${stage.split(' on ')[0]!}`)),
         signal,
       }),
@@ -385,8 +314,31 @@ async function trainArm(args: readonly string[], values: Record<string, string |
     line.done();
     if (final) result = final;
   }
-  console.log(`arm policy: ${result.out} (sha256 ${result.sha256.slice(0, 12)}…), card ${result.card}`);
-  for (const [k, v] of Object.entries(result.record.metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
-  console.log(`next: pilot arm --model ${result.out}`);
+  out.result(`arm policy: ${result.out} (sha256 ${result.sha256.slice(0, 12)}…), card ${result.card}`);
+  for (const [k, v] of Object.entries(result.record.metrics)) out.result(`  ${k}: ${v.toFixed(4)}`);
+  out.result(`next: pilot arm --model ${result.out}`);
   return 0;
+}
+
+/** From scratch: the backbone (--arch, --input-size) and camera crop; --hidden: the head. */
+function armShape(values: TrainValues, base: string): { scratch?: { backbone: ReturnType<typeof armBackbone>; camera: typeof ARM_CAMERA }; hidden?: number[] } {
+  const scratch = base === SCRATCH;
+  if (!scratch) {
+    for (const flag of ['arch', 'input-size', 'crop'] as const) {
+      if (values[flag] !== undefined) throw new CliError(`--${flag} shapes a fresh backbone: it needs --base ${SCRATCH} (a base file brings its own)`);
+    }
+  }
+  const arch = (values.arch ?? 'small') as ArmBackbonePreset;
+  let inputSize: { height: number; width: number } | undefined;
+  if (values['input-size'] !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(values['input-size']);
+    if (!m) throw new CliError(`--input-size must be WIDTHxHEIGHT (e.g. 64x48), got '${values['input-size']}'`);
+    inputSize = { width: Number(m[1]), height: Number(m[2]) };
+  }
+  const crop = values.crop !== undefined ? parseCrop(values.crop) : ARM_CAMERA.crop;
+  const hidden = values.hidden !== undefined ? list(values.hidden).map((v) => parseNumber(v, '--hidden', { integer: true, min: 1 })) : undefined;
+  return {
+    ...(scratch ? { scratch: { backbone: armBackbone(arch, inputSize), camera: { ...ARM_CAMERA, crop } } } : {}),
+    ...(hidden ? { hidden } : {}),
+  };
 }

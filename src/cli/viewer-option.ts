@@ -3,7 +3,7 @@ import type { SceneLook } from '../../sim/index.js';
 import { ViewerFeed } from '../../sim/index.js';
 import { ViewerServer } from '../../sim/index.js';
 import type { Track } from '../../sim/index.js';
-import { CliError } from './args.js';
+import { flag, number } from './options.js';
 
 export interface ViewerOption {
   readonly feed: ViewerFeed;
@@ -11,9 +11,12 @@ export interface ViewerOption {
   close(): Promise<void>;
 }
 
-export async function startViewerFeed(portFlag: string | undefined, driver: string): Promise<ViewerOption> {
-  const port = portFlag === undefined ? 8080 : Number(portFlag);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0..65535 (got '${portFlag}')`);
+export const VIEWER_OPTIONS = {
+  view: flag('--view', 'serve the live browser viewer on loopback'),
+  port: number('--port <port>', "the viewer's port (0: any free port)", { default: 8080, integer: true, min: 0, max: 65535 }),
+} as const;
+
+export async function startViewerFeed(port: number, driver: string): Promise<ViewerOption> {
   const server = await ViewerServer.start({ port });
   console.error(`viewer: open ${server.url} (loopback only)`);
   return {

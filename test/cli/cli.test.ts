@@ -52,7 +52,7 @@ describe('pilot CLI', () => {
   });
 
   it('run drives the loop from a config until --duration, starting and ending with stop commands', async () => {
-    const { err } = capture();
+    const { out, err } = capture();
     const dir = mkdtempSync(join(tmpdir(), 'pilot-run-'));
     const config = join(dir, 'pilot.yaml');
     writeFileSync(
@@ -60,10 +60,9 @@ describe('pilot CLI', () => {
       ['model:', '  path: models/pilotnet-test.onnx', '  warmup_runs: 1', 'transport:', '  kind: inprocess', 'loop:', '  rate_hz: 50', ''].join('\n'),
     );
     expect(await main(['run', '--config', config, '--duration', '0.3'])).toBe(0);
-    const text = err.join('\n');
-    expect(text).toMatch(/pilot: model pilotnet-test on cpu, 50 Hz timer loop, camera \/camera\/image_raw → \/cmd\/ackermann/);
-    // No camera publisher: every tick is a stale-input stop.
-    expect(text).toMatch(/pilot: stopped after \d+ ticks, 0 deadline misses, safety: startup 1, stale_input \d+, shutdown 1/);
+    expect(err.join('\n')).toMatch(/pilot: model pilotnet-test on cpu, 50 Hz timer loop, camera \/camera\/image_raw → \/cmd\/ackermann/);
+    // No camera publisher: every tick is a stale-input stop. The summary is the result: stdout.
+    expect(out.join('\n')).toMatch(/pilot: stopped after \d+ ticks, 0 deadline misses, safety: startup 1, stale_input \d+, shutdown 1/);
   });
 
   it('bench runs the real loop over ZeroMQ and reports latency, misses and heap growth', async () => {

@@ -18,21 +18,22 @@ const dir = mkdtempSync(join(tmpdir(), 'pilot-drive-cli-'));
 
 describe('pilot drive', () => {
   it('drives the expert, writes the JSON and HTML reports and passes its checks (exit 0)', async () => {
-    const { err } = capture();
+    const { out } = capture();
     const json = join(dir, 'oval.json');
     expect(await main(['drive', '--expert', '--track', 'oval', '--laps', '1', '--transport', 'inprocess', '--json', json])).toBe(0);
     const result = JSON.parse(readFileSync(json, 'utf8'));
     expect(result).toMatchObject({ schema: 'pilot.drive/1', lapsCompleted: 1, interventions: 0, driver: { kind: 'expert' } });
     expect(readFileSync(join(dir, 'oval.html'), 'utf8')).toMatch(/<title>[^<]*oval[\s\S]*<svg/);
-    expect(err.join('\n')).toMatch(/verdict\s+PASS/);
+    // The summary is the result: stdout.
+    expect(out.join('\n')).toMatch(/verdict\s+PASS/);
   });
 
   it('exits 1 when the drive misses its bars', async () => {
-    const { err } = capture();
+    const { out } = capture();
     const json = join(dir, 'short.json');
     // 30 s is not even one lap of the 65 m chicane at 2 m/s: the laps check fails.
     expect(await main(['drive', '--expert', '--track', 'chicane', '--laps', '3', '--max-time', '30', '--transport', 'inprocess', '--json', json, '--html', '-'])).toBe(1);
-    expect(err.join('\n')).toMatch(/FAIL\s+laps completed\s+0 ≥ 3/);
+    expect(out.join('\n')).toMatch(/FAIL\s+laps completed\s+0 ≥ 3/);
     expect(existsSync(json)).toBe(true);
   });
 

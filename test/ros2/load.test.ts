@@ -200,11 +200,15 @@ describe('loading rclnodejs', () => {
     });
   });
 
-  it('lists node and bridge in the usage', async () => {
+  it('lists node and bridge in the usage, each with its own help', async () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
     expect(await main(['help'])).toBe(0);
-    expect(out.join('\n')).toMatch(/pilot node \[--config <yaml>\] \[--autostart true\|false\]/);
-    expect(out.join('\n')).toMatch(/pilot bridge \[--config <bridge.yaml>\]/);
+    expect(out.join('\n')).toMatch(/^\s+node \[options\]\s+pilot as a managed ROS 2 node/m);
+    expect(out.join('\n')).toMatch(/^\s+bridge \[options\]\s+relay topics between ZeroMQ and ROS 2/m);
+    expect(await main(['node', '--help'])).toBe(0);
+    expect(out.join('\n')).toMatch(/--autostart <bool>\s+configure and activate the node at start\s+\(one of\s+true,\s+false;\s+default:\s+false\)/);
+    expect(await main(['bridge', '--help'])).toBe(0);
+    expect(out.join('\n')).toMatch(/-c, --config <bridge.yaml>/);
   });
 });

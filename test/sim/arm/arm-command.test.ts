@@ -3,16 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../../src/cli/args.js';
-import { armCommand, ARM_USAGE } from '../../../src/cli/arm-command.js';
+import { armCommand } from '../../../src/cli/arm-command.js';
+import { main } from '../../../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilot-arm-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pilot arm', () => {
   let stderr: string[];
+  let stdout: string[];
   beforeEach(() => {
     stderr = [];
+    stdout = [];
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => void stderr.push(String(line)));
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void stdout.push(String(line)));
   });
   afterEach(() => vi.restoreAllMocks());
 
@@ -26,14 +30,15 @@ describe('pilot arm', () => {
     expect(report.joint_names).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow', 'wrist_pitch', 'wrist_roll']);
     expect(report.episodes.map((e: { seed: number }) => e.seed)).toEqual([1_000_005, 1_000_006, 1_000_007, 1_000_008]);
     expect(stderr.filter((l) => /^episode \d\/4 seed \d+: success in [\d.]+ s, final error [\d.]+ cm$/.test(l))).toHaveLength(4);
-    expect(stderr.join('\n')).toMatch(/arm reach \(unseen placements, expert\): 4\/4 succeeded \(100\.0 %\)[\s\S]*time to success: mean [\d.]+ s[\s\S]*final error: mean[\s\S]*joint-limit interventions: 0 steps/);
-    expect(stderr.join('\n')).toContain('PASS: success rate 100.0 % ≥ 99.0 %');
+    // Progress (the episodes) on stderr, the summary (the result) on stdout.
+    expect(stdout.join('\n')).toMatch(/arm reach \(unseen placements, expert\): 4\/4 succeeded \(100\.0 %\)[\s\S]*time to success: mean [\d.]+ s[\s\S]*final error: mean[\s\S]*joint-limit interventions: 0 steps/);
+    expect(stdout.join('\n')).toContain('PASS: success rate 100.0 % ≥ 99.0 %');
   });
 
   it('exits 1 below --min-success (a time limit too short to reach anything)', async () => {
     const code = await armCommand(['--expert', '--episodes', '2', '--transport', 'inprocess', '--time-limit', '0.2', '--json', join(dir, 'short.json'), '--quiet']);
     expect(code).toBe(1);
-    expect(stderr.join('\n')).toContain('FAIL: success rate 0.0 % < 90.0 %');
+    expect(stdout.join('\n')).toContain('FAIL: success rate 0.0 % < 90.0 %');
     expect(stderr.some((l) => l.startsWith('episode '))).toBe(false);
   });
 
@@ -44,7 +49,8 @@ describe('pilot arm', () => {
     await expect(armCommand(['--expert', '--randomize', '3'])).rejects.toThrow(/--randomize must be in \[0, 1\] \(got '3'\)/);
     await expect(armCommand(['--expert', '--unseen', '--train-split'])).rejects.toThrow(/--unseen or --train-split, not both/);
     await expect(armCommand(['--expert', '--bogus'])).rejects.toThrow(CliError);
-    expect(ARM_USAGE).toContain('pilot arm [--task reach|push] [--episodes 100] [--model <onnx> | --expert]');
+    expect(await main(['arm', '--help'])).toBe(0);
+    expect(stdout.join('\n')).toMatch(/Usage: pilot arm \[options\][\s\S]*-n, --episodes <n>\s+episodes to run\s+\(default:\s+100\)[\s\S]*Examples:/);
   });
 
   it('a missing runtime config or model is a clear error, not a crash', async () => {
