@@ -93,8 +93,9 @@ async function runImport(parsed: Parsed<typeof OPTIONS>): Promise<number> {
   if (stats.startNs !== undefined && stats.endNs !== undefined) {
     out.log(`  ${formatTime(stats.startNs)} – ${formatTime(stats.endNs)} (${(Number(stats.endNs - stats.startNs) / 1e9).toFixed(3)} s); topics ${stats.topics.join(', ')}`);
   }
+  // With --json the JSON is the result (stdout) and the human summary goes to stderr.
+  for (const line of summaryLines(summary)) (values.json ? out.log : out.result)(line);
   if (values.json) out.result(JSON.stringify(summary, null, 2));
-  else for (const line of summaryLines(summary)) out.result(line);
   return stats.written === 0 ? 1 : 0;
 }
 

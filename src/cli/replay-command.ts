@@ -47,7 +47,10 @@ export const REPLAY = defineCommand({
   name: 'replay',
   summary: 'recorded sensors through the real runtime, predictions scored against the recorded commands; reports and an output bag',
   description: 'Exit 1 when a model saw fewer than 90 % of the camera frames (its error then means nothing).',
-  arguments: [{ name: '<inputs...>', description: 'the bag (folder or .mcap); with --compare also the second model' }],
+  arguments: [
+    { name: '<bag>', description: 'the bag (folder or .mcap file)' },
+    { name: '[b.onnx]', description: 'with --compare: the second model' },
+  ],
   options: OPTIONS,
   examples: ['pilot replay runs/lake-drive --model models/pilot-drive.onnx', 'pilot replay runs/lake-drive --compare models/a.onnx models/b.onnx --json -'],
   run: replay,
@@ -77,6 +80,7 @@ function inputs(values: ReplayValues, positionals: readonly string[]): { bagPath
 async function replay({ values, positionals, out }: Parsed<typeof OPTIONS>): Promise<number> {
   const { bagPath, modelPaths } = inputs(values, positionals);
   if (values.rate !== undefined && !values.realtime) throw new CliError('--rate applies to --realtime replay (as fast as possible is the default)');
+  const remap = parseRemaps(values.remap);
   // The default config from the current directory (a checkout), else pilot's own.
   const base = values.config
     ? loadConfig(values.config)
@@ -87,11 +91,11 @@ async function replay({ values, positionals, out }: Parsed<typeof OPTIONS>): Pro
     label: modelPaths.length === 1 ? basename(path).replace(/\.onnx$/, '') : i === 0 ? 'a' : 'b',
     config: withModel(base, path),
   }));
-  const result = await play(values, bagPath, specs, out);
+  const result = await play(values, bagPath, specs, remap, out);
   return report(values, result, bagPath, base, out);
 }
 
-async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpec[], out: Output): Promise<ReplayResult> {
+async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpec[], remap: ReturnType<typeof parseRemaps>, out: Output): Promise<ReplayResult> {
   const reader = await openBag(bagPath, { warn: (m) => out.warn(`pilot: warning: ${m}`), ...(values.distro ? { distro: values.distro } : {}) });
   const writer = values.out ? await createBagWriter(values.out).catch(async (err: unknown) => {
     await reader.close();
@@ -109,7 +113,7 @@ async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpe
       rate: values.rate ?? 1,
       ...(values.start !== undefined ? { startS: values.start } : {}),
       ...(values.end !== undefined ? { endS: values.end } : {}),
-      remap: parseRemaps(values.remap),
+      remap,
       ...(referenceTopic !== undefined ? { referenceTopic } : {}),
       ...(writer ? { output: writer } : {}),
       recover: values.recover,

@@ -8,7 +8,9 @@ export const transportOption = () => choice('--transport <kind>', 'the message t
 export const compressionOption = (what = 'the recorded bag') => choice('--compression <kind>', `chunk compression of ${what}`, COMPRESSIONS, { default: 'none' });
 
 export const distroOption = () =>
-  choice('--distro <distro>', "whose standard message definitions decode types the bag does not define (when it names no distro)", ROS_DISTROS);
+  choice('--distro <distro>', 'whose standard message definitions decode types the bag does not define (when it names no distro)', ROS_DISTROS, {
+    message: (flag, raw) => `${flag} must be one of ${ROS_DISTROS.join(', ')}, got '${raw}'`,
+  });
 
 export const epOption = (defaultLabel: string) =>
   custom('--ep <providers>', 'execution providers in order of preference, comma separated (tensorrt, cuda, webgpu, cpu)', (raw, flag) => providerList(raw, flag), { defaultLabel });

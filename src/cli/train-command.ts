@@ -147,7 +147,8 @@ async function train(input: Parsed<typeof TRAIN_OPTIONS>): Promise<number> {
   if (profile === 'arm') return trainArm(input);
   for (const flag of ARM_ONLY) if (given.has(flag)) throw new CliError(`--${flag} is for --profile arm`);
   if (!values.out) throw new CliError('train needs --out <onnx>');
-  if (values.balance && values['no-balance']) throw new CliError('--balance and --no-balance exclude each other');
+  // The parser keeps the last of the two; say so instead of picking one.
+  if (input.args.includes('--balance') && input.args.includes('--no-balance')) throw new CliError('--balance and --no-balance exclude each other');
   const data = expandBagDirs(values.data ?? []);
   const dagger = daggerOptions(values);
   if (data.length === 0 && !dagger) throw new CliError('train needs --data <bag,...> or --dagger N');

@@ -48,7 +48,7 @@ describe('pilot model fp16', () => {
     expect(await main(['model', 'fp16', 'models/pilotnet-test.onnx', join(dir, 'k.onnx'), '--keep-fp32', 'Conv', '--json'])).toBe(0);
     expect(JSON.parse(out.join('\n'))).toMatchObject({ float32Nodes: 5, float16Nodes: 14 });
     expect(await main(['model', 'fp16', 'models/pilotnet-test.onnx'])).toBe(2);
-    expect(err.join('\n')).toMatch(/model fp16 needs <in.onnx> <out.onnx>/);
+    expect(err.join('\n')).toMatch(/pilot model fp16: missing required argument 'out.onnx'/);
     expect(await main(['model', 'fp16', 'README.md', join(dir, 'x.onnx')])).toBe(1);
     expect(err.join('\n')).toMatch(/E_MODEL_FORMAT: README.md/);
   });

@@ -47,7 +47,9 @@ describe('ROS 2 commands on the stand-in', () => {
 
   it('pilot bridge --duration: bridges the simulator’s topics on a node of its own, then closes everything', async () => {
     const errors: string[] = [];
+    const out: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
     const ipc = tempIpcDir();
     try {
       const { api, graph } = createStandIn();
@@ -62,7 +64,8 @@ describe('ROS 2 commands on the stand-in', () => {
         expect.stringMatching(/ZeroMQ → ROS 2 {2}\/clock {2}rosgraph_msgs\/msg\/Clock \(reliable; ROS name \/clock\)/),
         expect.stringMatching(/ROS 2 → ZeroMQ {2}\/cmd\/ackermann {2}ackermann_msgs\/msg\/AckermannDriveStamped/),
       ]);
-      expect(errors.at(-1)).toMatch(/pilot bridge: duration: relayed \/camera\/image_raw 0/);
+      // The routes are progress (stderr), what was relayed the result (stdout).
+      expect(out.at(-1)).toMatch(/pilot bridge: duration: relayed \/camera\/image_raw 0/);
     } finally {
       ipc.remove();
     }

@@ -13,12 +13,13 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
+/** Everything printed, in order: the summary (stdout) and the logs and errors (stderr). */
 function capture(): string[] {
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  return err;
+  const all: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void all.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void all.push(a.join(' ')));
+  vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void all.push(a.join(' ')));
+  return all;
 }
 
 /** 2 s of 20 Hz frames of the given size, with recorded commands. */

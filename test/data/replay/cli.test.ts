@@ -49,11 +49,12 @@ describe('pilot replay (CLI)', () => {
     const json = join(dir, 'report.json');
     const html = join(dir, 'report.html');
     const out = join(dir, 'replayed');
-    const { err } = capture();
+    const { out: stdout, err } = capture();
     const code = await main(['replay', bag, '--model', 'models/pilotnet-test.onnx', '--json', json, '--html', html, '--out', out, '--segment', '1']);
     expect(err.join('\n')).not.toMatch(/^pilot: E_/m);
     expect(code).toBe(0);
-    const text = err.join('\n');
+    // The summary is the result: stdout.
+    const text = stdout.join('\n');
     expect(text).toMatch(/^model pilotnet-test: pilotnet-test/m);
     expect(text).toMatch(/^ {4}steering_angle +39 +\d\.\d{4}/m); // the first tick comes before the first recorded command
     expect(text).toMatch(/worst moments, steering_angle \(rad\):/);
@@ -80,11 +81,11 @@ describe('pilot replay (CLI)', () => {
     const dir = scratch();
     const bag = await diskBag(dir);
     const json = join(dir, 'compare.json');
-    const { err } = capture();
+    const { out } = capture();
     const code = await main(['replay', bag, '--compare', 'models/pilotnet-test.onnx', 'models/pilotnet-test.onnx', '--json', json, '--html', '-']);
     expect(code).toBe(0);
-    expect(err.join('\n')).toMatch(/compare: b − a over 40 ticks/);
-    expect(err.join('\n')).toMatch(/steering_angle: the models agree exactly/);
+    expect(out.join('\n')).toMatch(/compare: b − a over 40 ticks/);
+    expect(out.join('\n')).toMatch(/steering_angle: the models agree exactly/);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.comparison.labels).toEqual(['a', 'b']);
     expect(report.comparison.fields[0].maxAbs).toBe(0);
@@ -93,7 +94,7 @@ describe('pilot replay (CLI)', () => {
   it('says what is wrong with the arguments', async () => {
     const { err } = capture();
     expect(await main(['replay'])).toBe(2);
-    expect(err.join('\n')).toMatch(/replay needs one bag folder or file/);
+    expect(err.join('\n')).toMatch(/pilot replay: missing required argument 'bag'/);
     expect(await main(['replay', 'some-bag'])).toBe(2);
     expect(err.join('\n')).toMatch(/replay needs --model <onnx>/);
     expect(await main(['replay', 'some-bag', '--compare', 'a.onnx'])).toBe(2);
@@ -109,9 +110,9 @@ describe('pilot bag play / import (CLI)', () => {
   it('plays a bag', async () => {
     const dir = scratch();
     const bag = await diskBag(dir);
-    const { err } = capture();
+    const { out } = capture();
     expect(await main(['bag', 'play', bag, '--transport', 'inprocess', '--rate', '100', '--topics', '/cmd/ackermann', '--clock'])).toBe(0);
-    const text = err.join('\n');
+    const text = out.join('\n'); // what was played is the result: stdout
     expect(text).toMatch(/\/cmd\/ackermann: 40 published/);
     expect(text).toMatch(/\/clock: \d+ published/);
     expect(text).toMatch(/done: 40 messages/);

@@ -8,8 +8,10 @@ import { onnx } from '../../../src/core/onnx/onnx-proto.js';
 
 afterEach(() => vi.restoreAllMocks());
 
+/** stderr, and stdout after it (the run's summary is a result: stdout). */
 function captureErr(): string[] {
   const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
   return err;
