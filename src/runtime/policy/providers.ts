@@ -129,7 +129,7 @@ export function probeProvider(provider: ProviderName, env: ProviderEnvironment):
   const libraries = env.platform.startsWith('linux/') ? PROVIDER_LIBRARIES[provider] : undefined;
   const missing = (libraries ?? []).filter((lib) => !env.exists(join(env.bindingDir, lib)));
   if (missing.length > 0) {
-    const fetch = env.platform === 'linux/x64' ? 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, or copy them there' : 'copy them there from your onnxruntime build';
+    const fetch = env.platform === 'linux/x64' ? 'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js, or copy them there' : 'copy them there from your onnxruntime build';
     return `${missing.join(', ')} not installed in ${env.bindingDir} (${fetch}; ${README_HINT})`;
   }
   if (provider === 'webgpu' && env.platform.startsWith('linux/') && !env.libraryVisible('libvulkan.so.1')) {

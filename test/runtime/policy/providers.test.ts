@@ -57,7 +57,7 @@ describe('probe: what is installed', () => {
     const env = machine();
     expect(probeProvider('cuda', env)).toBe(
       `libonnxruntime_providers_shared.so, libonnxruntime_providers_cuda.so not installed in ${BINDING} ` +
-        '(ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, or copy them there; see README "Execution providers and GPUs")',
+        '(ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js, or copy them there; see README "Execution providers and GPUs")',
     );
     expect(probeProvider('tensorrt', machine({ files: [`${BINDING}/libonnxruntime_providers_shared.so`] }))).toMatch(
       /^libonnxruntime_providers_tensorrt.so not installed in /,
