@@ -12,6 +12,7 @@ export { type DriveLiveStatus, type DriveMetrics } from './drive/metrics.js';
 export { ExpertDriver, type ExpertCommand } from './expert/expert-driver.js';
 export { IntrinsicCamera, type Pose2D } from './render/camera-rig.js';
 export { effectsFromDomain, lookFromDomain } from './render/domain-look.js';
+export { showNativeDiagnostics } from './render/gpu-environment.js';
 export { HeadlessRenderer } from './render/headless-renderer.js';
 export { buildTrackScene, type SceneLook, type TrackScene } from './render/scene-builder.js';
 export { defaultThresholds, evaluateDrive, type DriveThresholds } from './report/evaluate.js';

@@ -4,6 +4,7 @@
  * surfaceless platform; on a GPU machine Vulkan is preferred.
  */
 import { PilotError } from '../../src/core/util/errors.js';
+import { withNativeStderrMuted } from './native-stderr.js';
 
 export type GpuBackend = 'opengles' | 'vulkan' | 'auto';
 
@@ -13,6 +14,16 @@ export interface GpuEnvironment {
 }
 
 let installed: Promise<GpuEnvironment> | undefined;
+let nativeDiagnostics = false;
+
+/**
+ * Whether Dawn's own messages on stderr are shown (`--verbose`). Off by default: requesting an
+ * adapter prints "maxDynamic…PerPipelineLayout artificially reduced" warnings that concern no user.
+ * Set it before the first render.
+ */
+export function showNativeDiagnostics(show: boolean): void {
+  nativeDiagnostics = show;
+}
 
 const INSTALL_HINT =
   'headless rendering needs Mesa EGL: on Debian/Ubuntu `apt-get install libegl1 libegl-dev libegl-mesa0 libgl1-mesa-dri`' +
@@ -44,6 +55,11 @@ async function install(backend: GpuBackend): Promise<GpuEnvironment> {
   g.cancelAnimationFrame ??= () => undefined;
   const options = backend === 'auto' ? [] : [`backend=${backend}`];
   const gpu = webgpu.create(options);
+  if (!nativeDiagnostics) {
+    // Dawn prints its limit warnings synchronously inside requestAdapter (three.js calls it again).
+    const request = gpu.requestAdapter.bind(gpu);
+    gpu.requestAdapter = (o?: GPURequestAdapterOptions) => withNativeStderrMuted(() => request(o));
+  }
   // Dawn's GL backends only offer compatibility-mode adapters (three.js asks for the same level).
   const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions).catch((err: unknown) => {
     throw new PilotError('E_RENDERER', `no WebGPU adapter (backend ${backend}): ${firstLine(err)}; ${INSTALL_HINT}`);

@@ -4,6 +4,7 @@
  * and options, negative numbers as option values. Usage errors are CliErrors (exit 2).
  */
 import { Command, CommanderError, Option } from 'commander';
+import { showNativeDiagnostics } from '../../sim/index.js';
 import { CliError } from './args.js';
 import { COMMON_OPTIONS, type OptionDef, type OptionDefs, type Values } from './options.js';
 import { createOutput, type Output } from './output.js';
@@ -162,6 +163,12 @@ export function buildCommand(def: CommandDef, onParsed: (parsed: ParsedValues) =
   return cmd;
 }
 
+/** Where the command prints, from its --quiet and --verbose; --verbose also lets the libraries' own diagnostics through. */
+export function outputFor(values: Record<string, unknown>): Output {
+  showNativeDiagnostics(values.verbose === true);
+  return createOutput(values);
+}
+
 /**
  * Parses `args` (the command's arguments, after its name) for `def`. Help asked for is printed and
  * comes back as a ParseExit with exit code 0; usage errors as CliErrors.
@@ -169,7 +176,7 @@ export function buildCommand(def: CommandDef, onParsed: (parsed: ParsedValues) =
 export async function parseCommand<O extends OptionDefs>(def: CommandDef<O>, args: readonly string[]): Promise<Parsed<O>> {
   let parsed: Parsed<O> | undefined;
   const cmd = buildCommand(def as unknown as CommandDef, ({ values, positionals, given }) => {
-    parsed = { values: values as Values<O & typeof COMMON_OPTIONS>, positionals, given, args, out: createOutput(values) };
+    parsed = { values: values as Values<O & typeof COMMON_OPTIONS>, positionals, given, args, out: outputFor(values) };
   });
   try {
     await cmd.parseAsync([...(def.ownArgs ? def.ownArgs(args) : args)], { from: 'user' });

@@ -8,13 +8,12 @@ import { ARM } from './arm-command.js';
 import { BAG } from './bag-command.js';
 import { BENCH } from './bench-command.js';
 import { BRIDGE } from './bridge-command.js';
-import { buildCommand, configure, isGroup, ParseExit, type AnyCommand, type CommandDef, type Parsed, type ParsedValues } from './command.js';
+import { buildCommand, configure, isGroup, outputFor, ParseExit, type AnyCommand, type CommandDef, type Parsed, type ParsedValues } from './command.js';
 import { DRIVE } from './drive-command.js';
 import { EVAL } from './eval-command.js';
 import { MODEL } from './model-command.js';
 import { NODE } from './node-command.js';
 import type { OptionDefs } from './options.js';
-import { createOutput } from './output.js';
 import { REPLAY } from './replay-command.js';
 import { RUN } from './run-command.js';
 import { SERVE } from './serve-command.js';
@@ -72,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program((p) => (pending = p)).parseAsync(words, { from: 'user' });
     if (!pending) return 0;
     const { def, values, positionals, given } = pending as Pending;
-    return await def.run({ values: values as Parsed<OptionDefs>['values'], positionals, given, args: rest, out: createOutput(values) });
+    return await def.run({ values: values as Parsed<OptionDefs>['values'], positionals, given, args: rest, out: outputFor(values) });
   } catch (err) {
     return report(err, path.join(' '));
   }
