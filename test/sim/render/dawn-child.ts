@@ -8,7 +8,7 @@ import { withNativeStderrMuted } from '../../../sim/render/native-stderr.js';
 showNativeDiagnostics(process.env.DAWN_CHILD_VERBOSE === '1');
 await installGpuEnvironment('opengles');
 // three.js asks again when it builds its renderer.
-await navigator.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+await (globalThis as unknown as { navigator: { gpu: GPU } }).navigator.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
 withNativeStderrMuted(() => writeSync(2, 'written while muted\n'));
 writeSync(2, 'descriptor 2 after\n');
 console.error('console.error after');
