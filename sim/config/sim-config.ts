@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { readYamlFile } from '../../src/core/calibration/camera.js';
 import { describeIssue } from '../../src/core/config/load.js';
 import { PilotError } from '../../src/core/util/errors.js';
+import { parseFaultConfig } from '../faults/config.js';
 
 const Topic = z.string().startsWith('/');
 
@@ -92,9 +93,20 @@ export const SimConfigSchema = z
 
 export type SimConfig = z.infer<typeof SimConfigSchema>;
 
+/** Where each parsed config came from, for errors found later (a drive that cannot use it). */
+const sources = new WeakMap<SimConfig, string>();
+
+/** The file (or 'default simulator settings') a config was read from; 'the simulator config' when built in code. */
+export function simConfigSource(config: SimConfig): string {
+  return sources.get(config) ?? 'the simulator config';
+}
+
 export function parseSimConfig(raw: unknown, source: string): SimConfig {
   const parsed = SimConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new PilotError('E_SIM_CONFIG', describeIssue(source, parsed.error.issues, raw));
+  // The faults section is checked now, so its errors name the file too.
+  if (parsed.data.faults) parseFaultConfig(parsed.data.faults, source);
+  sources.set(parsed.data, source);
   return parsed.data;
 }
 

@@ -16,7 +16,7 @@ import { createTransport, type TransportKind } from '../../src/transport/index.j
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/index.js';
 import type { Transport } from '../../src/transport/index.js';
 import { PilotError } from '../../src/core/util/errors.js';
-import type { SimConfig } from '../config/sim-config.js';
+import { simConfigSource, type SimConfig } from '../config/sim-config.js';
 import { Simulation } from '../core/simulation.js';
 import { HeadlessRenderer } from '../render/headless-renderer.js';
 import { effectsFromDomain, lookFromDomain, NOMINAL_LOOK } from '../render/domain-look.js';
@@ -112,9 +112,13 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
   if (o.driver.kind === 'external' && mode !== 'realtime') {
     throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
   }
-  const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, 'simulator config: faults'), seed) : null;
+  const simSource = simConfigSource(sim);
+  const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, simSource), seed) : null;
   if (faults && faults.config.nanPolicy.length > 0 && o.driver.kind !== 'model') {
-    throw new PilotError('E_SIM_CONFIG', `faults.nan_policy corrupts the model's output, but the ${o.driver.kind} driver has no model here: run pilot drive with --model <onnx> or --config <yaml> instead of --expert / pilot sim`);
+    throw new PilotError(
+      'E_SIM_CONFIG',
+      `${simSource}: faults.nan_policy corrupts the model's output, but the ${o.driver.kind} driver has no model here: run pilot drive with --model <onnx> or --config <yaml> instead of --expert / pilot sim`,
+    );
   }
   const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height, backend: sim.render.backend }) : null;
   const transport = createTransport(o.transport ?? 'zeromq');
@@ -232,21 +236,22 @@ function checkSameCamera(sim: CameraCalibration, simPath: string, runtime: Camer
 }
 
 function checkTopics(sim: SimConfig, runtime: PilotConfig): void {
+  const where = `(simulator: ${simConfigSource(sim)})`;
   if (runtime.inputs.camera.type !== 'image') {
-    throw new PilotError('E_SIM_CONFIG', `the simulator publishes sensor_msgs/Image; the runtime config reads '${runtime.inputs.camera.type}' on ${runtime.inputs.camera.topic}`);
+    throw new PilotError('E_SIM_CONFIG', `the simulator publishes sensor_msgs/Image; the runtime config reads '${runtime.inputs.camera.type}' on ${runtime.inputs.camera.topic} ${where}`);
   }
   if (runtime.inputs.camera.topic !== sim.camera.topic) {
-    throw new PilotError('E_SIM_CONFIG', `the simulator publishes the camera on ${sim.camera.topic} but the runtime reads ${runtime.inputs.camera.topic}`);
+    throw new PilotError('E_SIM_CONFIG', `the simulator publishes the camera on ${sim.camera.topic} but the runtime reads ${runtime.inputs.camera.topic} ${where}`);
   }
   if (runtime.outputs.command.topic !== sim.command.topic || runtime.outputs.command.type !== sim.command.type) {
     throw new PilotError(
       'E_SIM_CONFIG',
-      `the runtime publishes ${runtime.outputs.command.type} on ${runtime.outputs.command.topic} but the simulator listens for ${sim.command.type} on ${sim.command.topic}`,
+      `the runtime publishes ${runtime.outputs.command.type} on ${runtime.outputs.command.topic} but the simulator listens for ${sim.command.type} on ${sim.command.topic} ${where}`,
     );
   }
   const simTopics = new Set([sim.sensors.imu_topic, sim.sensors.odom_topic]);
   for (const s of runtime.inputs.state) {
-    if (!simTopics.has(s.topic)) throw new PilotError('E_SIM_CONFIG', `the runtime reads state '${s.field}' from ${s.topic}, which the simulator does not publish (it has ${[...simTopics].join(', ')})`);
+    if (!simTopics.has(s.topic)) throw new PilotError('E_SIM_CONFIG', `the runtime reads state '${s.field}' from ${s.topic}, which the simulator does not publish (it has ${[...simTopics].join(', ')}) ${where}`);
   }
 }
 

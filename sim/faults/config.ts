@@ -141,7 +141,7 @@ const JumpSchema = z.strictObject(
   { error: 'expected { at_s, offset_s }' },
 );
 
-const FaultsSchema = z.strictObject(
+export const FaultsSchema = z.strictObject(
   {
     seed: number('integer').int({ error: 'expected integer' }).optional(),
     camera: TopicSchema.optional(),

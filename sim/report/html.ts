@@ -268,9 +268,11 @@ function renderLegend(scaleMaxM: number): string {
   const ticks = niceTicks(0, scaleMaxM, 4);
   const dec = decimalsForStep(ticks.length > 1 ? ticks[1]! - ticks[0]! : scaleMaxM);
   const tickText = ticks
-    .map((v) => {
+    .map((v, i) => {
       const x = round1(10 + (v / scaleMaxM) * w);
-      return `<line x1="${x}" y1="22" x2="${x}" y2="27" class="tick"/><text x="${x}" y="39" text-anchor="middle">${fmt(v, dec)}</text>`;
+      // The end labels align with the bar's ends: centred, the first would start left of the picture.
+      const anchor = i === 0 ? 'start' : x > w - 10 ? 'end' : 'middle';
+      return `<line x1="${x}" y1="22" x2="${x}" y2="27" class="tick"/><text x="${x}" y="39" text-anchor="${anchor}">${fmt(v, dec)}</text>`;
     })
     .join('');
   return [

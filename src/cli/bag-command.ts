@@ -267,7 +267,7 @@ async function record({ values, out }: Parsed<typeof RECORD_OPTIONS>): Promise<n
   const ipcDir = values['ipc-dir'] ?? config?.transport.ipc_dir;
   const transport = createTransport(kind, {
     ...(ipcDir ? { ipcDir } : {}),
-    ...(config ? { endpoints: config.transport.endpoints } : {}),
+    ...(config ? { endpoints: config.transport.endpoints, allowRemote: config.transport.allow_remote, allowRemoteSetting: `transport.allow_remote: true in ${values.config}` } : {}),
   });
   let failed: (() => void) | undefined;
   let recorder: Recorder;

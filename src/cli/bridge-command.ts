@@ -71,7 +71,12 @@ async function runBridge({ values, args, out }: Parsed<typeof OPTIONS>, load?: R
     ...(load ? { load } : {}),
   });
   const ipcDir = values['ipc-dir'] ?? config.zeromq.ipc_dir;
-  const zmq = new ZeroMqTransport({ ...(ipcDir ? { ipcDir } : {}), endpoints: config.zeromq.endpoints });
+  const zmq = new ZeroMqTransport({
+    ...(ipcDir ? { ipcDir } : {}),
+    endpoints: config.zeromq.endpoints,
+    allowRemote: config.zeromq.allow_remote,
+    allowRemoteSetting: `zeromq.allow_remote: true in ${values.config ?? 'a bridge config (--config)'}`,
+  });
   const signal = untilSignal();
   let bridge: TopicBridge | undefined;
   try {

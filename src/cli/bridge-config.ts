@@ -22,9 +22,9 @@ export const BridgeConfigSchema = z
     to_ros: z.array(TopicEntry).default([]),
     from_ros: z.array(TopicEntry).default([]),
     zeromq: z
-      .object({ ipc_dir: z.string().optional(), endpoints: z.record(z.string(), z.string()).default({}) })
+      .object({ ipc_dir: z.string().optional(), endpoints: z.record(z.string(), z.string()).default({}), allow_remote: z.boolean().default(false) })
       .strict()
-      .default({ endpoints: {} }),
+      .default({ endpoints: {}, allow_remote: false }),
     ros2: z
       .object({
         node_name: z.string().min(1).default('pilot_bridge'),

@@ -47,7 +47,10 @@ export function wantsChunking(v: DriveChunkValues): boolean {
  */
 export function applyDriveChunking(config: PilotConfig | string, modelPath: string | undefined, v: DriveChunkValues, lockstep: boolean): { config: PilotConfig; modelPath?: string; note?: string } {
   let c = typeof config === 'string' ? loadConfig(config) : config;
-  if (v['policy-server']) c = { ...c, policy_server: { endpoint: v['policy-server'], timeout_ms: 1000, connect_timeout_ms: 10_000, allow_remote: false } };
+  if (v['policy-server']) {
+    // The endpoint from the flag; the rest (allow_remote among it) from the config's policy_server, if any.
+    c = { ...c, policy_server: { timeout_ms: 1000, connect_timeout_ms: 10_000, allow_remote: false, ...c.policy_server, endpoint: v['policy-server'] } };
+  }
   const path = modelPath ?? c.model.path;
   const contract = peekContract(path);
   let out = path;

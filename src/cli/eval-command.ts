@@ -10,6 +10,7 @@ import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } fro
 import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../runtime/policy/eval-record.js';
 import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../learning/eval/run-eval.js';
 import { PilotError } from '../core/util/errors.js';
+import { fileProblem } from '../core/util/file-problem.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
 import { commaList, flag, number, text } from './options.js';
@@ -47,7 +48,7 @@ async function runEval({ values, out }: Parsed<typeof OPTIONS>): Promise<number>
   try {
     bytes = readFileSync(modelPath);
   } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${fileProblem(err)}`);
   }
   const info = readOnnxInfo(bytes, modelPath);
   let gate: EvalGate = parseGate(info.metadata[GATE_METADATA_KEY], modelPath) ?? DEFAULT_DRIVING_GATE;

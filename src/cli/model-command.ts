@@ -7,6 +7,7 @@ import { CONTRACT_METADATA_KEY, parseContract } from '../runtime/policy/contract
 import { checkContractAgainstGraph, PolicySession } from '../runtime/policy/policy-session.js';
 import { formatProviderReport, type ProviderStartup } from '../runtime/policy/providers.js';
 import { PilotError } from '../core/util/errors.js';
+import { fileProblem } from '../core/util/file-problem.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, isGroup, type GroupDef, type Parsed } from './command.js';
 import { commaList, flag, number } from './options.js';
@@ -75,7 +76,7 @@ function readModel(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${path}: ${fileProblem(err)}`);
   }
 }
 

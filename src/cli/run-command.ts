@@ -38,8 +38,16 @@ async function runRun({ values, out }: Parsed<typeof OPTIONS>): Promise<number> 
   const transport = createTransport(kind, {
     ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir, ipcDirSetting: `transport.ipc_dir in ${values.config}` } : {}),
     endpoints: config.transport.endpoints,
+    allowRemote: config.transport.allow_remote,
+    allowRemoteSetting: `transport.allow_remote: true in ${values.config}`,
   });
-  const pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: out.log });
+  let pilot: Pilot;
+  try {
+    pilot = await Pilot.create(config, { transport, clock: new WallClock(), log: out.log });
+  } catch (err) {
+    await transport.close(); // what it advertised before failing goes too
+    throw err;
+  }
   const recorder = values.record
     ? recordBlackBox({ transport, writer: await createBagWriter(values.record), config, onError: (e) => out.warn(`pilot: record: ${e.message}`) })
     : undefined;

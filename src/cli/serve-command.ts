@@ -5,6 +5,7 @@ import { PolicyServer } from '../runtime/policy/policy-server.js';
 import { PolicySession } from '../runtime/policy/policy-session.js';
 import { DEFAULT_POLICY_ENDPOINT, POLICY_PROTOCOL_NAME } from '../runtime/policy/server-protocol.js';
 import { PilotError } from '../core/util/errors.js';
+import { fileProblem } from '../core/util/file-problem.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
 import { flag, number, text } from './options.js';
@@ -45,7 +46,7 @@ async function runServe({ values, out }: Parsed<typeof OPTIONS>): Promise<number
   try {
     bytes = readFileSync(model.path);
   } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${model.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${model.path}: ${fileProblem(err)}`);
   }
   const log = out.log;
   const policy = await PolicySession.create({ model, log });

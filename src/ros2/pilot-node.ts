@@ -42,6 +42,7 @@ import { buildSafetyFields } from '../runtime/safety/safety-spec.js';
 import type { SafetyFieldSpec } from '../runtime/safety/safety-layer.js';
 import { RELIABLE_QOS, type Publisher } from '../transport/transport.js';
 import { PilotError } from '../core/util/errors.js';
+import { fileProblem } from '../core/util/file-problem.js';
 import { cameraInfoFromCalibration, cameraMountTransforms, opticalFrame, type TFMessage } from './calibration-messages.js';
 import { isRosMessageType, normalizeTypeName } from './message-check.js';
 import { NodeParameters } from './node-parameters.js';
@@ -561,7 +562,7 @@ export function readContract(path: string): ModelContract {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new PilotError('E_MODEL_FILE', `cannot read model ${path}: ${fileProblem(err)}`);
   }
   return parseContract(readOnnxInfo(bytes, path).metadata[CONTRACT_METADATA_KEY], path);
 }

@@ -43,14 +43,30 @@ export function ipcPathFor(dir: string, topic: string): string {
   return join(dir, name);
 }
 
-/** Refuses to listen beyond this machine unless explicitly allowed: topics carry commands to actuators. */
-export function assertBindable(endpoint: string, allowRemote: boolean): void {
-  if (allowRemote) return;
+/** How a runtime config allows remote endpoints: the key the errors name. */
+export const ALLOW_REMOTE_SETTING = 'transport.allow_remote: true in the runtime config';
+
+/** Whether `endpoint` stays on this machine: ipc, inproc, or tcp to a loopback address. */
+export function isLocalEndpoint(endpoint: string): boolean {
   const match = /^([a-z]+):\/\/(.*)$/.exec(endpoint);
   const scheme = match?.[1];
-  if (scheme === 'ipc' || scheme === 'inproc') return;
-  if (scheme === 'tcp' && isLoopbackHost(hostOf(match![2]))) return;
-  throw new TransportError('E_NOT_LOOPBACK', `refusing to bind '${endpoint}': not a loopback or ipc endpoint (set allowRemote to publish off this machine)`);
+  if (scheme === 'ipc' || scheme === 'inproc') return true;
+  return scheme === 'tcp' && isLoopbackHost(hostOf(match![2]!));
+}
+
+/**
+ * Refuses to listen beyond this machine unless explicitly allowed: topics carry commands to actuators.
+ * `setting` is how the caller's user allows it (a config key or a flag), named in the error.
+ */
+export function assertBindable(endpoint: string, allowRemote: boolean, setting = ALLOW_REMOTE_SETTING): void {
+  if (allowRemote || isLocalEndpoint(endpoint)) return;
+  throw new TransportError('E_NOT_LOOPBACK', `refusing to bind '${endpoint}': not a loopback or ipc endpoint (set ${setting} to publish off this machine)`);
+}
+
+/** The same for subscribing: commands and sensor data from another machine are accepted only when allowed. */
+export function assertConnectable(endpoint: string, allowRemote: boolean, setting = ALLOW_REMOTE_SETTING): void {
+  if (allowRemote || isLocalEndpoint(endpoint)) return;
+  throw new TransportError('E_NOT_LOOPBACK', `refusing to subscribe to '${endpoint}': not a loopback or ipc endpoint (set ${setting} to receive from another machine)`);
 }
 
 function hostOf(address: string): string {

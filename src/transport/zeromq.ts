@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
-import { assertBindable, defaultIpcDir, ensureIpcDir, IPC_DIR_ENV, ipcPathFor } from './endpoints.js';
+import { assertBindable, assertConnectable, defaultIpcDir, ensureIpcDir, IPC_DIR_ENV, ipcPathFor } from './endpoints.js';
 import { EndpointLock } from './ownership.js';
 import { StatsTable, warnOncePerTopic, type TransportErrorListener } from './stats-table.js';
 import {
@@ -43,8 +43,10 @@ export interface ZeroMqTransportOptions {
   readonly ipcDirSetting?: string;
   /** Per-topic endpoint overrides, e.g. `{ '/cmd': 'tcp://127.0.0.1:5601' }`. */
   readonly endpoints?: Readonly<Record<string, string>>;
-  /** Allow binding non-loopback tcp (and other network) endpoints; default false. */
+  /** Allow binding and connecting non-loopback tcp (and other network) endpoints; default false. */
   readonly allowRemote?: boolean;
+  /** How the user of this command allows that (e.g. `zeromq.allow_remote: true in the bridge config`), named in E_NOT_LOOPBACK; default the runtime config's key. */
+  readonly allowRemoteSetting?: string;
   /** ZeroMQ send and receive high-water marks (messages) per QoS kind; default sensor 2, reliable 1000. */
   readonly highWaterMark?: Partial<Record<QosKind, number>>;
   /** Typed arrays at least this large travel as separate zero-copy frames; default 1024. */
@@ -83,7 +85,7 @@ export class ZeroMqTransport implements Transport {
     this.#assertOpen();
     if (this.#publishers.has(topic)) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' already has a publisher in this transport`);
     const endpoint = this.endpointFor(topic);
-    assertBindable(endpoint, this.#options.allowRemote ?? false);
+    assertBindable(endpoint, this.#options.allowRemote ?? false, this.#options.allowRemoteSetting);
     for (const other of this.#publishers.values()) {
       if (other.endpoint === endpoint) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' maps to '${endpoint}', already bound by '${other.topic}'`);
     }
@@ -113,6 +115,8 @@ export class ZeroMqTransport implements Transport {
 
   subscribe<T>(topic: string, type: TypeName, handler: MessageHandler<T>, qos: QosProfile = SENSOR_QOS): Subscription {
     this.#assertOpen();
+    const endpoint = this.endpointFor(topic);
+    assertConnectable(endpoint, this.#options.allowRemote ?? false, this.#options.allowRemoteSetting);
     const socket = new zmq.Subscriber({
       linger: 0,
       receiveHighWaterMark: this.#hwm(qos),
@@ -120,7 +124,7 @@ export class ZeroMqTransport implements Transport {
       reconnectInterval: 10,
       reconnectMaxInterval: 500,
     });
-    socket.connect(this.endpointFor(topic));
+    socket.connect(endpoint);
     socket.subscribe(topic);
     const subscription = new ZmqSubscription(topic, type, handler as MessageHandler<unknown>, socket, this.#stats.of(topic), this.#onError, () =>
       this.#subscriptions.delete(subscription),

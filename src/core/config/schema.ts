@@ -55,6 +55,8 @@ const TransportSection = z
     ipc_dir: z.string().optional(),
     /** Per-topic endpoint override, e.g. `tcp://127.0.0.1:5601`. */
     endpoints: z.record(z.string(), z.string()).default({}),
+    /** Bind and connect non-loopback tcp endpoints (topics carry commands to actuators; there is no authentication). */
+    allow_remote: z.boolean().default(false),
   })
   .strict();
 
@@ -234,7 +236,7 @@ const PolicyServerSection = z
 export const PilotConfig = z
   .object({
     model: ModelSection,
-    transport: TransportSection.default({ kind: 'zeromq', endpoints: {} }),
+    transport: TransportSection.default({ kind: 'zeromq', endpoints: {}, allow_remote: false }),
     calibration: CalibrationSection.default({ camera: 'calibration/camera.yaml', vehicle: 'calibration/vehicle.yaml' }),
     loop: LoopSection.default({ rate_hz: 50, trigger: 'timer' }),
     inputs: InputsSection.default({ camera: { topic: '/camera/image_raw', type: 'image', max_age_ms: 100 }, state: [] }),

@@ -23,6 +23,8 @@ import {
 export interface PolicyServerOptions {
   readonly endpoint: string;
   readonly allowRemote?: boolean;
+  /** How the user allows a non-loopback endpoint, named in E_NOT_LOOPBACK; default pilot serve's flag. */
+  readonly allowRemoteSetting?: string;
   readonly policy: Policy;
   /** The model file's bytes, for the sha256 in the hello. */
   readonly modelBytes: Uint8Array;
@@ -71,7 +73,7 @@ export class PolicyServer {
 
   /** Binds `endpoint` (loopback/ipc unless allowRemote) and starts answering. */
   static async start(options: PolicyServerOptions): Promise<PolicyServer> {
-    assertBindable(options.endpoint, options.allowRemote ?? false);
+    assertBindable(options.endpoint, options.allowRemote ?? false, options.allowRemoteSetting ?? '--allow-remote (pilot serve)');
     const socket = new zmq.Router({ linger: 0, sendHighWaterMark: 16, receiveHighWaterMark: 16 });
     try {
       await socket.bind(options.endpoint);

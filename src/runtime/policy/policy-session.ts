@@ -12,6 +12,7 @@ import { checkDeployable } from './eval-record.js';
 import type { PilotConfig, ProviderName } from '../../core/config/schema.js';
 import { readOnnxInfo, type OnnxInfo, type OnnxValueInfo } from '../../core/onnx/onnx-read.js';
 import { PilotError } from '../../core/util/errors.js';
+import { fileProblem } from '../../core/util/file-problem.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
 import { checkFiniteOutput, clearInputs, fillNeutralInputs } from './model-check.js';
 import { nodeProviderEnvironment } from './provider-environment.js';
@@ -111,13 +112,14 @@ export class PolicySession implements Policy {
     const { model } = options;
     const log = options.log ?? ((line: string) => console.warn(line));
     const now = options.now ?? (() => performance.now());
-    if (model.require_eval) checkDeployable(model.path);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(model.path);
     } catch (err) {
-      throw new PilotError('E_MODEL_FILE', `cannot read model ${model.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new PilotError('E_MODEL_FILE', `cannot read model ${model.path}: ${fileProblem(err)}`);
     }
+    // After the read: a missing file is "file not found", not "not evaluated".
+    if (model.require_eval) checkDeployable(model.path);
     const info = readOnnxInfo(bytes, model.path);
     const contract = parseContract(info.metadata[CONTRACT_METADATA_KEY], model.path);
     checkContractAgainstGraph(contract, info, model.path);

@@ -349,6 +349,6 @@ export function checkEndpoint(endpoint: string, allowRemote: boolean): void {
   if (host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return;
   throw new PilotError(
     'E_NOT_LOOPBACK',
-    `refusing to send observations to '${endpoint}': not a loopback or ipc endpoint (set policy_server.allow_remote: true, or --allow-remote)`,
+    `refusing to send observations to '${endpoint}': not a loopback or ipc endpoint (set policy_server.allow_remote: true in the runtime config)`,
   );
 }

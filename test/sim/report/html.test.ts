@@ -26,6 +26,17 @@ describe('renderHtmlReport', () => {
     expect(ds.length).toBeLessThanOrEqual(ERROR_COLOUR_CLASSES);
   });
 
+  it("keeps the legend's scale labels inside the picture: the first starts at the bar, the last ends at it", () => {
+    const legend = /<svg class="legend"[\s\S]*?<\/svg>/.exec(renderHtmlReport(clean))![0];
+    const labels = [...legend.matchAll(/<text x="([\d.]+)" y="39" text-anchor="(\w+)">([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), anchor: m[2] }));
+    expect(labels.length).toBeGreaterThan(2);
+    expect(labels[0]).toEqual({ x: 10, anchor: 'start' });
+    expect(labels.slice(1, -1).every((l) => l.anchor === 'middle')).toBe(true);
+    // The scale's text begins at x = 316: a last label centred near 310 would run into it.
+    const last = labels.at(-1)!;
+    if (last.x > 290) expect(last.anchor).toBe('end');
+  });
+
   it('leaves a gap at each reset and marks every incident', () => {
     const html = renderHtmlReport(messy);
     const segments = drivePaths(html).reduce((n, d) => n + count(d, /L/g), 0);
