@@ -112,14 +112,7 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
   if (o.driver.kind === 'external' && mode !== 'realtime') {
     throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
   }
-  const simSource = simConfigSource(sim);
-  const faults = sim.faults ? new FaultInjector(parseFaultConfig(sim.faults, simSource), seed) : null;
-  if (faults && faults.config.nanPolicy.length > 0 && o.driver.kind !== 'model') {
-    throw new PilotError(
-      'E_SIM_CONFIG',
-      `${simSource}: faults.nan_policy corrupts the model's output, but the ${o.driver.kind} driver has no model here: run pilot drive with --model <onnx> or --config <yaml> instead of --expert / pilot sim`,
-    );
-  }
+  const faults = faultInjector(sim, seed, o.driver.kind);
   const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height, backend: sim.render.backend }) : null;
   const transport = createTransport(o.transport ?? 'zeromq');
   let driver: SimDriver | undefined;
@@ -233,6 +226,20 @@ function checkSameCamera(sim: CameraCalibration, simPath: string, runtime: Camer
         `(${runtime.width}×${runtime.height}, fx ${runtime.k[0]}): use the same calibration file for both`,
     );
   }
+}
+
+/** The simulator config's faults, if any; nan_policy needs a model to corrupt. */
+function faultInjector(sim: SimConfig, seed: number, driverKind: DriveSessionOptions['driver']['kind']): FaultInjector | null {
+  if (!sim.faults) return null;
+  const source = simConfigSource(sim);
+  const faults = new FaultInjector(parseFaultConfig(sim.faults, source), seed);
+  if (faults.config.nanPolicy.length > 0 && driverKind !== 'model') {
+    throw new PilotError(
+      'E_SIM_CONFIG',
+      `${source}: faults.nan_policy corrupts the model's output, but the ${driverKind} driver has no model here: run pilot drive with --model <onnx> or --config <yaml> instead of --expert / pilot sim`,
+    );
+  }
+  return faults;
 }
 
 function checkTopics(sim: SimConfig, runtime: PilotConfig): void {

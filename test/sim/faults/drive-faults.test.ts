@@ -65,9 +65,9 @@ describe('robot-wide faults in a lockstep drive', () => {
     expect(result.interventions).toBe(0);
   }, 30_000);
 
-  it('refuses nan_policy for the expert, which has no model', async () => {
+  it('refuses nan_policy for the expert, which has no model, naming the simulator config it came from', async () => {
     await expect(
-      runDriveSession({ track: 'oval', laps: 1, driver: { kind: 'expert' }, sim: parseSimConfig({ faults: { nan_policy: [{ start_s: 1, duration_s: 1 }] } }, 'test'), transport: 'inprocess' }),
-    ).rejects.toThrow(/^E_SIM_CONFIG: faults\.nan_policy corrupts the model's output, but the expert driver has no model here/);
+      runDriveSession({ track: 'oval', laps: 1, driver: { kind: 'expert' }, sim: parseSimConfig({ faults: { nan_policy: [{ start_s: 1, duration_s: 1 }] } }, 'sim.yaml'), transport: 'inprocess' }),
+    ).rejects.toThrow(/^E_SIM_CONFIG: sim\.yaml: faults\.nan_policy corrupts the model's output, but the expert driver has no model here/);
   });
 });
