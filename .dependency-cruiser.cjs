@@ -58,6 +58,13 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
+      name: 'known-parts-only',
+      comment: 'Every module under src/ belongs to one of the parts in the table above (add a part here, with its layer rule, before using a new top folder).',
+      severity: 'error',
+      from: { path: '^src/(?!(core|transport|runtime|ros2|data|learning|cli)/|index\\.ts$)' },
+      to: {},
+    },
+    {
       name: 'no-tests-from-source',
       severity: 'error',
       from: { path: '^(src|sim|scripts)/' },
