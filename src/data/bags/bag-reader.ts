@@ -103,6 +103,9 @@ interface ResolvedDefinitions {
   readonly consulted: RosDistro | undefined;
 }
 
+/** What `BagReader.decodeOrSkip` returns for a message that did not decode and was reported. */
+export const SKIPPED: unique symbol = Symbol('skipped');
+
 export class BagReader {
   readonly path: string;
   readonly storage: StorageId;
@@ -308,15 +311,19 @@ export class BagReader {
    */
   async *decoded<T = unknown>(query: MessageQuery = {}): AsyncGenerator<DecodedBagMessage<T>> {
     for await (const m of this.messages(query)) {
-      let message: T;
-      try {
-        message = this.decode<T>(m);
-      } catch (err) {
-        if (!query.onError || !(err instanceof BagError)) throw err;
-        query.onError(err);
-        continue;
-      }
-      yield { ...m, message };
+      const message = this.decodeOrSkip<T>(m, query.onError);
+      if (message !== SKIPPED) yield { ...m, message };
+    }
+  }
+
+  /** `decode`, except that with `onError` a message that does not decode is reported and SKIPPED returned. */
+  decodeOrSkip<T = unknown>(msg: BagMessage, onError: ((err: BagError) => void) | undefined): T | typeof SKIPPED {
+    try {
+      return this.decode<T>(msg);
+    } catch (err) {
+      if (!onError || !(err instanceof BagError)) throw err;
+      onError(err);
+      return SKIPPED;
     }
   }
 

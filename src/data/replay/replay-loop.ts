@@ -7,8 +7,9 @@
  * time and the runtimes tick on their own. Recorded commands are collected as the reference series.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { BagReader } from '../bags/bag-reader.js';
-import { BagError } from '../bags/errors.js';
+import { SKIPPED, type BagReader } from '../bags/bag-reader.js';
+import type { BagError } from '../bags/errors.js';
+import type { SkipLog } from '../bags/skip-log.js';
 import type { BagMessage } from '../bags/types.js';
 import { PilotError } from '../../core/util/errors.js';
 import type { ManualClock } from '../../runtime/loop/clock.js';
@@ -18,19 +19,6 @@ import type { RecordedCommands, ReplayWindow } from './replay-inputs.js';
 import type { ReplayOutput } from './replay-output.js';
 import type { ScaledWallClock } from './replay-clock.js';
 import type { ReplayOptions } from './replay-types.js';
-
-const MAX_NOTES = 20;
-
-/** Unreadable parts and undecodable messages skipped, the first MAX_NOTES of them in words. */
-export class Skipped {
-  count = 0;
-  readonly notes: string[] = [];
-
-  add(note: string): void {
-    this.count++;
-    if (this.notes.length < MAX_NOTES) this.notes.push(note);
-  }
-}
 
 /** Exactly one of the two clocks: `replay` as fast as possible, `wall` in real time. */
 export interface ReplayClocks {
@@ -46,7 +34,7 @@ export interface ReplayLoopInputs {
   readonly reference: RecordedCommands | null;
   readonly clocks: ReplayClocks;
   readonly output: ReplayOutput;
-  readonly skipped: Skipped;
+  readonly skipped: SkipLog;
   /** The first model's control period, ms: real-time inputs later than this count as late. */
   readonly periodMs: number;
   /** The configured camera topics, named when the window holds no input. */
@@ -120,14 +108,8 @@ export class ReplayLoop {
       else await clocks.wall!.waitUntil(t);
     }
     this.lastMs = t;
-    let message: unknown;
-    try {
-      message = reader.decode(m);
-    } catch (err) {
-      if (!this.#onError || !(err instanceof BagError)) throw err;
-      this.#onError(err);
-      return false;
-    }
+    const message = reader.decodeOrSkip(m, this.#onError);
+    if (message === SKIPPED) return false;
     if (route) {
       deliver(route, m, message, this.#in.output);
       this.#delivered++;

@@ -5,7 +5,8 @@
 import { compareSeries, evaluate, type EvaluateOptions, type PredictionSeries, type ReferenceSeries } from './evaluate.js';
 import type { RecordedCommands, ReplayWindow } from './replay-inputs.js';
 import type { InputRoute, Lane } from './replay-lanes.js';
-import type { ReplayLoop, Skipped } from './replay-loop.js';
+import type { SkipLog } from '../bags/skip-log.js';
+import type { ReplayLoop } from './replay-loop.js';
 import type { ReplayOutput } from './replay-output.js';
 import {
   MIN_ACCEPTED_FRAME_FRACTION,
@@ -29,7 +30,7 @@ export interface ReplayOutcome {
   readonly routes: ReadonlyMap<string, InputRoute>;
   readonly reference: RecordedCommands | null;
   readonly loop: ReplayLoop;
-  readonly skipped: Skipped;
+  readonly skipped: SkipLog;
   readonly output: ReplayOutput;
   readonly notes: string[];
   readonly wallS: number;

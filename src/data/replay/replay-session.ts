@@ -15,11 +15,12 @@
  * The steps, each in its own module: open the inputs (replay-inputs), the runtimes (replay-lanes),
  * run (replay-loop), evaluate and report (replay-report).
  */
+import { SkipLog } from '../bags/skip-log.js';
 import { ManualClock } from '../../runtime/loop/clock.js';
 import { ScaledWallClock } from './replay-clock.js';
 import { checkReplayOptions, openWindow, planTopics } from './replay-inputs.js';
 import { addOutputTopics, disposeLanes, openLanes, type Lanes } from './replay-lanes.js';
-import { ReplayLoop, Skipped, type ReplayClocks } from './replay-loop.js';
+import { ReplayLoop, type ReplayClocks } from './replay-loop.js';
 import { ReplayOutput } from './replay-output.js';
 import { replayResult } from './replay-report.js';
 import type { ReplayOptions, ReplayResult } from './replay-types.js';
@@ -72,7 +73,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   });
   addOutputTopics(output, lanes, reference);
 
-  const skipped = new Skipped();
+  const skipped = new SkipLog();
   const loop = new ReplayLoop({
     reader,
     options,
