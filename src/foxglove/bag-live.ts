@@ -1,0 +1,29 @@
+/**
+ * `pilot bag play --foxglove`: the bag's topics (after remapping) as live channels, fed with each
+ * message as the player publishes it and stamped with its recorded log time, so viewers see bag time.
+ * Definitions: pilot's vendored ones, then the standard ones of the bag's ROS distro (humble when it
+ * names none); pilot's timeline goes out as json. A type neither defines is noted and left out.
+ */
+import type { BagReader } from '../bags/bag-reader.js';
+import { MessageRegistry } from '../messages/registry.js';
+import { DEFAULT_ROS_DISTRO } from '../messages/ros-distro.js';
+import { TICK_TIMELINE_TYPE } from '../messages/tick-timeline.js';
+import { fullTypeName } from '../messages/type-names.js';
+import { remapTopic, type TopicRemap } from '../replay/remap.js';
+import type { LiveView } from './live-view.js';
+
+/** The player's onMessage callback. */
+export type PlayedMessage = (topic: string, message: unknown, logTimeNs: bigint) => void;
+
+export function bagLiveTap(live: LiveView, reader: BagReader, remap: TopicRemap, topics?: readonly string[]): PlayedMessage {
+  const registry = MessageRegistry.layered(MessageRegistry.builtin(), MessageRegistry.standard(reader.info().distro ?? DEFAULT_ROS_DISTRO));
+  const tap = live.messageTap();
+  for (const t of reader.topics()) {
+    if (topics && !topics.includes(t.name)) continue;
+    const type = fullTypeName(t.type);
+    // The timeline's json channel needs no definition; others the registry's (addTopic notes a type it lacks).
+    const schemaText = type === TICK_TIMELINE_TYPE || !registry.has(type) ? undefined : registry.schemaText(type);
+    tap.addTopic(remapTopic(remap, t.name), type, schemaText);
+  }
+  return (topic, message, logTimeNs) => tap.message(topic, message, logTimeNs);
+}
