@@ -17,7 +17,7 @@ import { NODE_USAGE, nodeCommand } from '../ros2/node-command.js';
 const USAGE = `pilot — control runtime for robots and vehicles
 
 Usage:
-  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>]
+  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>] [--foxglove [port]]
   ${MODEL_USAGE}
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--compare-eps] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]

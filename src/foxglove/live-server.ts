@@ -101,6 +101,8 @@ export class LiveServer {
       http.once('error', (err: NodeJS.ErrnoException) => reject(new PilotError('E_FOXGLOVE_LISTEN', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`)));
       http.listen(port, host, () => resolve());
     });
+    // The listener alone does not keep the process alive (a command that fails before closing it still exits).
+    http.unref();
     const address = http.address();
     if (address === null || typeof address === 'string') throw new PilotError('E_FOXGLOVE_LISTEN', `unexpected server address ${String(address)}`);
     const wss = new WebSocketServer({ server: http, handleProtocols: (offered) => chooseSubprotocol(offered) });

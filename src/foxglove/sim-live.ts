@@ -47,7 +47,7 @@ export function withTimeline(config: PilotConfig): PilotConfig {
   return { ...config, outputs: { ...config.outputs, timeline: { ...config.outputs.timeline, enabled: true } } };
 }
 
-/** `options` with the live view attached; hooks already there still run (first). */
+/** `options` with the live view attached; hooks already there still run (onTransport after the tap, the others first). */
 export function withLiveView(options: DriveSessionOptions, live: LiveView): DriveSessionOptions {
   const driver = options.driver.kind === 'model' ? { ...options.driver, config: withTimeline(runtimeConfig(options.driver.config)) } : options.driver;
   const runtime = driver.kind === 'model' ? (driver.config as PilotConfig) : undefined;
@@ -72,9 +72,10 @@ export function withLiveView(options: DriveSessionOptions, live: LiveView): Driv
     ...options,
     driver,
     renderForExpert: true,
+    // The tap first, so a hook already there sees the channels advertised.
     onTransport: async (transport) => {
-      await options.onTransport?.(transport);
       live.tapTransport(transport, simTopics(sim, runtime));
+      await options.onTransport?.(transport);
     },
     onWorld: (t, look) => {
       options.onWorld?.(t, look);

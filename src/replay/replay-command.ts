@@ -8,6 +8,7 @@ import { BagError } from '../bags/errors.js';
 import { formatSize } from '../bags/format.js';
 import { createBagWriter, openBag } from '../bags/node-io.js';
 import { CliError, distroOption, parse, positiveNumber } from '../cli/args.js';
+import { closeLiveViewOption, FOXGLOVE_USAGE, startLiveViewOption, takeFoxgloveFlag } from '../cli/foxglove-option.js';
 import { loadConfig } from '../config/load.js';
 import { printOutOfLimitNotes } from './limit-notes.js';
 import type { PilotConfig } from '../config/schema.js';
@@ -20,12 +21,13 @@ import { describeCoverage, describeRejections, formatReplaySummary } from './rep
 
 export const REPLAY_USAGE = `pilot replay <bag> --model <onnx> [--config launch/drive.yaml] [--realtime [--rate N]]
               [--start s] [--end s] [--remap /bag/topic:=/topic]... [--reference <topic>|none] [--recover] [--distro humble|iron|jazzy]
-              [--out <bag dir>] [--json <file>|-] [--html <file>|-] [--segment 5] [--worst 10]
+              [--out <bag dir>] [--json <file>|-] [--html <file>|-] [--segment 5] [--worst 10] ${FOXGLOVE_USAGE}
   pilot replay <bag> --compare <a.onnx> <b.onnx> [same options]`;
 
 export async function replayCommand(args: readonly string[]): Promise<number> {
+  const foxglove = takeFoxgloveFlag(args);
   const { values, positionals } = parse(
-    args,
+    foxglove.args,
     {
       model: { type: 'string', short: 'm' },
       config: { type: 'string', short: 'c' },
@@ -83,6 +85,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     await reader.close();
     throw err;
   }) : undefined;
+  const liveView = await startLiveViewOption(foxglove.port);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -99,6 +102,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
       remap,
       ...(referenceTopic !== undefined ? { referenceTopic } : {}),
       ...(writer ? { output: writer } : {}),
+      ...(liveView ? { tap: liveView.messageTap() } : {}),
       recover: values.recover ?? false,
       evaluate: {
         ...(values.segment ? { segmentS: positiveNumber(values.segment, '--segment', 5) } : {}),
@@ -116,6 +120,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     if (tty) process.stderr.write('\r\x1b[K');
+    await closeLiveViewOption(liveView);
     await reader.close();
     if (writer) {
       const status = await writer.close();

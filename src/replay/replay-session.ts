@@ -70,6 +70,11 @@ export interface ReplayOutputTopics {
   readonly timeline?: string | null;
 }
 
+export interface ReplayTap {
+  addTopic(topic: string, type: string, schemaText?: string): void;
+  message(topic: string, message: unknown, logTimeNs: bigint): void;
+}
+
 export interface ReplayProgress {
   /** Bag time replayed so far and in all, s from the window start. */
   readonly bagS: number;
@@ -95,6 +100,8 @@ export interface ReplayOptions {
   /** Where to write the replay (inputs, recorded and predicted commands, diagnostics, timeline). The caller closes it. */
   readonly output?: BagWriter;
   readonly outputTopics?: ReplayOutputTopics;
+  /** Sees what the output bag would get (each topic, then each message with its bag time), bag or not: the live view. */
+  readonly tap?: ReplayTap;
   /** Skip unreadable chunks and undecodable messages (counted and noted) instead of failing. */
   readonly recover?: boolean;
   readonly evaluate?: EvaluateOptions;
@@ -391,6 +398,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   let outputMessages = 0;
   const outputTopics = new Set<string>();
   const addOutputTopic = (topic: string, type: string, extra: { schemaText?: string; reliable?: boolean } = {}): boolean => {
+    options.tap?.addTopic(topic, type, extra.schemaText);
     if (!output) return false;
     try {
       output.addTopic(topic, type, { qos: extra.reliable ? RELIABLE_QOS : SENSOR_QOS, ...(extra.schemaText ? { schemaText: extra.schemaText } : {}) });
@@ -402,6 +410,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     }
   };
   const write = (topic: string, message: unknown, logNs: bigint): void => {
+    options.tap?.message(topic, message, logNs);
     if (!output || !outputTopics.has(topic)) return;
     try {
       pending.push(output.writeMessage(topic, message, logNs));
