@@ -1,8 +1,8 @@
 /**
  * `pilot bag play --foxglove`: the bag's topics (after remapping) as live channels, fed with each
  * message as the player publishes it and stamped with its recorded log time, so viewers see bag time.
- * Definitions: pilot's vendored ones, then the standard ones of the bag's ROS distro (humble when it
- * names none); pilot's timeline goes out as json. A type neither defines is noted and left out.
+ * Definitions: the bag's own, else pilot's vendored ones, else the standard ones of the bag's ROS distro
+ * (humble when it names none); pilot's timeline goes out as json. A type none defines is noted and left out.
  */
 import type { BagReader } from '../bags/bag-reader.js';
 import { MessageRegistry } from '../messages/registry.js';
@@ -21,8 +21,8 @@ export function bagLiveTap(live: LiveView, reader: BagReader, remap: TopicRemap,
   for (const t of reader.topics()) {
     if (topics && !topics.includes(t.name)) continue;
     const type = fullTypeName(t.type);
-    // The timeline's json channel needs no definition; others the registry's (addTopic notes a type it lacks).
-    const schemaText = type === TICK_TIMELINE_TYPE || !registry.has(type) ? undefined : registry.schemaText(type);
+    // The timeline's json channel needs no definition; addTopic notes a type none defines.
+    const schemaText = type === TICK_TIMELINE_TYPE ? undefined : (reader.definitionText(type) ?? (registry.has(type) ? registry.schemaText(type) : undefined));
     tap.addTopic(remapTopic(remap, t.name), type, schemaText);
   }
   return (topic, message, logTimeNs) => tap.message(topic, message, logTimeNs);
