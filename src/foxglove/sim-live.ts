@@ -79,6 +79,8 @@ export function withLiveView(options: DriveSessionOptions, live: LiveView): Driv
     },
     onWorld: (t, look) => {
       options.onWorld?.(t, look);
+      // Sim time from the start: everything the runtime publishes before the first step is at 0.
+      live.clock.setMs(0);
       track = t;
       sendScene();
     },
