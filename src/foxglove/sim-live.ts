@@ -59,6 +59,9 @@ export function withLiveView(options: DriveSessionOptions, live: LiveView): Driv
   const scene = live.json(SCENE_TOPIC, SCENE_UPDATE_SCHEMA);
   const tf = live.json(TF_TOPIC, FRAME_TRANSFORMS_SCHEMA);
   let track: SceneTrack | undefined;
+  /** The newest step's sample (the drive reuses one object) and the transforms at it, built only for a viewer. */
+  let pose = { x: 0, y: 0, yawRad: 0 };
+  const buildTransforms = (): unknown => poseTransforms(pose.x, pose.y, pose.yawRad, live.clock.nowNs(), fixed);
   let sceneSentAtMs = -Infinity;
   const sendScene = (): void => {
     if (!track) return;
@@ -86,8 +89,9 @@ export function withLiveView(options: DriveSessionOptions, live: LiveView): Driv
     },
     onStep: (sample, metrics) => {
       options.onStep?.(sample, metrics);
+      pose = sample;
       live.clock.setMs(sample.tS * 1000);
-      live.publishBuilt(tf, () => poseTransforms(sample.x, sample.y, sample.yawRad, live.clock.nowNs(), fixed));
+      live.publishBuilt(tf, buildTransforms);
       if (performance.now() - sceneSentAtMs > SCENE_REPEAT_MS) sendScene();
     },
   };
