@@ -2,7 +2,10 @@
  * JSON schemas of the live view's `json` channels: Foxglove's own scene and transform schemas (from
  * `@foxglove/schemas`, so the 3D panel recognises them by name) and pilot's per-tick timeline.
  */
-import foxgloveSchemas from '@foxglove/schemas/jsonschema.js';
+import { createRequire } from 'node:module';
+
+/** The package's JSON schemas (a CommonJS module), loaded as such under any loader. */
+const foxgloveSchemas = createRequire(import.meta.url)('@foxglove/schemas/jsonschema') as typeof import('@foxglove/schemas/jsonschema.js');
 
 export interface JsonChannelSchema {
   /** The name viewers key on (`foxglove.SceneUpdate`), or pilot's own type name. */

@@ -9,13 +9,15 @@
  * counted per viewer and per channel (ViewerConnection).
  */
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
-import wsProtocol from '@foxglove/ws-protocol';
 import { WebSocketServer } from 'ws';
 import { PilotError } from '../util/errors.js';
 import { ViewerConnection } from './viewer-connection.js';
 
-const { FoxgloveServer, ServerCapability } = wsProtocol;
+// The package's CommonJS build, loaded as such: its ESM build has no default export and Node sees no named ones
+// in the CommonJS one, so an import statement would work under some loaders only.
+const { FoxgloveServer, ServerCapability } = createRequire(import.meta.url)('@foxglove/ws-protocol') as typeof import('@foxglove/ws-protocol');
 
 /** The protocol's subprotocol names, preferred first. */
 export const FOXGLOVE_SUBPROTOCOLS = ['foxglove.websocket.v1', 'foxglove.sdk.v1'] as const;
