@@ -4,12 +4,12 @@
  * Definitions: the bag's own, else pilot's vendored ones, else the standard ones of the bag's ROS distro
  * (humble when it names none); pilot's timeline goes out as json. A type none defines is noted and left out.
  */
-import type { BagReader } from '../bags/bag-reader.js';
-import { MessageRegistry } from '../messages/registry.js';
-import { DEFAULT_ROS_DISTRO } from '../messages/ros-distro.js';
-import { TICK_TIMELINE_TYPE } from '../messages/tick-timeline.js';
-import { fullTypeName } from '../messages/type-names.js';
-import { remapTopic, type TopicRemap } from '../replay/remap.js';
+import type { BagReader } from '../data/bags/bag-reader.js';
+import { MessageRegistry } from '../core/messages/registry.js';
+import { DEFAULT_ROS_DISTRO } from '../core/messages/ros-distro.js';
+import { TICK_TIMELINE_TYPE } from '../core/messages/tick-timeline.js';
+import { fullTypeName } from '../core/messages/type-names.js';
+import { remapTopic, type TopicRemap } from '../data/replay/remap.js';
 import type { LiveView } from './live-view.js';
 
 /** The player's onMessage callback. */

@@ -4,10 +4,10 @@
  * from pilot's message definitions, or a bag's own); pilot's per-tick timeline and the Foxglove scene
  * and transforms as `json` with a JSON schema. A message is encoded only when a viewer can take it.
  */
-import { CdrCodec } from '../messages/cdr.js';
-import { MessageRegistry } from '../messages/registry.js';
-import { TICK_TIMELINE_TYPE } from '../messages/tick-timeline.js';
-import { fullTypeName } from '../messages/type-names.js';
+import { CdrCodec } from '../core/messages/cdr.js';
+import { MessageRegistry } from '../core/messages/registry.js';
+import { TICK_TIMELINE_TYPE } from '../core/messages/tick-timeline.js';
+import { fullTypeName } from '../core/messages/type-names.js';
 import { TICK_TIMELINE_JSON_SCHEMA, type JsonChannelSchema } from './json-schemas.js';
 import type { LiveServer } from './live-server.js';
 

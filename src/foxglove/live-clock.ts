@@ -3,7 +3,7 @@
  * sim or bag time is set (a simulator's /clock, a lockstep step, a bag message's log time); from then
  * on that time, so a lockstep drive shows its own timing however fast it runs.
  */
-import { wallClockNs } from '../bags/recorder.js';
+import { wallClockNs } from '../data/bags/recorder.js';
 
 export class LiveClock {
   readonly #wallNs = wallClockNs();

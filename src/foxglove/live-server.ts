@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { ViewerConnection } from './viewer-connection.js';
 
 // The package's CommonJS build, loaded as such: its ESM build has no default export and Node sees no named ones

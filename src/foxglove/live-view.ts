@@ -4,8 +4,8 @@
  * (replay), messages as a player publishes them (bag play) — and a summary of what viewers got and
  * missed for the end of the run.
  */
-import { MessageRegistry } from '../messages/registry.js';
-import { fullTypeName } from '../messages/type-names.js';
+import { MessageRegistry } from '../core/messages/registry.js';
+import { fullTypeName } from '../core/messages/type-names.js';
 import type { Transport } from '../transport/transport.js';
 import { ChannelRegistry, type LiveChannel } from './channels.js';
 import type { JsonChannelSchema } from './json-schemas.js';

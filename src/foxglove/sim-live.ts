@@ -4,11 +4,11 @@
  * runtime's diagnostics and timeline), the track and the car as a scene, and the car's pose as /tf;
  * its time is sim time (each step, and /clock), so a lockstep drive shows its own timing.
  */
-import { loadCameraMount } from '../calibration/mount.js';
-import { loadVehicleCalibration } from '../calibration/vehicle.js';
-import { blackBoxTopics, DEFAULT_TIMELINE_TOPIC, TICK_TIMELINE_SCHEMA, TICK_TIMELINE_TYPE } from '../bags/black-box.js';
-import { loadConfig } from '../config/load.js';
-import type { PilotConfig } from '../config/schema.js';
+import { loadCameraMount } from '../core/calibration/mount.js';
+import { loadVehicleCalibration } from '../core/calibration/vehicle.js';
+import { blackBoxTopics, DEFAULT_TIMELINE_TOPIC, TICK_TIMELINE_SCHEMA, TICK_TIMELINE_TYPE } from '../data/bags/black-box.js';
+import { loadConfig } from '../core/config/load.js';
+import type { PilotConfig } from '../core/config/schema.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import type { DriveSessionOptions } from '../../sim/drive/drive-session.js';
 import type { SimConfig } from '../../sim/config/sim-config.js';

@@ -8,7 +8,7 @@
  * simulator's DriveSample reports them.
  */
 import type { Color, FrameTransform, FrameTransforms, Pose, SceneEntity, SceneUpdate, Time } from '@foxglove/schemas';
-import type { CameraMount } from '../calibration/mount.js';
+import type { CameraMount } from '../core/calibration/mount.js';
 
 export const WORLD_FRAME = 'world';
 export const BASE_FRAME = 'base_link';

@@ -4,9 +4,9 @@
  * its channel, so without a viewer the tap costs nothing; clock topics (rosgraph_msgs/msg/Clock) are
  * always followed, since they set the live view's time.
  */
-import { nsFromTime } from '../messages/time.js';
-import { fullTypeName } from '../messages/type-names.js';
-import type { ClockMsg } from '../messages/types.js';
+import { nsFromTime } from '../core/messages/time.js';
+import { fullTypeName } from '../core/messages/type-names.js';
+import type { ClockMsg } from '../core/messages/types.js';
 import { SENSOR_QOS, type QosProfile, type Subscription, type Transport } from '../transport/transport.js';
 import type { ChannelRegistry, LiveChannel } from './channels.js';
 import type { LiveClock } from './live-clock.js';

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface ProbeCounts {
   readonly channels: number;

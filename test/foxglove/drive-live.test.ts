@@ -6,7 +6,7 @@ import type { FrameTransforms, SceneUpdate } from '@foxglove/schemas';
 import { main } from '../../src/cli/main.js';
 import { LiveView } from '../../src/foxglove/live-view.js';
 import { SCENE_TOPIC, TF_TOPIC, withLiveView } from '../../src/foxglove/sim-live.js';
-import type { AckermannDriveStamped, Image } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, Image } from '../../src/core/messages/types.js';
 import { parseSimConfig } from '../../sim/config/sim-config.js';
 import { runDriveSession } from '../../sim/drive/drive-session.js';
 import { capture } from '../helpers/capture-console.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/core/config/load.js';
 import { SCENE_TOPIC, simTopics, TF_TOPIC, withTimeline } from '../../src/foxglove/sim-live.js';
 import { parseSimConfig } from '../../sim/config/sim-config.js';
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { blackBoxTopics, TICK_TIMELINE_SCHEMA, TICK_TIMELINE_TYPE } from '../../src/bags/black-box.js';
-import { parseConfig } from '../../src/config/load.js';
+import { blackBoxTopics, TICK_TIMELINE_SCHEMA, TICK_TIMELINE_TYPE } from '../../src/data/bags/black-box.js';
+import { parseConfig } from '../../src/core/config/load.js';
 import { chooseSubprotocol, FOXGLOVE_SUBPROTOCOLS, LiveServer } from '../../src/foxglove/live-server.js';
 import { LiveView } from '../../src/foxglove/live-view.js';
-import { makeAckermannDriveStamped, makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { TickTimelineMessage } from '../../src/messages/tick-timeline.js';
-import type { AckermannDriveStamped, ClockMsg, Image } from '../../src/messages/types.js';
+import { makeAckermannDriveStamped, makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { TickTimelineMessage } from '../../src/core/messages/tick-timeline.js';
+import type { AckermannDriveStamped, ClockMsg, Image } from '../../src/core/messages/types.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 import { FoxgloveViewer } from './foxglove-viewer.js';

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BagReader, BagWriter, MemoryBagFolder } from '../../src/bags/index.js';
+import { BagReader, BagWriter, MemoryBagFolder } from '../../src/data/bags/index.js';
 import { bagLiveTap } from '../../src/foxglove/bag-live.js';
 import { LiveView } from '../../src/foxglove/live-view.js';
-import type { AckermannDriveStamped, Image, Twist } from '../../src/messages/types.js';
-import { playBag, VirtualTimer } from '../../src/replay/bag-player.js';
-import { parseRemaps } from '../../src/replay/remap.js';
-import { runReplay } from '../../src/replay/replay-session.js';
+import type { AckermannDriveStamped, Image, Twist } from '../../src/core/messages/types.js';
+import { playBag, VirtualTimer } from '../../src/data/replay/bag-player.js';
+import { parseRemaps } from '../../src/data/replay/remap.js';
+import { runReplay } from '../../src/data/replay/replay-session.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
-import { CUSTOM_SCHEMA, CUSTOM_TYPE, rgbImage, wheelState } from '../bags/helpers.js';
-import { MS, T0, openMemoryBag, quiet, replayConfig, writeDriveBag } from '../replay/helpers.js';
+import { CUSTOM_SCHEMA, CUSTOM_TYPE, rgbImage, wheelState } from '../data/bags/helpers.js';
+import { MS, T0, openMemoryBag, quiet, replayConfig, writeDriveBag } from '../data/replay/helpers.js';
 import { FoxgloveViewer } from './foxglove-viewer.js';
 
 const closers: (() => unknown)[] = [];

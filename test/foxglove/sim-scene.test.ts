@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCameraMount } from '../../src/calibration/mount.js';
+import { loadCameraMount } from '../../src/core/calibration/mount.js';
 import { cameraTransforms, poseTransforms, rpyQuaternion, trackScene, yawQuaternion } from '../../src/foxglove/sim-scene.js';
 import { loadTrack } from '../../sim/world/track.js';
 
