@@ -3,7 +3,7 @@
  * (default port 8765, 0 = any free port) that Foxglove or Lichtblick connect to. The port is optional,
  * which node:util parseArgs cannot express, so the flag is taken out of the arguments first.
  */
-import type { DriveSessionOptions } from '../../sim/drive/drive-session.js';
+import type { DriveSessionOptions } from '../../sim/index.js';
 import { DEFAULT_FOXGLOVE_PORT } from '../foxglove/live-server.js';
 import { LiveView } from '../foxglove/live-view.js';
 import { withLiveView } from '../foxglove/sim-live.js';

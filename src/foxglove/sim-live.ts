@@ -10,8 +10,8 @@ import { blackBoxTopics, DEFAULT_TIMELINE_TOPIC, TICK_TIMELINE_SCHEMA, TICK_TIME
 import { loadConfig } from '../core/config/load.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
-import type { DriveSessionOptions } from '../../sim/drive/drive-session.js';
-import type { SimConfig } from '../../sim/config/sim-config.js';
+import type { DriveSessionOptions } from '../../sim/index.js';
+import type { SimConfig } from '../../sim/index.js';
 import { FRAME_TRANSFORMS_SCHEMA, SCENE_UPDATE_SCHEMA } from './json-schemas.js';
 import type { LiveView } from './live-view.js';
 import { cameraTransforms, poseTransforms, trackScene, vehicleScene, type SceneTrack } from './sim-scene.js';
