@@ -3,6 +3,7 @@ import { benchLoop, benchProviders, formatLoopBench, formatProviderComparison } 
 import { benchTransportLatency } from '../runtime/bench/transport-bench.js';
 import { benchChunking, formatChunkingBench } from '../runtime/bench/chunking-bench.js';
 import { benchRoundTrip, formatRoundTrip } from '../runtime/bench/policy-server-bench.js';
+import { benchWithViewer, formatViewerBench } from '../foxglove/viewer-bench.js';
 import { BLEND_MODES, type BlendMode } from '../runtime/chunking/action-queue.js';
 import { PROVIDER_NAMES } from '../core/config/schema.js';
 import { packageRoot } from '../core/util/package-root.js';
@@ -28,6 +29,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     'round-trip': { type: 'boolean' },
     'skip-round-trip': { type: 'boolean' },
     requests: { type: 'string' },
+    foxglove: { type: 'boolean' },
   });
   const root = packageRoot();
   const transport = transportKind(values.transport);
@@ -74,6 +76,13 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
   }
   for (const flag of ['inference-delay-ms', 'blend', 'remote', 'skip-round-trip', 'requests'] as const) {
     if (values[flag] !== undefined) throw new CliError(`--${flag} goes with --chunked (or --round-trip)`);
+  }
+  if (values.foxglove) {
+    if (values['compare-eps'] || values['image-latency']) throw new CliError('--foxglove compares the loop with and without a viewer; run --compare-eps and --image-latency separately');
+    const result = await benchWithViewer({ ...common, providers: providerList(values.ep, ['cpu']) });
+    if (process.stderr.isTTY && !values.json) process.stderr.write('\r\x1b[K');
+    console.log(values.json ? JSON.stringify({ foxglove: result }, null, 2) : `${formatLoopBench(result.withoutViewer)}\n\n${formatViewerBench(result)}`);
+    return 0;
   }
   if (values['compare-eps']) {
     if (values['image-latency']) throw new CliError('--compare-eps measures the loop per provider; run --image-latency separately');

@@ -17,6 +17,7 @@ import { loadConfig } from '../core/config/load.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
 import { startViewerFeed } from './viewer-option.js';
+import { closeLiveViewOption, driveWithLiveView, FOXGLOVE_USAGE, startLiveViewOption, takeFoxgloveFlag } from './foxglove-option.js';
 import { applyDriveChunking, DRIVE_CHUNK_FLAGS, wantsChunking } from './drive-chunking.js';
 
 export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx> | --expert] [--config launch/drive.yaml]
@@ -24,11 +25,12 @@ export const DRIVE_USAGE = `pilot drive [--track oval] [--laps 3] [--model <onnx
               [--json <file>|-] [--html <file>] [--max-mean-cte 0.25] [--max-interventions 0] [--max-time <s>]
               [--noise <rad>] [--recovery] [--headless] [--view [--port 8080]] [--record <bag dir> [--compression none|lz4|zstd]]
               [--allow-nonfinite] [--chunked [--chunk-steps 10] [--chunk-step-ms <period>]] [--inference-delay-ms <ms>]
-              [--blend ensemble|latest|average] [--policy-server <endpoint>]
+              [--blend ensemble|latest|average] [--policy-server <endpoint>] ${FOXGLOVE_USAGE}
   pilot drive --list-tracks`;
 
 export async function driveCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
+  const foxglove = takeFoxgloveFlag(args);
+  const { values } = parse(foxglove.args, {
     track: { type: 'string', short: 't' },
     laps: { type: 'string', short: 'n' },
     model: { type: 'string', short: 'm' },
@@ -82,6 +84,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
   }
 
   const viewer = values.view ? await startViewerFeed(values.port, values.expert ? 'expert' : (values.model ?? 'model')) : undefined;
+  const liveView = await startLiveViewOption(foxglove.port);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -89,7 +92,7 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
   let live: DriveLiveStatus | undefined;
   let result;
   try {
-    result = await runDriveSession({
+    result = await runDriveSession(driveWithLiveView({
       track,
       laps,
       driver,
@@ -109,11 +112,12 @@ export async function driveCommand(args: readonly string[]): Promise<number> {
       signal: controller.signal,
       ...(values.record ? { record: { dir: values.record, compression: compression(values.compression) } } : {}),
       log: (line) => console.error(line),
-    });
+    }, liveView));
   } finally {
     process.off('SIGINT', onSignal);
     if (live) progress.finish(live);
     await viewer?.close();
+    await closeLiveViewOption(liveView);
   }
 
   const thresholds: DriveThresholds = {

@@ -17,10 +17,11 @@ import { NODE_USAGE, nodeCommand } from './node-command.js';
 const USAGE = `pilot — control runtime for robots and vehicles
 
 Usage:
-  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>]
+  pilot run --config <yaml> [--transport zeromq|inprocess] [--duration <s>] [--record <bag dir>] [--foxglove [port]]
   ${MODEL_USAGE}
   pilot bench [--ticks N] [--rate-hz 100] [--ep cpu|webgpu|cuda|tensorrt[,...]] [--compare-eps] [--model <onnx>]
               [--transport zeromq|inprocess] [--camera-hz 30] [--json] [--image-latency] [--baseline] [--worker]
+              [--foxglove]   (tick latency with a connected Foxglove viewer beside the same run without)
   pilot bench --chunked [--ticks 10000] [--rate-hz 100] [--inference-delay-ms <3 periods>] [--blend ensemble|latest|average]
               [--model models/chunked-test.onnx] [--remote] [--skip-round-trip]   (chunked loop vs plain loop, same slow model)
   pilot bench --round-trip [--requests 2000] [--model models/chunked-test.onnx]   (policy server round trip on loopback)

@@ -2,16 +2,20 @@
 import { formatSize } from '../data/bags/format.js';
 import { openBag } from '../data/bags/node-io.js';
 import { CliError, distroOption, parse, positiveNumber, transportKind } from './args.js';
+import { closeLiveViewOption, FOXGLOVE_USAGE, startLiveViewOption, takeFoxgloveFlag } from './foxglove-option.js';
+import { bagLiveTap } from '../foxglove/bag-live.js';
 import { createTransport } from '../transport/index.js';
 import { playBag } from '../data/replay/bag-player.js';
 import { parseRemaps } from '../data/replay/remap.js';
 
 export const PLAY_USAGE = `pilot bag play <bag> [--rate 1] [--loop] [--topics /a,/b]... [--remap /from:=/to]... [--clock [--clock-hz 40]]
-              [--start s] [--end s] [--delay s] [--transport zeromq|inprocess] [--ipc-dir <dir>] [--recover] [--distro humble|iron|jazzy]`;
+              [--start s] [--end s] [--delay s] [--transport zeromq|inprocess] [--ipc-dir <dir>] [--recover] [--distro humble|iron|jazzy]
+              ${FOXGLOVE_USAGE}`;
 
 export async function playCommand(args: readonly string[]): Promise<number> {
+  const foxglove = takeFoxgloveFlag(args);
   const { values, positionals } = parse(
-    args,
+    foxglove.args,
     {
       rate: { type: 'string', short: 'r' },
       loop: { type: 'boolean', short: 'l' },
@@ -37,6 +41,8 @@ export async function playCommand(args: readonly string[]): Promise<number> {
   const topics = values.topics?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
   const reader = await openBag(path, { warn: (m) => console.error(`pilot: warning: ${m}`), ...distroOption(values.distro) });
   const transport = createTransport(kind, values['ipc-dir'] ? { ipcDir: values['ipc-dir'] } : {});
+  const remap = parseRemaps(values.remap);
+  const liveView = await startLiveViewOption(foxglove.port);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -54,7 +60,7 @@ export async function playCommand(args: readonly string[]): Promise<number> {
       rate: positiveNumber(values.rate, '--rate', 1),
       loop: values.loop ?? false,
       ...(topics ? { topics } : {}),
-      remap: parseRemaps(values.remap),
+      remap,
       clock: values.clock ?? false,
       ...(values['clock-hz'] ? { clockHz: positiveNumber(values['clock-hz'], '--clock-hz', 40) } : {}),
       ...(values.start ? { startS: nonNegative(values.start, '--start') } : {}),
@@ -63,10 +69,12 @@ export async function playCommand(args: readonly string[]): Promise<number> {
       delayS: values.delay !== undefined ? nonNegative(values.delay, '--delay') : kind === 'zeromq' ? 0.3 : 0,
       recover: values.recover ?? false,
       signal: controller.signal,
+      ...(liveView ? { onMessage: bagLiveTap(liveView, reader, remap, topics) } : {}),
     });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await closeLiveViewOption(liveView);
     await reader.close();
   }
   const transportStats = transport.stats();

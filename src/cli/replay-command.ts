@@ -8,6 +8,7 @@ import { BagError } from '../data/bags/errors.js';
 import { formatSize } from '../data/bags/format.js';
 import { createBagWriter, openBag } from '../data/bags/node-io.js';
 import { CliError, distroOption, parse, positiveNumber } from './args.js';
+import { closeLiveViewOption, FOXGLOVE_USAGE, startLiveViewOption, takeFoxgloveFlag } from './foxglove-option.js';
 import { loadConfig } from '../core/config/load.js';
 import { printOutOfLimitNotes } from '../data/replay/limit-notes.js';
 import type { PilotConfig } from '../core/config/schema.js';
@@ -20,12 +21,13 @@ import { describeCoverage, describeRejections, formatReplaySummary } from '../da
 
 export const REPLAY_USAGE = `pilot replay <bag> --model <onnx> [--config launch/drive.yaml] [--realtime [--rate N]]
               [--start s] [--end s] [--remap /bag/topic:=/topic]... [--reference <topic>|none] [--recover] [--distro humble|iron|jazzy]
-              [--out <bag dir>] [--json <file>|-] [--html <file>|-] [--segment 5] [--worst 10]
+              [--out <bag dir>] [--json <file>|-] [--html <file>|-] [--segment 5] [--worst 10] ${FOXGLOVE_USAGE}
   pilot replay <bag> --compare <a.onnx> <b.onnx> [same options]`;
 
 export async function replayCommand(args: readonly string[]): Promise<number> {
+  const foxglove = takeFoxgloveFlag(args);
   const { values, positionals } = parse(
-    args,
+    foxglove.args,
     {
       model: { type: 'string', short: 'm' },
       config: { type: 'string', short: 'c' },
@@ -83,6 +85,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
     await reader.close();
     throw err;
   }) : undefined;
+  const liveView = await startLiveViewOption(foxglove.port);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -99,6 +102,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
       remap,
       ...(referenceTopic !== undefined ? { referenceTopic } : {}),
       ...(writer ? { output: writer } : {}),
+      ...(liveView ? { tap: liveView.messageTap() } : {}),
       recover: values.recover ?? false,
       evaluate: {
         ...(values.segment ? { segmentS: positiveNumber(values.segment, '--segment', 5) } : {}),
@@ -116,6 +120,7 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     if (tty) process.stderr.write('\r\x1b[K');
+    await closeLiveViewOption(liveView);
     await reader.close();
     if (writer) {
       const status = await writer.close();

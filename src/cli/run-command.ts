@@ -1,13 +1,15 @@
-import { recordBlackBox } from '../data/bags/black-box.js';
+import { blackBoxTopics, recordBlackBox } from '../data/bags/black-box.js';
 import { createBagWriter } from '../data/bags/node-io.js';
 import { loadConfig } from '../core/config/load.js';
 import { WallClock } from '../runtime/loop/clock.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
+import { closeLiveViewOption, startLiveViewOption, takeFoxgloveFlag } from './foxglove-option.js';
 
 export async function runCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
+  const foxglove = takeFoxgloveFlag(args);
+  const { values } = parse(foxglove.args, {
     config: { type: 'string', short: 'c' },
     transport: { type: 'string' },
     duration: { type: 'string' },
@@ -18,8 +20,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const fromFile = loadConfig(values.config);
   // --allow-nonfinite: load a model whose check inference returns NaN/Infinity (testing the safety layer).
   const loaded = values['allow-nonfinite'] ? { ...fromFile, model: { ...fromFile.model, allow_nonfinite: true } } : fromFile;
-  // The black box records the per-tick timeline too, so the runtime publishes it while recording.
-  const config = values.record ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
+  // The black box records the per-tick timeline too (and the live view shows it), so the runtime publishes it then.
+  const config = values.record || foxglove.port !== undefined ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
   const kind = values.transport ? transportKind(values.transport) : config.transport.kind;
   const transport = createTransport(kind, {
     ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir, ipcDirSetting: `transport.ipc_dir in ${values.config}` } : {}),
@@ -29,6 +31,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const recorder = values.record
     ? recordBlackBox({ transport, writer: await createBagWriter(values.record), config, onError: (e) => console.error(`pilot: record: ${e.message}`) })
     : undefined;
+  const live = await startLiveViewOption(foxglove.port);
+  live?.tapTransport(transport, blackBoxTopics(config));
   pilot.start();
   const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
   await new Promise<void>((resolve) => {
@@ -42,6 +46,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     const stats = await recorder.stop();
     console.error(`pilot: recorded ${stats.written} messages (${(stats.bytesWritten / 1e6).toFixed(1)} MB, ${stats.dropped} dropped) to ${values.record}`);
   }
+  await closeLiveViewOption(live);
   await transport.close();
   console.error(
     `pilot: stopped after ${pilot.loop.stats.ticks} ticks, ${pilot.counters.lateResults} deadline misses, safety: ` +

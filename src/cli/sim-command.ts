@@ -9,12 +9,14 @@ import { DriveProgress } from '../../sim/index.js';
 import type { DriveLiveStatus } from '../../sim/index.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
 import { startViewerFeed } from './viewer-option.js';
+import { closeLiveViewOption, driveWithLiveView, FOXGLOVE_USAGE, startLiveViewOption, takeFoxgloveFlag } from './foxglove-option.js';
 
 export const SIM_USAGE = `pilot sim [--track oval] [--view] [--port 8080] [--sim-config <yaml>] [--seed 1] [--randomize <0..1>]
-            [--transport zeromq|inprocess] [--duration <s>]`;
+            [--transport zeromq|inprocess] [--duration <s>] ${FOXGLOVE_USAGE}`;
 
 export async function simCommand(args: readonly string[]): Promise<number> {
-  const { values } = parse(args, {
+  const foxglove = takeFoxgloveFlag(args);
+  const { values } = parse(foxglove.args, {
     track: { type: 'string', short: 't' },
     view: { type: 'boolean' },
     port: { type: 'string' },
@@ -32,6 +34,7 @@ export async function simCommand(args: readonly string[]): Promise<number> {
   if (!(randomize >= 0 && randomize <= 1)) throw new CliError(`--randomize must be in [0, 1] (got '${values.randomize}')`);
   const durationS = values.duration ? positiveNumber(values.duration, '--duration', 0) : undefined;
   const viewer = values.view ? await startViewerFeed(values.port, 'external runtime') : undefined;
+  const liveView = await startLiveViewOption(foxglove.port);
 
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -45,7 +48,7 @@ export async function simCommand(args: readonly string[]): Promise<number> {
       `  drive it from another terminal: npx pilot run --config launch/drive.yaml`,
   );
   try {
-    await runDriveSession({
+    await runDriveSession(driveWithLiveView({
       track,
       laps: 1_000_000, // until Ctrl-C or --duration
       driver: { kind: 'external' },
@@ -64,12 +67,13 @@ export async function simCommand(args: readonly string[]): Promise<number> {
       },
       onFrame: (rgb, w, h) => viewer?.feed.frame(rgb, w, h),
       log: (line) => console.error(line),
-    });
+    }, liveView));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (live) progress.finish(live);
     await viewer?.close();
+    await closeLiveViewOption(liveView);
   }
   return 0;
 }

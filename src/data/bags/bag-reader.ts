@@ -12,7 +12,7 @@ import { interfaceBaseType } from '../../core/messages/interface-schema.js';
 import { parseSchema } from '../../core/messages/parse-schema.js';
 import { MessageRegistry } from '../../core/messages/registry.js';
 import { DEFAULT_ROS_DISTRO, ROS_DISTROS, standardDistroFor, type RosDistro } from '../../core/messages/ros-distro.js';
-import { fullTypeName } from '../../core/messages/type-names.js';
+import { fullTypeName, INTERFACE_TYPE_NAME } from '../../core/messages/type-names.js';
 import { loadCompression, zstdDecompress, type CompressionCodecs } from './compression.js';
 import { Db3FileReader } from './db3-file-reader.js';
 import { BagError, errorText } from './errors.js';
@@ -98,6 +98,8 @@ interface MergedTopic {
 interface ResolvedDefinitions {
   readonly codec: CdrCodec;
   readonly sources: ReadonlyMap<string, DefinitionSource>;
+  /** Full `ros2msg` texts the bag itself defines, by type. */
+  readonly bagTexts: ReadonlyMap<string, string>;
   readonly schemaErrors: ReadonlyMap<string, string>;
   /** The distro of the standard definitions consulted (for messages), used or not; undefined when none were. */
   readonly consulted: RosDistro | undefined;
@@ -121,6 +123,7 @@ export class BagReader {
   /** Topic types from the files or metadata.yaml, for messages on MCAP channels without a schema. */
   readonly #types: ReadonlyMap<string, string>;
   readonly #schemaErrors: ReadonlyMap<string, string>;
+  readonly #bagTexts: ReadonlyMap<string, string>;
   readonly #consulted: RosDistro | undefined;
   readonly #messageCompression: boolean;
 
@@ -149,6 +152,7 @@ export class BagReader {
     this.#formats = new Map(args.topics.map((t) => [t.name, t.serializationFormat]));
     this.#types = new Map(args.topics.filter((t) => t.type !== '').map((t) => [t.name, t.type]));
     this.#schemaErrors = args.definitions.schemaErrors;
+    this.#bagTexts = args.definitions.bagTexts;
     this.#consulted = args.definitions.consulted;
     this.#messageCompression = args.messageCompression;
   }
@@ -207,6 +211,11 @@ export class BagReader {
 
   topics(): readonly BagTopicInfo[] {
     return this.#topics;
+  }
+
+  /** The full `ros2msg` text of `type` as the bag defines it; undefined when it defines none. */
+  definitionText(type: string): string | undefined {
+    return this.#bagTexts.get(type) ?? (INTERFACE_TYPE_NAME.test(type) ? this.#bagTexts.get(fullTypeName(type)) : undefined);
   }
 
   info(): BagInfo {
@@ -662,7 +671,7 @@ function resolveDefinitions(
   // The bag's other definitions too: a topic whose type changed between split files decodes in each.
   for (const type of texts.keys()) inBag(type);
   for (const [type, text] of fromBag) codec.addSchemaText(type, text);
-  return { codec, sources, schemaErrors, consulted: standard.chosen()?.distro };
+  return { codec, sources, bagTexts: fromBag, schemaErrors, consulted: standard.chosen()?.distro };
 }
 
 async function openStorageFile(

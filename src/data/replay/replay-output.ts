@@ -4,6 +4,7 @@
  * writes are awaited in batches (`flush`), which fails when the writer stopped accepting messages.
  */
 import type { BagWriter } from '../bags/bag-writer.js';
+import type { ReplayTap } from './replay-types.js';
 import { PilotError } from '../../core/util/errors.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../transport/transport.js';
 
@@ -14,15 +15,18 @@ export class ReplayOutput {
   readonly topics = new Set<string>();
   readonly #bag: BagWriter | undefined;
   readonly #notes: string[];
+  readonly #tap: ReplayTap | undefined;
   readonly #pending: Promise<boolean>[] = [];
 
   /** `notes`: where a topic left out or stopped is said. */
-  constructor(bag: BagWriter | undefined, notes: string[]) {
+  constructor(bag: BagWriter | undefined, notes: string[], tap?: ReplayTap) {
     this.#bag = bag;
     this.#notes = notes;
+    this.#tap = tap;
   }
 
   addTopic(topic: string, type: string, extra: { schemaText?: string; reliable?: boolean } = {}): boolean {
+    this.#tap?.addTopic(topic, type, extra.schemaText);
     if (!this.#bag) return false;
     try {
       this.#bag.addTopic(topic, type, { qos: extra.reliable ? RELIABLE_QOS : SENSOR_QOS, ...(extra.schemaText ? { schemaText: extra.schemaText } : {}) });
@@ -35,6 +39,7 @@ export class ReplayOutput {
   }
 
   write(topic: string, message: unknown, logNs: bigint): void {
+    this.#tap?.message(topic, message, logNs);
     if (!this.#bag || !this.topics.has(topic)) return;
     try {
       this.#pending.push(this.#bag.writeMessage(topic, message, logNs));

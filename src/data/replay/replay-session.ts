@@ -38,6 +38,7 @@ export {
   type ReplayResult,
   type ReplayRun,
   type ReplayRuntimeStats,
+  type ReplayTap,
   type ReplayTopic,
 } from './replay-types.js';
 
@@ -57,7 +58,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
     ? { replay: new ManualClock({ epochMs: windowStartMs }), wall: null }
     : { replay: null, wall: new ScaledWallClock({ epochMs: windowStartMs, rate }) };
   const clock = (clocks.replay ?? clocks.wall)!;
-  const output = new ReplayOutput(options.output, notes);
+  const output = new ReplayOutput(options.output, notes, options.tap);
   const lanes: Lanes = await openLanes(options.models, configs, {
     bagTypes,
     bagNames,

@@ -35,6 +35,11 @@ export interface ReplayOutputTopics {
   readonly timeline?: string | null;
 }
 
+export interface ReplayTap {
+  addTopic(topic: string, type: string, schemaText?: string): void;
+  message(topic: string, message: unknown, logTimeNs: bigint): void;
+}
+
 export interface ReplayProgress {
   /** Bag time replayed so far and in all, s from the window start. */
   readonly bagS: number;
@@ -60,6 +65,8 @@ export interface ReplayOptions {
   /** Where to write the replay (inputs, recorded and predicted commands, diagnostics, timeline). The caller closes it. */
   readonly output?: BagWriter;
   readonly outputTopics?: ReplayOutputTopics;
+  /** Sees what the output bag would get (each topic, then each message with its bag time), bag or not: the live view. */
+  readonly tap?: ReplayTap;
   /** Skip unreadable chunks and undecodable messages (counted and noted) instead of failing. */
   readonly recover?: boolean;
   readonly evaluate?: EvaluateOptions;

@@ -17,7 +17,7 @@ import { RemotePolicy } from '../policy/remote-policy.js';
 import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
 import { Pilot } from '../pilot.js';
 import { createTransport } from '../../transport/index.js';
-import { SENSOR_QOS } from '../../transport/transport.js';
+import { SENSOR_QOS, type Transport } from '../../transport/transport.js';
 import type { SampleWindow } from '../../core/util/sample-window.js';
 
 export interface LoopBenchOptions {
@@ -43,6 +43,10 @@ export interface LoopBenchOptions {
   readonly countPeriods?: boolean;
   /** The policy runs in a policy server (`pilot serve`) at this endpoint. */
   readonly policyServer?: string;
+  /** The runtime publishes its per-tick timeline (outputs.timeline) on /bench/timeline. */
+  readonly publishTimeline?: boolean;
+  /** Called with the transport and config once the runtime exists, before the first frame (a live viewer taps in here). */
+  readonly onTransport?: (transport: Transport, config: PilotConfig) => void | Promise<void>;
 }
 
 /** A chunked model's action queue over the run. */
@@ -120,6 +124,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     throw err;
   }
   const cam = pilot.cameraCalibration;
+  await options.onTransport?.(transport, config);
 
   // Synthetic camera: a few distinct frames cycled, published like a driver would.
   const frames = Array.from({ length: 4 }, (_, f) => syntheticFrame(cam.width, cam.height, f));
@@ -245,7 +250,11 @@ function benchConfig(options: LoopBenchOptions): PilotConfig {
     transport: { kind: options.transport },
     loop: { rate_hz: options.rateHz, trigger: 'timer' },
     inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },
-    outputs: { command: { topic: '/bench/cmd', type: 'ackermann' }, diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 } },
+    outputs: {
+      command: { topic: '/bench/cmd', type: 'ackermann' },
+      diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 },
+      ...(options.publishTimeline ? { timeline: { topic: '/bench/timeline', enabled: true } } : {}),
+    },
     safety: { estop_topic: '/bench/estop' },
   };
   if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
