@@ -61,23 +61,22 @@ export function expandPlan(sweep: Sweep): Plan {
   if (d) {
     d.tracks.forEach((track, i) => checkTrack(sweep, track, i));
     for (const [name, profile] of Object.entries(d.faults)) checkFaults(sweep, name, profile);
-    for (const model of sweep.models) {
+    for (const model of d.models) {
       for (const track of d.tracks) {
         for (const level of d.levels) {
           for (const fault of Object.keys(d.faults)) {
             for (const seed of d.seeds) {
-              const id = `drive/${model.name}/${track}/seed-${seed}/level-${level}/fault-${fault}`;
-              add({ kind: 'drive', id, model: model.name, track, seed, level, fault }, { laps: d.laps, maxTimeS: d.maxTimeS ?? null, faults: d.faults[fault] ?? null, gate: sweep.gate.drive });
+              const id = `drive/${model}/${track}/seed-${seed}/level-${level}/fault-${fault}`;
+              add({ kind: 'drive', id, model, track, seed, level, fault }, { laps: d.laps, maxTimeS: d.maxTimeS ?? null, faults: d.faults[fault] ?? null, gate: sweep.gate.drive });
             }
           }
         }
       }
     }
   }
-  const bags = listBags(sweep);
-  for (const model of sweep.models) {
-    if (model.kind !== 'model') continue;
-    for (const bag of bags) add({ kind: 'bag', id: `bag/${model.name}/${bag.name}`, model: model.name, bag: bag.name, path: bag.path }, { gate: sweep.gate.bags });
+  const bags = sweep.bags.models.length > 0 ? listBags(sweep) : [];
+  for (const model of sweep.bags.models) {
+    for (const bag of bags) add({ kind: 'bag', id: `bag/${model}/${bag.name}`, model, bag: bag.name, path: bag.path }, { gate: sweep.gate.bags });
   }
   return { sweep, items };
 }
@@ -124,8 +123,8 @@ function checkTrack(sweep: Sweep, track: string, i: number): void {
 function checkFaults(sweep: Sweep, name: string, profile: Record<string, unknown> | null): void {
   if (profile === null) return;
   const config = parseFaultConfig(profile, `${sweep.source}: drives.faults.${name}`);
-  if (config.nanPolicy.length > 0 && sweep.models.some((m) => m.kind === 'expert')) {
-    throw sweepError(sweep.source, `drives.faults.${name}.nan_policy`, "corrupts a model's output, but the expert has none: drop expert from models or this profile");
+  if (config.nanPolicy.length > 0 && sweep.drives!.models.includes('expert')) {
+    throw sweepError(sweep.source, `drives.faults.${name}.nan_policy`, "corrupts a model's output, but the expert has none: leave expert out of drives.models, or this profile out");
   }
 }
 

@@ -30,6 +30,8 @@ const ModelEntry = z.union([z.string().min(1), z.object({ name: label, path: z.s
 
 const DrivesSchema = z
   .object({
+    /** Names of the models that drive (default all). */
+    models: z.array(label).min(1).optional(),
     tracks: z.array(label).min(1),
     seeds: z.union([z.array(count).min(1), z.object({ from: count, count: z.number().int().min(1) }).strict()]).default([1]),
     /** Domain randomisation strengths. */
@@ -44,6 +46,8 @@ const DrivesSchema = z
 
 const BagsSchema = z
   .object({
+    /** Names of the models that replay the bags (default every ONNX model). */
+    models: z.array(label).min(1).optional(),
     paths: z.array(z.string().min(1)).default([]),
     /** Every bag directly under this folder (a mounted volume or object-store bucket). */
     prefix: z.string().min(1).optional(),
@@ -102,6 +106,7 @@ export interface SweepModel {
 }
 
 export interface SweepDrives {
+  readonly models: readonly string[];
   readonly tracks: readonly string[];
   readonly seeds: readonly number[];
   readonly levels: readonly number[];
@@ -120,7 +125,7 @@ export interface Sweep {
   readonly transport: 'inprocess' | 'zeromq';
   readonly models: readonly SweepModel[];
   readonly drives?: SweepDrives;
-  readonly bags: { readonly paths: readonly string[]; readonly prefix?: string };
+  readonly bags: { readonly models: readonly string[]; readonly paths: readonly string[]; readonly prefix?: string };
   readonly gate: SweepGate;
 }
 
@@ -152,10 +157,15 @@ export function parseSweep(raw: unknown, source: string): Sweep {
   const s = parsed.data;
   const models = s.models.map((m, i) => sweepModel(m, source, i));
   unique(models.map((m) => m.name), source, 'models', 'model names (give one { name, path })');
-  const drives = s.drives ? sweepDrives(s.drives, source) : undefined;
-  const bags = { paths: s.bags?.paths ?? [], ...(s.bags?.prefix ? { prefix: s.bags.prefix } : {}) };
-  if (!drives && bags.paths.length === 0 && !bags.prefix) throw sweepError(source, '(root)', 'nothing to run: give drives: and/or bags:');
-  if (!drives && models.every((m) => m.kind === 'expert')) throw sweepError(source, 'models', 'the expert replays no bags: name an ONNX model');
+  const drives = s.drives ? sweepDrives(s.drives, models, source) : undefined;
+  const bags = {
+    models: modelNames(s.bags?.models, models, source, 'bags.models', true),
+    paths: s.bags?.paths ?? [],
+    ...(s.bags?.prefix ? { prefix: s.bags.prefix } : {}),
+  };
+  const wantsBags = bags.paths.length > 0 || bags.prefix !== undefined;
+  if (!drives && !wantsBags) throw sweepError(source, '(root)', 'nothing to run: give drives: and/or bags:');
+  if (wantsBags && bags.models.length === 0) throw sweepError(source, 'models', 'the expert replays no bags: name an ONNX model');
   return {
     source,
     name: s.name,
@@ -178,13 +188,25 @@ function sweepModel(entry: z.infer<typeof ModelEntry>, source: string, i: number
   return { name, kind: 'model', path: entry };
 }
 
-function sweepDrives(d: z.infer<typeof DrivesSchema>, source: string): SweepDrives {
+/** The names given under `key` (each a model of the sweep), or by default every model (every ONNX model for bags). */
+function modelNames(names: readonly string[] | undefined, models: readonly SweepModel[], source: string, key: string, onnxOnly: boolean): string[] {
+  if (names === undefined) return models.filter((m) => !onnxOnly || m.kind === 'model').map((m) => m.name);
+  unique(names, source, key, 'model names');
+  names.forEach((name, i) => {
+    const m = models.find((x) => x.name === name);
+    if (!m) throw sweepError(source, `${key}.${i}`, `no model named ${JSON.stringify(name)} (models: ${models.map((x) => x.name).join(', ')})`);
+    if (onnxOnly && m.kind === 'expert') throw sweepError(source, `${key}.${i}`, 'the expert replays no bags (it drives on ground truth)');
+  });
+  return [...names];
+}
+
+function sweepDrives(d: z.infer<typeof DrivesSchema>, models: readonly SweepModel[], source: string): SweepDrives {
   const seeds = Array.isArray(d.seeds) ? d.seeds : Array.from({ length: d.seeds.count }, (_, i) => (d.seeds as { from: number }).from + i);
   unique(d.tracks, source, 'drives.tracks', 'tracks');
   unique(seeds.map(String), source, 'drives.seeds', 'seeds');
   unique(d.levels.map(String), source, 'drives.levels', 'levels');
   if (Object.keys(d.faults).length === 0) throw sweepError(source, 'drives.faults', 'expected at least one profile (none: null runs without faults)');
-  return { tracks: d.tracks, seeds, levels: d.levels, faults: d.faults, laps: d.laps, ...(d.max_time_s ? { maxTimeS: d.max_time_s } : {}) };
+  return { models: modelNames(d.models, models, source, 'drives.models', false), tracks: d.tracks, seeds, levels: d.levels, faults: d.faults, laps: d.laps, ...(d.max_time_s ? { maxTimeS: d.max_time_s } : {}) };
 }
 
 function unique(values: readonly string[], source: string, key: string, what: string): void {
