@@ -51,7 +51,7 @@ async function waitForShards(o: MergeOptions): Promise<Collected> {
     const planned = o.dirs.every((d) => existsSync(join(d, 'plan.json')));
     if (planned) {
       const c = collectResults(o.dirs);
-      const markers = o.shards ? new Set(o.dirs.flatMap((d) => listShardMarkers(d))) : new Set<string>();
+      const markers = new Set(o.dirs.flatMap((d) => listShardMarkers(d)).filter((m) => o.shards !== undefined && m.endsWith(`-of-${o.shards}`)));
       const allMarked = o.shards !== undefined && Array.from({ length: o.shards }, (_, i) => `${i}-of-${o.shards}`).every((m) => markers.has(m));
       if (isComplete(c.completeness) || allMarked || performance.now() >= deadline) return c;
       const status = `${c.results.size + c.completeness.failed.length} of ${c.plan.items.length} items${o.shards ? `, ${markers.size} of ${o.shards} shards done` : ''}`;
@@ -60,6 +60,6 @@ async function waitForShards(o: MergeOptions): Promise<Collected> {
     } else if (performance.now() >= deadline) {
       return collectResults(o.dirs); // says that no shard has started
     }
-    await sleep(o.pollMs ?? 10_000);
+    await sleep(Math.max(10, Math.min(o.pollMs ?? 10_000, deadline - performance.now())));
   }
 }

@@ -18,7 +18,7 @@ export function formatSweepSummary(r: SweepReport, t: SweepTiming): string {
     lines.push(`  drives ${g.model}: ${g.passed}/${g.runs} passed (${rate(g.passRate)}), ${g.interventions} interventions, mean |CTE| ${num(g.meanAbsCteM)} m, max ${num(g.maxAbsCteM)} m`);
   }
   const failingGroups = r.drives.groups.filter((g) => !g.pass);
-  list(lines, 'drive groups below the pass rate', failingGroups.map((g) => `${g.model} ${g.track} level ${g.level} fault ${g.fault}: ${rate(g.passRate)}`));
+  list(lines, 'drive groups not passing', failingGroups.map((g) => `${g.model} ${g.track} level ${g.level} fault ${g.fault}: ${g.passed} of ${g.runs} passed (${rate(g.passRate)})${g.runs < g.planned ? `, ${g.planned - g.runs} of ${g.planned} missing` : ''}`));
   for (const m of r.bags.byModel) {
     const fields = m.fields.map((f) => `${f.name} MAE ${num(f.mae)} (constant ${num(f.constantMeanMae)}, zero ${num(f.zeroMae)})`).join(', ');
     lines.push(`  bags ${m.model}: ${m.passed}/${m.bags} passed (${rate(m.passRate)}); pooled ${fields}`);
