@@ -157,7 +157,9 @@ function launcher(args: readonly string[]): string[] {
   const argv = process.argv;
   const tail = ['sweep', ...args];
   const at = argv.length - tail.length;
-  if (at >= 2 && tail.every((a, i) => argv[at + i] === a)) return [...process.execArgv, ...argv.slice(1, at)];
+  // A debugger's port is the parent's alone.
+  const node = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  if (at >= 2 && tail.every((a, i) => argv[at + i] === a)) return [...node, ...argv.slice(1, at)];
   return [join(packageRoot(), 'bin', 'pilot.js')];
 }
 
