@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { expandPlan, shardItems } from '../../src/sweep/plan.js';
 import { loadSweep, parseSweep } from '../../src/sweep/sweep-file.js';
 
@@ -112,5 +113,24 @@ describe('plan and shards', () => {
     const second = make();
     expect(second.items[0]!.digest).toBe(first.items[0]!.digest);
     for (let i = 1; i < 4; i++) expect(second.items[i]!.digest).not.toBe(first.items[i]!.digest);
+  });
+});
+
+describe('pilot sweep plan', () => {
+  it('prints each item with its shard, and the shard sizes', async () => {
+    const path = file('cli.yaml', 'version: 1\nname: c\nmodels: [expert]\ndrives: { tracks: [oval], seeds: { from: 1, count: 5 } }\n');
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+    try {
+      expect(await main(['sweep', 'plan', path, '--shards', '2'])).toBe(0);
+      expect(await main(['sweep', 'plan', path, '--shards', 'x'])).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(out).toEqual([0, 1, 0, 1, 0].map((shard, i) => `${shard}\tdrive/expert/oval/seed-${i + 1}/level-0/fault-none`));
+    expect(err[0]).toBe('sweep c: 5 items (5 drives, 0 bag replays) in 2 shard(s) of 2–3');
+    expect(err.join('\n')).toMatch(/--shards must be a whole number ≥ 1 \(got 'x'\)/);
   });
 });
