@@ -5,15 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT_DETERMINISTIC, manifestYaml, sweepManifests, unmountedPaths, wantsGpu } from '../sweep/k8s.js';
-import { mergeSweep } from '../sweep/merge.js';
-import { expandPlan, shardItems } from '../sweep/plan.js';
-import { formatSweepSummary } from '../sweep/report-terminal.js';
-import { runShard, runWorker, writeShardMarker } from '../sweep/run-shard.js';
-import { loadSweep } from '../sweep/sweep-file.js';
-import { writeAtomic } from '../sweep/results-dir.js';
-import { PilotError } from '../util/errors.js';
-import { packageRoot } from '../util/package-root.js';
+import { EXIT_DETERMINISTIC, manifestYaml, sweepManifests, unmountedPaths, wantsGpu } from '../learning/sweep/k8s.js';
+import { mergeSweep } from '../learning/sweep/merge.js';
+import { expandPlan, shardItems } from '../learning/sweep/plan.js';
+import { formatSweepSummary } from '../learning/sweep/report-terminal.js';
+import { runShard, runWorker, writeShardMarker } from '../learning/sweep/run-shard.js';
+import { loadSweep } from '../learning/sweep/sweep-file.js';
+import { writeAtomic } from '../learning/sweep/results-dir.js';
+import { PilotError } from '../core/util/errors.js';
+import { packageRoot } from '../core/util/package-root.js';
 import { CliError, parse } from './args.js';
 
 export const SWEEP_USAGE = `pilot sweep plan <sweep.yaml> [--shards N] [--json]

@@ -9,31 +9,31 @@
  * velocity and acceleration limits and the workspace check from the arm description, and publishes
  * nothing until the first joint state has arrived.
  */
-import { cameraInfoTopicFor, loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
-import { loadVehicleCalibration, type VehicleCalibration } from '../calibration/vehicle.js';
-import { ActionDecoder } from '../actions/action-decoder.js';
-import { createCommandBuilder, type CommandBuilder } from '../commands/command-builder.js';
-import type { PilotConfig } from '../config/schema.js';
-import { DiagnosticsReporter } from '../diagnostics/diagnostics-reporter.js';
-import { InputSlot } from '../input/input-slot.js';
-import { JointStateReader } from '../input/joint-state-reader.js';
-import { FieldPath } from '../input/state-reader.js';
-import { loadArmDescription, type ArmDescription } from '../kinematics/arm-description.js';
-import type { Clock } from '../loop/clock.js';
-import { LoopRunner } from '../loop/loop-runner.js';
-import { Timeline, type TickRecord } from '../loop/timeline.js';
-import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../messages/tick-timeline.js';
-import { writeTimeFromMs } from '../messages/time.js';
-import type { Bool, CameraInfo, CompressedImage, Image, JointState } from '../messages/types.js';
-import { type Policy } from '../policy/policy-session.js';
-import { chunkOf, type CameraContractInput } from '../policy/contract.js';
-import { createPolicy } from '../policy/create-policy.js';
-import { ChunkedInference } from '../chunking/chunked-inference.js';
-import { CameraPreprocessor, type CameraGeometry, type CameraGeometryStats, type RawFrame } from '../preprocess/camera-preprocessor.js';
-import { decodeCompressed } from '../preprocess/decode-compressed.js';
-import { SafetyLayer, type SafetyReason } from '../safety/safety-layer.js';
-import { buildSafetyFields } from '../safety/safety-spec.js';
-import { WorkspaceCheck } from '../safety/workspace-check.js';
+import { cameraInfoTopicFor, loadCameraCalibration, type CameraCalibration } from '../core/calibration/camera.js';
+import { loadVehicleCalibration, type VehicleCalibration } from '../core/calibration/vehicle.js';
+import { ActionDecoder } from './actions/action-decoder.js';
+import { createCommandBuilder, type CommandBuilder } from './commands/command-builder.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import { DiagnosticsReporter } from './diagnostics/diagnostics-reporter.js';
+import { InputSlot } from './input/input-slot.js';
+import { JointStateReader } from './input/joint-state-reader.js';
+import { FieldPath } from './input/state-reader.js';
+import { loadArmDescription, type ArmDescription } from '../core/kinematics/arm-description.js';
+import type { Clock } from './loop/clock.js';
+import { LoopRunner } from './loop/loop-runner.js';
+import { Timeline, type TickRecord } from './loop/timeline.js';
+import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../core/messages/tick-timeline.js';
+import { writeTimeFromMs } from '../core/messages/time.js';
+import type { Bool, CameraInfo, CompressedImage, Image, JointState } from '../core/messages/types.js';
+import { type Policy } from './policy/policy-session.js';
+import { chunkOf, type CameraContractInput } from './policy/contract.js';
+import { createPolicy } from './policy/create-policy.js';
+import { ChunkedInference } from './chunking/chunked-inference.js';
+import { CameraPreprocessor, type CameraGeometry, type CameraGeometryStats, type RawFrame } from './preprocess/camera-preprocessor.js';
+import { decodeCompressed } from './preprocess/decode-compressed.js';
+import { SafetyLayer, type SafetyReason } from './safety/safety-layer.js';
+import { buildSafetyFields } from './safety/safety-spec.js';
+import { WorkspaceCheck } from './safety/workspace-check.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
 import { checkContractAgainstConfig, isJointStateInput } from './check-contract.js';
 
