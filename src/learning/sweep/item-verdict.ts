@@ -3,8 +3,8 @@
  * against the sweep's bars (the same checks `pilot drive` and `pilot eval` make) and the few figures
  * the merge aggregates. Pure.
  */
-import type { DriveResult } from '../../../sim/drive/drive-result.js';
-import { evaluateDrive } from '../../../sim/report/evaluate.js';
+import type { DriveResult } from '../../../sim/index.js';
+import { evaluateDrive } from '../../../sim/index.js';
 import { compareWithBaselines, type FieldBaselineComparison } from '../../data/replay/baselines.js';
 import { baselineCheck } from '../eval/run-eval.js';
 import type { ReplayRun } from '../../data/replay/replay-session.js';

@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseFaultConfig } from '../../../sim/faults/config.js';
-import { loadTrack } from '../../../sim/world/track.js';
+import { parseFaultConfig } from '../../../sim/index.js';
+import { loadTrack } from '../../../sim/index.js';
 import { PilotError } from '../../core/util/errors.js';
 import { sweepError, type Sweep } from './sweep-file.js';
 

@@ -4,9 +4,9 @@
  * A failure of the item itself (a bag that cannot be read, a model that does not load) becomes an
  * error result naming it; the shard goes on with the next item.
  */
-import { loadSimConfig, type SimConfig } from '../../../sim/config/sim-config.js';
-import { runDriveSession, type DriveSessionOptions } from '../../../sim/drive/drive-session.js';
-import { serializeDriveResult } from '../../../sim/report/json.js';
+import { loadSimConfig, type SimConfig } from '../../../sim/index.js';
+import { runDriveSession, type DriveSessionOptions } from '../../../sim/index.js';
+import { serializeDriveResult } from '../../../sim/index.js';
 import { openBag } from '../../data/bags/node-io.js';
 import { loadConfig } from '../../core/config/load.js';
 import type { PilotConfig } from '../../core/config/schema.js';

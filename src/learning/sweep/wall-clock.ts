@@ -5,7 +5,7 @@
  * results stay byte-identical wherever and however the sweep ran. Everything left is on the simulator's
  * or the bag's clock.
  */
-import type { DriveResult } from '../../../sim/drive/drive-result.js';
+import type { DriveResult } from '../../../sim/index.js';
 
 /** An item's wall-clock figures (one JSON file per item beside the results; never part of the report). */
 export interface ItemTiming {
