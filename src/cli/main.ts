@@ -9,6 +9,7 @@ import { SIM_USAGE, simCommand } from './sim-command.js';
 import { MODEL_USAGE, modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
+import { SWEEP_USAGE, sweepCommand } from './sweep-command.js';
 import { CliError } from './args.js';
 import { REPLAY_USAGE, replayCommand } from './replay-command.js';
 import { BRIDGE_USAGE, bridgeCommand } from './bridge-command.js';
@@ -33,6 +34,7 @@ ${BAG_USAGE}
   ${PRETRAIN_USAGE}
   ${TRAIN_USAGE}
   ${EVAL_USAGE}
+  ${SWEEP_USAGE}
   ${ARM_USAGE}
   ${NODE_USAGE}
   ${BRIDGE_USAGE}
@@ -64,6 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await evalCommand(rest);
       case 'sim':
         return await simCommand(rest);
+      case 'sweep':
+        return await sweepCommand(rest);
       case 'bag':
         return await bagCommand(rest);
       case 'replay':
