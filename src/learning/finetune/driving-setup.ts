@@ -4,7 +4,7 @@
  */
 import type { VehicleCalibration } from '../../core/calibration/vehicle.js';
 import type { CameraContractInput, ContractOutputField } from '../../runtime/policy/contract.js';
-import { SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
+import { convBackbone, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 
 /** Sky above ~27 % of the 320×240 frame carries nothing; the bonnet-side rows show lateral offset. */
 export const DRIVING_CAMERA: CameraPreprocessing = {
@@ -73,17 +73,7 @@ export function scratchInputSize(source: { width: number; height: number }, crop
  * samples/s in full training on the 2-core wasm backend).
  */
 export function scratchBackbone(input: { height: number; width: number }): BackboneArchitecture {
-  return {
-    input: { channels: 3, height: input.height, width: input.width },
-    convs: [
-      { filters: 24, kernel: 5, stride: 2 },
-      { filters: 32, kernel: 5, stride: 2 },
-      { filters: 48, kernel: 3, stride: 2 },
-      { filters: 64, kernel: 3, stride: 1 },
-    ],
-    dense: [100],
-    activation: 'elu',
-  };
+  return convBackbone(input, [[24, 5, 2], [32, 5, 2], [48, 3, 2], [64, 3, 1]], [100]);
 }
 
 /**
