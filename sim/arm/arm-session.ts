@@ -17,7 +17,7 @@ import { loadCameraCalibration, type CameraCalibration } from '../../src/core/ca
 import { loadCameraMount, type CameraMount } from '../../src/core/calibration/mount.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/index.js';
-import { PolicySession, type Policy } from '../../src/runtime/index.js';
+import { createPolicy, type Policy } from '../../src/runtime/index.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../src/transport/index.js';
 import { PilotError } from '../../src/core/util/errors.js';
@@ -192,7 +192,8 @@ async function setUpRig(o: ArmSessionOptions, plan: ArmRunPlan, rig: ArmRig): Pr
   rig.sensors = new ArmSensorPublisher(rig.transport, { jointStates: sim.joint_states_topic, camera: sim.camera.topic, clock: sim.clock_topic }, description.jointNames, description.baseLink);
   rig.commands = new ArmCommandListener(rig.transport, sim.command.topic, sim.command.type, description.jointNames, description.home);
   if (o.driver.kind === 'model') {
-    rig.policy = o.driver.policy ?? (rig.ownPolicy = await PolicySession.create({ model: runtimeConfig!.model, ...(o.log ? { log: o.log } : {}) }));
+    // createPolicy: a chunked model on the worker thread, or the policy server of `policy_server:`.
+    rig.policy = o.driver.policy ?? (rig.ownPolicy = await createPolicy(runtimeConfig!, o.log ? { log: o.log } : {}));
     checkContractAgainstArm(rig.policy, description);
   }
   if (plan.render) rig.view = await ArmCameraView.create({ calibration: plan.calibration, mount: plan.mount, description, backend: sim.render.backend });
@@ -343,7 +344,8 @@ async function runEpisode(c: EpisodeContext): Promise<ArmEpisodeResult> {
     tableContacts: world.tableContacts,
     endReason,
     target: [...spec.target],
-    ...(stats ? { safetyReasons: stats.safetyReasons } : {}),
+    ...(stats ? { safetyReasons: stats.safetyReasons, deadlineMisses: stats.deadlineMisses } : {}),
+    ...(stats?.chunks ? { chunks: stats.chunks } : {}),
   };
 }
 

@@ -12,11 +12,14 @@ import { loadArmSimConfig } from '../../sim/index.js';
 import { parseTaskKind, UNSEEN_PLACEMENTS, type PlacementSplit } from '../../sim/index.js';
 import { PilotError } from '../core/util/errors.js';
 import { CliError, parse, transportKind } from './args.js';
+import { applyDriveChunking, DRIVE_CHUNK_FLAGS, wantsChunking } from './drive-chunking.js';
 
 export const ARM_USAGE = `pilot arm [--task reach|push] [--episodes 100] [--model <onnx> | --expert] [--config launch/arm.yaml]
               [--sim-config <yaml>] [--seed 1] [--unseen | --train-split] [--randomize [0..1]] [--realtime]
               [--transport zeromq|inprocess] [--record <dir> [--compression none|lz4|zstd]]
               [--json <file>|-] [--min-success 0.9] [--time-limit <s>] [--quiet]
+              [--chunked [--chunk-steps 10] [--chunk-step-ms <period>]] [--inference-delay-ms <ms>]
+              [--blend ensemble|latest|average] [--policy-server <endpoint>]
   --unseen: held-out placements (seeds ≥ ${UNSEEN_PLACEMENTS.seedBase}, task object in the held-out azimuth bands)`;
 
 export async function armCommand(args: readonly string[]): Promise<number> {
@@ -39,6 +42,7 @@ export async function armCommand(args: readonly string[]): Promise<number> {
     'min-success': { type: 'string' },
     'time-limit': { type: 'string' },
     quiet: { type: 'boolean' },
+    ...DRIVE_CHUNK_FLAGS,
   });
   if (values.model && values.expert) throw new CliError('arm takes --model <onnx> or --expert, not both');
   if (values.unseen && values['train-split']) throw new CliError('arm takes --unseen or --train-split, not both');
@@ -58,6 +62,13 @@ export async function armCommand(args: readonly string[]): Promise<number> {
   const driver: ArmDriverOption = values.expert
     ? { kind: 'expert' }
     : { kind: 'model', config: values.config ?? 'launch/arm.yaml', ...(values.model ? { modelPath: values.model } : {}) };
+  if (wantsChunking(values)) {
+    // Chunked and/or remote policy, as `pilot drive` (drive-chunking.ts): the runtime config gets chunking / policy_server.
+    if (driver.kind !== 'model') throw new CliError('--chunked, --inference-delay-ms, --blend and --policy-server apply to a model, not the expert');
+    const applied = applyDriveChunking(driver.config, driver.modelPath, values, values.realtime !== true);
+    if (applied.note) console.error(applied.note);
+    Object.assign(driver, { config: applied.config, ...(applied.modelPath ? { modelPath: applied.modelPath } : {}) });
+  }
 
   const controller = new AbortController();
   const onSignal = () => controller.abort();
