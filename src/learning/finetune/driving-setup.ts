@@ -4,6 +4,7 @@
  */
 import type { VehicleCalibration } from '../../core/calibration/vehicle.js';
 import type { CameraContractInput, ContractOutputField } from '../../runtime/policy/contract.js';
+import { drivingActionFields } from '../export/action-fields.js';
 import { convBackbone, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 
 /** Sky above ~27 % of the 320×240 frame carries nothing; the bonnet-side rows show lateral offset. */
@@ -30,11 +31,7 @@ export function cameraContractInput(backbone: Pick<BackboneArchitecture, 'input'
 
 /** tanh ±1 ↔ ±max steering and 0..max speed of the vehicle (the same scaling exportPolicyOnnx writes). */
 export function drivingFields(vehicle: Pick<VehicleCalibration, 'max_steering_angle_rad' | 'max_speed_mps'>): ContractOutputField[] {
-  const v = vehicle.max_speed_mps;
-  return [
-    { name: 'steering_angle', unit: 'rad', scale: vehicle.max_steering_angle_rad, offset: 0 },
-    { name: 'speed', unit: 'm/s', scale: v / 2, offset: v / 2 },
-  ] as ContractOutputField[];
+  return drivingActionFields(vehicle.max_steering_angle_rad, vehicle.max_speed_mps) as ContractOutputField[];
 }
 
 /** `--base scratch`: a fresh network instead of a file. */

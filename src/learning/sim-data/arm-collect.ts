@@ -17,6 +17,7 @@ import type { ArmDescription } from '../../core/kinematics/index.js';
 import type { TransportKind } from '../../transport/index.js';
 import { PilotError } from '../../core/util/errors.js';
 import { mulberry32 } from '../../core/util/prng.js';
+import { armActionFields } from '../export/action-fields.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
 import { BetaMixture, checkFrameSize, mixtureBeta, modelDriverSetup, type ModelCollectDriver } from './collect-driver.js';
 import { cameraInputOf, ModelInputSampler, type FieldScaling, type ModelInputSpec } from './model-input.js';
@@ -78,7 +79,7 @@ export interface ArmCollection {
 
 /** Per joint: physical = raw · scale + offset, with raw in [−1, 1] covering the joint's limits (the arm contract). */
 export function armActionScaling(arm: ArmDescription): FieldScaling[] {
-  return arm.limits.map((l) => ({ scale: (l.upper - l.lower) / 2, offset: (l.upper + l.lower) / 2 }));
+  return armActionFields(arm.limits).map(({ scale, offset }) => ({ scale, offset }));
 }
 
 export async function collectArmEpisodes(o: ArmCollectOptions): Promise<ArmCollection> {
