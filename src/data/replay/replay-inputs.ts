@@ -8,7 +8,7 @@ import { fullTypeName } from '../../core/messages/type-names.js';
 import { PilotError } from '../../core/util/errors.js';
 import { COMMAND_MESSAGE_TYPES } from './command-fields.js';
 import { bagTopicFor, type TopicRemap } from './remap.js';
-import type { ReplayModelSpec, ReplayOptions } from './replay-types.js';
+import type { ReplayOptions } from './replay-types.js';
 
 export const IMAGE = 'sensor_msgs/msg/Image';
 export const COMPRESSED = 'sensor_msgs/msg/CompressedImage';

@@ -13,7 +13,6 @@ import type { SkipLog } from '../bags/skip-log.js';
 import type { BagMessage } from '../bags/types.js';
 import { PilotError } from '../../core/util/errors.js';
 import type { ManualClock } from '../../runtime/loop/clock.js';
-import type { ReferenceSeries } from './evaluate.js';
 import { deliver, type Lane, type Lanes } from './replay-lanes.js';
 import type { RecordedCommands, ReplayWindow } from './replay-inputs.js';
 import type { ReplayOutput } from './replay-output.js';

@@ -16,15 +16,13 @@
  * frames are extracted as they stream by and paired after the pass, once all states and commands are known.
  */
 import type { BagReader, BagTopicInfo } from '../../data/bags/bag-reader.js';
-import type { CameraCalibration } from '../../core/calibration/camera.js';
 import type { Float64MultiArray, JointState, JointTrajectory } from '../../core/messages/types.js';
 import type { CameraContractInput, ContractOutputField, ModelContract, StateContractInput } from '../../runtime/policy/contract.js';
 import { PilotError } from '../../core/util/errors.js';
-import { bagReportBase, describeCounts, readBagDataset, reportTail, writeTargets, type BagInput, type BagLabeler, type BagPass, type BagReportBase, type DatasetReportBase, type LabelSink } from './bag-dataset.js';
+import { bagReportBase, describeCounts, readBagDataset, reportTail, writeTargets, type BagInput, type BagLabeler, type BagReadOptions, type BagPass, type BagReportBase, type DatasetReportBase, type LabelSink } from './bag-dataset.js';
 import { listTopics, resolveCameraTopic, resolveTopic, type TopicRole } from './bag-topics.js';
 import { badOption, checkEpisodeNames, checkFieldScales, checkMinFrames, countOption, finiteOption, latencyOption, rawLimitOption } from './dataset-options.js';
 import { summarizeTargets, type ImageDataset, type TargetSummary } from './dataset.js';
-import type { ImageSize } from './frame-extractor.js';
 import { commandInForce, fmtMs, TimedSeries, type SortedSeries } from './timed-series.js';
 
 const JOINT_STATE = 'sensor_msgs/msg/JointState';
@@ -58,10 +56,8 @@ export function armSpecFromContract(contract: ModelContract): ArmDatasetSpec {
   return { input: cameras[0]!, fields: contract.outputs[0]!.fields, stateNames: states[0]!.fields };
 }
 
-export interface ArmBagDatasetOptions {
+export interface ArmBagDatasetOptions extends BagReadOptions {
   readonly spec: ArmDatasetSpec;
-  /** The camera calibration the runtime will use, or just its image size (default: each bag's first frame's size). */
-  readonly camera?: CameraCalibration | ImageSize;
   /** Image or CompressedImage. Default /arm_camera/image_raw, then …/compressed, then the bag's only camera topic (noted). */
   readonly cameraTopic?: string;
   /** sensor_msgs/JointState. Default /joint_states, else the bag's only JointState topic (noted). */
@@ -71,26 +67,10 @@ export interface ArmBagDatasetOptions {
    * /forward_position_controller/commands, else the bag's only topic of either type (noted).
    */
   readonly commandTopic?: string;
-  /** Label = command in force at frame time + this, ms (default 0). */
-  readonly latencyMs?: number;
-  /** A command older than this at the labelled time no longer counts, ms (default 500). */
-  readonly maxCommandGapMs?: number;
   /** A joint state older than this at the frame's time no longer counts, ms (default 200). */
   readonly maxStateAgeMs?: number;
-  /** Use every n-th camera frame of each bag (default 1). */
-  readonly stride?: number;
-  readonly maxFramesPerBag?: number;
-  readonly maxFrames?: number;
-  /** Raw labels are clamped to ±this (default 1: tanh cannot go beyond; null = no clamp). */
-  readonly rawLimit?: number | null;
-  /** Fewer frames than this in all is an error (default 32). */
-  readonly minFrames?: number;
   /** Labels spanning less than this on every joint (max − min, rad) are an error (default 0.01). */
   readonly minTargetRangeRad?: number;
-  /** Skip the two degenerate-data checks above. */
-  readonly allowDegenerate?: boolean;
-  readonly episodeNames?: readonly string[];
-  readonly log?: (line: string) => void;
 }
 
 /**

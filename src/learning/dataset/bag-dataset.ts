@@ -23,6 +23,33 @@ import { describeImage, sourceSize } from './image-size.js';
 /** A bag by path (opened and closed here) or an open reader (left open). */
 export type BagInput = string | BagReader;
 
+/** The options every profile's reader takes besides its spec and topics. */
+export interface BagReadOptions {
+  /**
+   * The camera calibration the runtime will use, or just its image size. Frames of another size are
+   * an error, as the runtime would reject them. Default: each bag's first frame's size (no undistortion).
+   */
+  readonly camera?: CameraCalibration | ImageSize;
+  /** Label = command in force at frame time + this, ms (default 0; positive = the driver's reaction delay). */
+  readonly latencyMs?: number;
+  /** A command older than this at the labelled time no longer counts, ms (default 500). */
+  readonly maxCommandGapMs?: number;
+  /** Use every n-th camera frame of each bag (default 1). */
+  readonly stride?: number;
+  /** At most this many frames per bag / in all (reading stops once reached; default unlimited). */
+  readonly maxFramesPerBag?: number;
+  readonly maxFrames?: number;
+  /** Raw labels are clamped to ±this (tanh outputs cannot go beyond 1; default 1; null = no clamp). */
+  readonly rawLimit?: number | null;
+  /** Fewer frames than this in all is an error (default 32). */
+  readonly minFrames?: number;
+  /** Skip the degenerate-data checks (too few frames, labels that never change). */
+  readonly allowDegenerate?: boolean;
+  /** Episode names (default the bag's folder or file name). */
+  readonly episodeNames?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
 /** Why a camera frame was not used, in every profile. */
 export type FrameSkipReason = 'stride' | 'max_frames' | 'bad_frame' | 'undecodable' | 'unreadable';
 

@@ -10,12 +10,11 @@
  */
 import type { BagReader, BagTopicInfo } from '../../data/bags/bag-reader.js';
 import { openBag } from '../../data/bags/node-io.js';
-import type { CameraCalibration } from '../../core/calibration/camera.js';
 import { nsFromTime } from '../../core/messages/time.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Time, Twist } from '../../core/messages/types.js';
 import type { CameraContractInput, ContractOutputField, ModelContract } from '../../runtime/policy/contract.js';
 import { PilotError } from '../../core/util/errors.js';
-import { bagReportBase, describeCounts, readBagDataset, reportTail, writeTargets, type BagInput, type BagLabeler, type BagPass, type BagReportBase, type DatasetReportBase, type LabelSink } from './bag-dataset.js';
+import { bagReportBase, describeCounts, readBagDataset, reportTail, writeTargets, type BagInput, type BagLabeler, type BagReadOptions, type BagPass, type BagReportBase, type DatasetReportBase, type LabelSink } from './bag-dataset.js';
 import { resolveCameraTopic, resolveTopic, type TopicRole } from './bag-topics.js';
 import { badOption, checkEpisodeNames, checkFieldScales, checkMinFrames, countOption, finiteOption, latencyOption, rawLimitOption } from './dataset-options.js';
 import type { ImageDataset } from './dataset.js';
@@ -46,13 +45,8 @@ export function targetSpecFromContract(contract: ModelContract): DatasetTargetSp
   return { input: cameras[0]!, fields: contract.outputs[0]!.fields };
 }
 
-export interface BagDatasetOptions {
+export interface BagDatasetOptions extends BagReadOptions {
   readonly spec: DatasetTargetSpec;
-  /**
-   * The camera calibration the runtime will use, or just its image size. Frames of another size are
-   * an error, as the runtime would reject them. Default: each bag's first frame's size (no undistortion).
-   */
-  readonly camera?: CameraCalibration | ImageSize;
   /**
    * Camera topic, Image or CompressedImage. Default /camera/image_raw; a bag without it falls back
    * to /camera/image_raw/compressed, then to its only camera topic (noted). A topic given here must exist.
@@ -62,28 +56,10 @@ export interface BagDatasetOptions {
   readonly commandTopic?: string;
   /** Twist commands only: steering = atan(ω·L / v), as the simulator reads Twist (0 below 1 mm/s). */
   readonly wheelbaseM?: number;
-  /** Label = command in force at frame time + this, ms (default 0; positive = the driver's reaction delay). */
-  readonly latencyMs?: number;
-  /** A command older than this at the labelled time no longer counts, ms (default 500). */
-  readonly maxCommandGapMs?: number;
   /** Time base: `log` (receive time, default: one clock for every topic) or `header` (header stamps; Ackermann only). */
   readonly time?: 'log' | 'header';
-  /** Use every n-th camera frame of each bag (default 1). */
-  readonly stride?: number;
-  /** At most this many frames per bag / in all (reading stops once reached; default unlimited). */
-  readonly maxFramesPerBag?: number;
-  readonly maxFrames?: number;
-  /** Raw labels are clamped to ±this (tanh outputs cannot go beyond 1; default 1; null = no clamp). */
-  readonly rawLimit?: number | null;
-  /** Fewer frames than this in all is an error (default 32). */
-  readonly minFrames?: number;
-  /** A steering range (max − min) narrower than this is an error, rad (default 0.01). */
+  /** A steering range (max − min) narrower than this is an error, rad (default 0.01; `allowDegenerate` skips it, for a speed-only test set, say). */
   readonly minSteeringRangeRad?: number;
-  /** Skip the two degenerate-data checks above (a speed-only test set, say). */
-  readonly allowDegenerate?: boolean;
-  /** Episode names (default the bag's folder or file name). */
-  readonly episodeNames?: readonly string[];
-  readonly log?: (line: string) => void;
 }
 
 /**
