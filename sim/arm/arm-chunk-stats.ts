@@ -6,24 +6,12 @@
  */
 import type { DriveChunkStats } from '../drive/drive-result.js';
 
-export interface ArmChunkSummary {
-  steps: number;
-  stepMs: number;
-  blend: string;
-  inferences: number;
-  chunksQueued: number;
-  /** Ticks with good inputs and no chunk covering now (hold, then stop), all episodes. */
-  emptyQueueFallbacks: number;
-  blendedActions: number;
-  freshActions: number;
-  chunksExpired: number;
-  /** Median of the episodes' median depth; the smallest depth any episode saw (steps). */
-  queueDepthSteps: { p50: number; min: number };
-  /** Median of the episodes' median chunk age; the largest p99 and age any episode saw (ms). */
-  chunkAgeMs: { p50: number; p99: number; max: number };
-  /** Median of the episodes' median inference time; the largest p99 (wall ms). */
-  inferenceMs: { p50: number; p99: number };
-}
+/**
+ * The run's action queue in a drive's shape (DriveChunkStats), over all episodes: the counts added up
+ * (`emptyQueueFallbacks` included); queue depth the median of the episodes' medians and the smallest
+ * minimum; chunk age and inference time the median of the medians and the largest p99 and maximum.
+ */
+export type ArmChunkSummary = DriveChunkStats;
 
 /** The run's queue summary, or undefined when no episode ran a chunked policy. */
 export function summarizeArmChunks(perEpisode: readonly (DriveChunkStats | undefined)[]): ArmChunkSummary | undefined {
