@@ -326,7 +326,21 @@ async function runEpisode(c: EpisodeContext): Promise<ArmEpisodeResult> {
       break;
     }
   }
-  const stats = driver.runtimeStats();
+  return episodeResult(c, monitor, { steps, interventions, commandTimeouts, commandsRejected: commands.rejected - rejectedBefore, endReason });
+}
+
+/** What an episode counted as it ran. */
+interface EpisodeTally {
+  steps: number;
+  interventions: number;
+  commandTimeouts: number;
+  commandsRejected: number;
+  endReason: ArmEpisodeResult['endReason'];
+}
+
+function episodeResult(c: EpisodeContext, monitor: SuccessMonitor, t: EpisodeTally): ArmEpisodeResult {
+  const { spec, world } = c;
+  const stats = c.driver.runtimeStats();
   return {
     index: c.index,
     seed: spec.seed,
@@ -336,13 +350,13 @@ async function runEpisode(c: EpisodeContext): Promise<ArmEpisodeResult> {
     timeToSuccessS: monitor.succeeded ? monitor.enteredAtMs / 1000 : null,
     finalErrorM: world.taskError(),
     minErrorM: monitor.minErrorM,
-    steps,
+    steps: t.steps,
     simTimeS: world.timeMs / 1000,
-    jointLimitInterventions: interventions,
-    commandTimeouts,
-    commandsRejected: commands.rejected - rejectedBefore,
+    jointLimitInterventions: t.interventions,
+    commandTimeouts: t.commandTimeouts,
+    commandsRejected: t.commandsRejected,
     tableContacts: world.tableContacts,
-    endReason,
+    endReason: t.endReason,
     target: [...spec.target],
     ...(stats ? { safetyReasons: stats.safetyReasons, deadlineMisses: stats.deadlineMisses } : {}),
     ...(stats?.chunks ? { chunks: stats.chunks } : {}),
