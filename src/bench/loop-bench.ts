@@ -19,6 +19,10 @@ import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { SENSOR_QOS } from '../transport/transport.js';
 import type { SampleWindow } from '../util/sample-window.js';
+import { runInterleaved, type InterleavedResult } from './interleaved.js';
+import { formatInterleaved } from './interleaved-report.js';
+import type { Percentiles } from './percentiles.js';
+import { TimerCameraFeed } from './camera-feed.js';
 
 export interface LoopBenchOptions {
   readonly modelPath: string;
@@ -30,8 +34,13 @@ export interface LoopBenchOptions {
   readonly projectDir: string;
   readonly calibrationDir?: string;
   readonly onProgress?: (done: number, total: number) => void;
-  /** Also time the bare model, paced at the loop rate with no loop, transport or camera around it. */
+  /**
+   * Also time the bare model, paced at the loop rate with no transport or camera around it, this many
+   * ticks, in blocks taking turns with the loop's (the loop then runs this many measured ticks too).
+   */
   readonly baselineRuns?: number;
+  /** Ticks per block of the interleaved comparison (default 100). */
+  readonly blockTicks?: number;
   readonly inferenceThread?: 'main' | 'worker';
   /** Only the given providers, without CPU appended: fails with E_NO_PROVIDER when none loads. */
   readonly strictProviders?: boolean;
@@ -63,12 +72,7 @@ export interface ChunkBenchStats {
   queueDepthSteps: Percentiles & { min: number };
 }
 
-export interface Percentiles {
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+export type { Percentiles } from './percentiles.js';
 
 export interface LoopBenchResult {
   model: string;
@@ -99,8 +103,13 @@ export interface LoopBenchResult {
   policyRunMs?: Percentiles;
   /** Present for a chunked model run through its action queue. */
   chunks?: ChunkBenchStats;
-  /** Bare inference paced at the loop period, measured in the same process after the loop. */
+  /**
+   * Bare inference paced at the loop period (`--baseline`), in blocks taking turns with the loop's:
+   * its inference percentiles, runs, and control periods it missed the deadline in.
+   */
   baselineInferenceMs?: Percentiles & { runs: number; overDeadline: number };
+  /** `--baseline`: the pilot loop and the bare model side by side, interleaved (interleaved.ts). */
+  interleaved?: InterleavedResult;
 }
 
 export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
@@ -133,16 +142,26 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     cameraPub.publish(frame);
   };
   await firstFrame(pilot, publishFrame, options.transport);
-  const cameraTimer = setInterval(publishFrame, 1000 / options.cameraHz);
+  const camera = new TimerCameraFeed(publishFrame, 1000 / options.cameraHz);
+  camera.resume();
 
   pilot.start();
-  const { heapBefore, measuredFrom } = await runTicks(pilot, options, warmupTicks, gc);
+  let interleaved: InterleavedResult | undefined;
+  let run: { heapBefore: number; measuredFrom: number };
+  if (options.baselineRuns) {
+    run = await runTicks(pilot, { ...options, ticks: 0 }, warmupTicks, gc);
+    await pilot.loop.stop();
+    interleaved = await runInterleaved({ pilot, clock, camera, ticks: options.baselineRuns, ...blockOption(options), ...progressOption(options, warmupTicks) });
+  } else {
+    run = await runTicks(pilot, options, warmupTicks, gc);
+  }
+  const { heapBefore, measuredFrom } = run;
   await pilot.stop();
   const periods = pilot.loop.stats.ticks + pilot.loop.stats.skippedCycles;
   const measuredTicks = (options.countPeriods ? periods : pilot.loop.stats.ticks) - measuredFrom;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
-  clearInterval(cameraTimer);
+  camera.pause();
   await sleep(50);
 
   const summary = (stage: 'tickLatencyMs' | 'inferenceMs' | 'preprocessMs'): Percentiles => {
@@ -176,7 +195,11 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     ...(policy instanceof DelayedPolicy ? { policyRunMs: windowPercentiles(policy.runMs) } : {}),
     ...(policy instanceof RemotePolicy ? { policyRunMs: windowPercentiles(policy.roundTripMs) } : {}),
   };
-  if (options.baselineRuns) result.baselineInferenceMs = await pacedInference(pilot, options.baselineRuns, 1000 / options.rateHz);
+  if (interleaved) {
+    result.interleaved = interleaved;
+    const { inferenceMs, ticks: runs, misses } = interleaved.bare;
+    result.baselineInferenceMs = { ...inferenceMs, runs, overDeadline: misses };
+  }
   await pilot.dispose();
   await transport.close();
   return result;
@@ -252,25 +275,6 @@ function benchConfig(options: LoopBenchOptions): PilotConfig {
   return parseConfig(raw, 'bench', options.projectDir);
 }
 
-/** The model alone at the loop's pace: separates the runtime's own jitter from the loop's overhead. */
-async function pacedInference(pilot: Pilot, runs: number, periodMs: number): Promise<Percentiles & { runs: number; overDeadline: number }> {
-  const deadlineMs = pilot.config.loop.deadline_ms ?? 0.8 * periodMs;
-  const times = new Float64Array(runs);
-  let overDeadline = 0;
-  let next = performance.now();
-  for (let i = 0; i < runs; i++) {
-    next += periodMs;
-    const start = performance.now();
-    await pilot.policy.run();
-    times[i] = performance.now() - start;
-    if (times[i]! > deadlineMs) overDeadline++;
-    await sleep(Math.max(0, next - performance.now()));
-  }
-  times.sort();
-  const at = (p: number) => times[Math.min(runs - 1, Math.ceil((p / 100) * runs) - 1)]!;
-  return { p50: at(50), p99: at(99), p999: at(99.9), max: times[runs - 1]!, runs, overDeadline };
-}
-
 function syntheticFrame(width: number, height: number, seed: number): Image {
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -283,6 +287,15 @@ function syntheticFrame(width: number, height: number, seed: number): Image {
     }
   }
   return makeImage({ header: makeHeader({ frame_id: 'camera' }), height, width, encoding: 'rgb8', step: width * 3, data });
+}
+
+function blockOption(options: LoopBenchOptions): { blockTicks?: number } {
+  return options.blockTicks ? { blockTicks: options.blockTicks } : {};
+}
+
+function progressOption(options: LoopBenchOptions, warmupTicks: number): { onProgress?: (done: number, total: number) => void } {
+  const report = options.onProgress;
+  return report ? { onProgress: (done, total) => report(warmupTicks + done, warmupTicks + total) } : {};
 }
 
 function sleep(ms: number): Promise<void> {
@@ -308,10 +321,8 @@ export function formatLoopBench(r: LoopBenchResult): string {
     `deadline miss  ${r.deadlineMisses}   skipped cycles ${r.skippedCycles}   max start lateness ${r.maxStartLatenessMs.toFixed(3)} ms`,
     `heap growth    ${r.heapGrowthBytesPerTick.toFixed(1)} bytes/tick`,
     `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}`,
-    ...(r.baselineInferenceMs
-      ? [`bare model     ${p(r.baselineInferenceMs)}   (${r.baselineInferenceMs.runs} runs paced at the loop rate, ${r.baselineInferenceMs.overDeadline} over the deadline)`]
-      : []),
     `safety         ${Object.entries(r.safetyReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...(r.interleaved ? [formatInterleaved(r.interleaved)] : []),
   ].join('\n');
 }
 

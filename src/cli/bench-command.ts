@@ -20,6 +20,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     json: { type: 'boolean' },
     'image-latency': { type: 'boolean' },
     baseline: { type: 'boolean' },
+    'block-ticks': { type: 'string' },
     worker: { type: 'boolean' },
     chunked: { type: 'boolean' },
     'inference-delay-ms': { type: 'string' },
@@ -43,6 +44,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     projectDir: root,
     calibrationDir: resolve(root, 'calibration'),
     ...(values.baseline ? { baselineRuns: ticks } : {}),
+    ...(values['block-ticks'] !== undefined ? { blockTicks: blockTicks(values['block-ticks'], values.baseline) } : {}),
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   };
@@ -103,6 +105,11 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+function blockTicks(value: string, baseline: boolean | undefined): number {
+  if (!baseline) throw new CliError('--block-ticks goes with --baseline');
+  return Math.round(positiveNumber(value, '--block-ticks', 100));
 }
 
 function nonNegative(value: string, flag: string): number {

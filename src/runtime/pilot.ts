@@ -123,6 +123,10 @@ export class Pilot {
   readonly #log: (line: string) => void;
   #state: 'created' | 'running' | 'stopped' | 'disposed' = 'created';
   #newestFrameRejected = false;
+  /** A tick is in progress (frames handled meanwhile are charged to it in the timeline). */
+  #inTick = false;
+  /** Decode time of the frame being handled, ms (0 for raw images). */
+  #frameDecodeMs = 0;
 
   private constructor(
     readonly config: PilotConfig,
@@ -332,6 +336,10 @@ export class Pilot {
     rec.scheduledMs = scheduledMs;
     rec.preprocessMs = NaN;
     rec.inferenceMs = NaN;
+    rec.startLatenessMs = start - scheduledMs;
+    rec.frameDecodeMs = 0;
+    rec.framePreprocessMs = 0;
+    this.#inTick = true;
     // Input ready: frame arrival in camera mode, tick start in timer mode.
     const inputReady = this.config.loop.trigger === 'camera' ? Math.max(this.camera.receivedAtMs, scheduledMs) : start;
     rec.inputAgeMs = this.camera.ageMs(start);
@@ -342,6 +350,7 @@ export class Pilot {
     if (reason === 'ok' && (this.#newestFrameRejected || this.#newestJointStateRejected)) reason = 'bad_input';
     if (reason === 'ok') reason = this.#readState();
     const afterPre = watch();
+    rec.inputMs = afterPre - watchStart;
 
     let inflight: Promise<void> | undefined;
     if (this.chunks) {
@@ -389,6 +398,7 @@ export class Pilot {
     rec.publishMs = end - beforePublish;
     // Waiting before the tick (clock) plus the tick's own work (stopwatch).
     rec.tickLatencyMs = start - inputReady + (end - watchStart);
+    this.#inTick = false;
     this.timeline.commit();
     if (this.#timelinePub) this.#publishTimeline(rec);
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
@@ -470,8 +480,11 @@ export class Pilot {
    */
   #preprocess(msg: Image | CompressedImage): string {
     let frame: RawFrame;
+    this.#frameDecodeMs = 0;
     if ('format' in msg) {
+      const decodeStart = this.#stopwatch();
       const decoded = decodeCompressed(msg.format, msg.data);
+      this.#frameDecodeMs = this.#stopwatch() - decodeStart;
       if (!decoded.ok) return decoded.reason;
       frame = decoded.frame;
     } else {
@@ -529,11 +542,20 @@ export class Pilot {
       this.#newestFrameRejected = true;
       return;
     }
-    this.timeline.windows.preprocessMs.push(this.#stopwatch() - start);
+    const frameMs = this.#stopwatch() - start;
+    this.timeline.windows.preprocessMs.push(frameMs);
+    if (this.#inTick) this.#chargeFrameToTick(frameMs);
     this.#newestFrameRejected = false;
     this.camera.put(msg);
     this.loop.onFrame();
   };
+
+  /** A frame handled while a tick awaited its inference: its time shows in that tick's record. */
+  #chargeFrameToTick(frameMs: number): void {
+    const rec = this.timeline.last;
+    rec.frameDecodeMs += this.#frameDecodeMs;
+    rec.framePreprocessMs += frameMs - this.#frameDecodeMs;
+  }
 
   readonly #onJointState = (msg: JointState): void => {
     const slot = this.jointStates!;
