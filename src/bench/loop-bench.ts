@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseConfig } from '../config/load.js';
-import type { PilotConfig, PilotConfigInput, ProviderName } from '../config/schema.js';
+import type { PilotConfig, PilotConfigInput, ProviderName, RealtimeSettings } from '../config/schema.js';
 import { WallClock } from '../loop/clock.js';
 import { makeHeader, makeImage } from '../messages/factories.js';
 import type { Image } from '../messages/types.js';
@@ -15,6 +15,8 @@ import { createPolicy } from '../policy/create-policy.js';
 import { DelayedPolicy } from '../policy/delayed-policy.js';
 import { RemotePolicy } from '../policy/remote-policy.js';
 import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
+import { threadsStartedDuring } from '../realtime/proc-threads.js';
+import { formatRealtimeReport, type RealtimeReport } from '../realtime/realtime-report.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { SENSOR_QOS } from '../transport/transport.js';
@@ -41,6 +43,8 @@ export interface LoopBenchOptions {
   readonly baselineRuns?: number;
   /** Ticks per block of the interleaved comparison (default 100). */
   readonly blockTicks?: number;
+  /** The runtime's `realtime:` settings (priority, CPUs, memory locking) for this run. */
+  readonly realtime?: Partial<RealtimeSettings>;
   readonly inferenceThread?: 'main' | 'worker';
   /** Only the given providers, without CPU appended: fails with E_NO_PROVIDER when none loads. */
   readonly strictProviders?: boolean;
@@ -110,6 +114,8 @@ export interface LoopBenchResult {
   baselineInferenceMs?: Percentiles & { runs: number; overDeadline: number };
   /** `--baseline`: the pilot loop and the bare model side by side, interleaved (interleaved.ts). */
   interleaved?: InterleavedResult;
+  /** What the real-time settings were granted, when any were asked. */
+  realtime?: RealtimeReport;
 }
 
 export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
@@ -117,12 +123,14 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const config = benchConfig(options);
   const clock = new WallClock();
   // The policy first: with strict providers it may refuse, and nothing else is open yet.
-  const policy = await createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 });
+  const { value: policy, tids: inferenceThreads } = await threadsStartedDuring(() =>
+    createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 }),
+  );
   const transport = createTransport(options.transport, { ipcDir: undefined });
   const warmupTicks = Math.min(500, Math.floor(options.ticks / 5));
   let pilot: Pilot;
   try {
-    pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {}, policy });
+    pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {}, policy, inferenceThreads });
   } catch (err) {
     await policy.dispose();
     await transport.close();
@@ -194,6 +202,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     ...(pilot.chunks ? { chunks: chunkStats(pilot) } : {}),
     ...(policy instanceof DelayedPolicy ? { policyRunMs: windowPercentiles(policy.runMs) } : {}),
     ...(policy instanceof RemotePolicy ? { policyRunMs: windowPercentiles(policy.roundTripMs) } : {}),
+    ...(pilot.realtime ? { realtime: pilot.realtime } : {}),
   };
   if (interleaved) {
     result.interleaved = interleaved;
@@ -264,6 +273,7 @@ function benchConfig(options: LoopBenchOptions): PilotConfig {
   const raw: PilotConfigInput = {
     model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
     ...(options.policyServer ? { policy_server: { endpoint: options.policyServer } } : {}),
+    ...(options.realtime ? { realtime: options.realtime } : {}),
     ...(options.chunking ? { chunking: { enabled: options.chunking.enabled, ...(options.chunking.blend ? { blend: options.chunking.blend } : {}) } } : {}),
     transport: { kind: options.transport },
     loop: { rate_hz: options.rateHz, trigger: 'timer' },
@@ -314,6 +324,7 @@ export function formatLoopBench(r: LoopBenchResult): string {
     `model          ${r.model}`,
     `provider       ${r.provider}`,
     ...formatProviderReport(r.startup).map((l) => `  ${l}`),
+    ...(r.realtime ? formatRealtimeReport(r.realtime) : []),
     `transport      ${r.transport}, loop ${r.rateHz} Hz, ${r.ticks} ticks`,
     `tick latency   ${p(r.tickLatencyMs)}   (input ready → command published)`,
     `inference      ${p(r.inferenceMs)}`,

@@ -4,7 +4,8 @@ import { benchTransportLatency } from '../bench/transport-bench.js';
 import { benchChunking, formatChunkingBench } from '../bench/chunking-bench.js';
 import { benchRoundTrip, formatRoundTrip } from '../bench/policy-server-bench.js';
 import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
-import { PROVIDER_NAMES } from '../config/schema.js';
+import { PROVIDER_NAMES, type RealtimeSettings } from '../config/schema.js';
+import { parseCpuList } from '../realtime/proc-threads.js';
 import { packageRoot } from '../util/package-root.js';
 import { CliError, parse, positiveNumber, providerList, transportKind } from './args.js';
 
@@ -21,6 +22,10 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     'image-latency': { type: 'boolean' },
     baseline: { type: 'boolean' },
     'block-ticks': { type: 'string' },
+    priority: { type: 'string' },
+    'cpu-affinity': { type: 'string' },
+    'inference-cpus': { type: 'string' },
+    'lock-memory': { type: 'boolean' },
     worker: { type: 'boolean' },
     chunked: { type: 'boolean' },
     'inference-delay-ms': { type: 'string' },
@@ -46,6 +51,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     ...(values.baseline ? { baselineRuns: ticks } : {}),
     ...(values['block-ticks'] !== undefined ? { blockTicks: blockTicks(values['block-ticks'], values.baseline) } : {}),
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
+    ...realtimeOptions(values),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   };
   const chunkedModel = values.model ? resolve(values.model) : resolve(root, 'models/chunked-test.onnx');
@@ -105,6 +111,33 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+/** --priority, --cpu-affinity, --inference-cpus and --lock-memory: the config's `realtime:` for this run. */
+function realtimeOptions(values: { priority?: string; 'cpu-affinity'?: string; 'inference-cpus'?: string; 'lock-memory'?: boolean }): { realtime?: Partial<RealtimeSettings> } {
+  const realtime: Partial<RealtimeSettings> = {
+    ...(values.priority !== undefined ? { priority: priority(values.priority) } : {}),
+    ...(values['cpu-affinity'] !== undefined ? { cpu_affinity: cpuList(values['cpu-affinity'], '--cpu-affinity') } : {}),
+    ...(values['inference-cpus'] !== undefined ? { inference_cpus: cpuList(values['inference-cpus'], '--inference-cpus') } : {}),
+    ...(values['lock-memory'] ? { lock_memory: true } : {}),
+  };
+  return Object.keys(realtime).length ? { realtime } : {};
+}
+
+function priority(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 99) throw new CliError(`--priority must be a SCHED_FIFO priority 1–99 (0: normal scheduling), got '${value}'`);
+  return n;
+}
+
+function cpuList(value: string, flag: string): number[] {
+  try {
+    const cpus = parseCpuList(value);
+    if (cpus.length === 0 || cpus.some((c) => c > 1023)) throw new Error('empty or beyond CPU 1023');
+    return cpus;
+  } catch {
+    throw new CliError(`${flag} must be a CPU list like 1 or 0-1,3 (CPU ids as in /proc/cpuinfo), got '${value}'`);
+  }
 }
 
 function blockTicks(value: string, baseline: boolean | undefined): number {

@@ -35,6 +35,9 @@ import { SafetyLayer, type SafetyReason } from '../safety/safety-layer.js';
 import { buildSafetyFields } from '../safety/safety-spec.js';
 import { WorkspaceCheck } from '../safety/workspace-check.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
+import { realtimeAsked, startRealtime, type RealtimeGrant } from '../realtime/apply-realtime.js';
+import { threadsStartedDuring } from '../realtime/proc-threads.js';
+import type { RealtimeReport } from '../realtime/realtime-report.js';
 import { checkContractAgainstConfig, isJointStateInput } from './check-contract.js';
 
 /** How long stop() waits for a tick in flight before it publishes the stop command anyway (wall time). */
@@ -56,6 +59,8 @@ export interface PilotDeps {
    * simulation passes wall time here, because its clock stands still while the runtime computes.
    */
   readonly stopwatch?: () => number;
+  /** With `policy`: the threads it runs inference on besides the caller's (realtime.inference_cpus). */
+  readonly inferenceThreads?: readonly number[];
 }
 
 interface StateSource {
@@ -127,6 +132,7 @@ export class Pilot {
   #inTick = false;
   /** Decode time of the frame being handled, ms (0 for raw images). */
   #frameDecodeMs = 0;
+  #realtime: RealtimeGrant | undefined;
 
   private constructor(
     readonly config: PilotConfig,
@@ -247,13 +253,30 @@ export class Pilot {
     // An arm deployment has no vehicle: its limits come from the arm description.
     const arm = config.arm ? loadArmDescription(config.arm.description) : undefined;
     const vehicle = arm ? undefined : loadVehicleCalibration(config.calibration.vehicle);
-    const policy = deps.policy ?? (await createPolicy(config, { log }));
+    const rt = config.realtime;
+    // The threads that appear while the policy is created run inference (ORT's pool, the inference worker).
+    const created = deps.policy
+      ? { value: deps.policy, tids: deps.inferenceThreads ?? [] }
+      : realtimeAsked(rt)
+        ? await threadsStartedDuring(() => createPolicy(config, { log }))
+        : { value: await createPolicy(config, { log }), tids: [] };
+    const policy = created.value;
+    let realtime: RealtimeGrant | undefined;
     try {
-      return new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
+      realtime = await startRealtime(rt, created.tids, log);
+      const pilot = new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
+      pilot.#realtime = realtime;
+      return pilot;
     } catch (err) {
+      realtime?.restore();
       if (!deps.policy) await policy.dispose();
       throw err;
     }
+  }
+
+  /** What the `realtime:` settings were granted (undefined when none were asked). */
+  get realtime(): RealtimeReport | undefined {
+    return this.#realtime?.report;
   }
 
   /** The camera geometry of the newest accepted frame size, and how often it was not the calibration's own. */
@@ -322,6 +345,7 @@ export class Pilot {
 
   async dispose(): Promise<void> {
     await this.stop();
+    this.#realtime?.restore();
     this.#state = 'disposed';
     await this.policy.dispose();
   }

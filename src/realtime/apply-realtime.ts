@@ -1,0 +1,142 @@
+/**
+ * Applies the `realtime:` settings to this process: SCHED_FIFO for the loop thread and the inference
+ * threads, CPU affinity for each, and memory locking; then reads back from /proc what was granted.
+ * Nothing asked, nothing done. Whatever is refused is reported with the reason and what would allow it;
+ * `restore()` puts every thread back as it was and unlocks memory.
+ */
+import type { RealtimeSettings } from '../config/schema.js';
+import { PilotError } from '../util/errors.js';
+import { defaultOsCalls, type CallResult, type OsCalls } from './os-calls.js';
+import { formatCpuList, procThreads, type ThreadReader, type ThreadState } from './proc-threads.js';
+import { formatRealtimeReport, type MemoryGrant, type RealtimeReport, type ThreadGrant } from './realtime-report.js';
+
+export interface RealtimeGrant {
+  readonly report: RealtimeReport;
+  /** Threads back to their scheduling and CPUs from before, memory unlocked. */
+  restore(): void;
+}
+
+export interface ApplyRealtimeDeps {
+  readonly os?: OsCalls;
+  readonly reader?: ThreadReader;
+  /** The loop's thread id; default the main thread (its id is the process id). */
+  readonly loopTid?: number;
+  /** Threads that run inference beside the loop (created with the policy). */
+  readonly inferenceTids?: readonly number[];
+}
+
+export function realtimeAsked(s: RealtimeSettings): boolean {
+  return s.priority > 0 || s.cpu_affinity.length > 0 || s.inference_cpus.length > 0 || s.lock_memory;
+}
+
+/** Undefined when nothing is asked. */
+export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealtimeDeps = {}): Promise<RealtimeGrant | undefined> {
+  if (!realtimeAsked(settings)) return undefined;
+  const os = deps.os ?? (await defaultOsCalls());
+  const reader = deps.reader ?? procThreads;
+  const refusals: string[] = [];
+  const undo: (() => void)[] = [];
+  const loopTid = deps.loopTid ?? process.pid;
+  const threads: { role: ThreadGrant['role']; tid: number; cpus: readonly number[]; before: ThreadState | undefined }[] = [
+    { role: 'loop', tid: loopTid, cpus: settings.cpu_affinity, before: reader.read(loopTid) },
+    ...(deps.inferenceTids ?? []).map((tid) => ({ role: 'inference' as const, tid, cpus: settings.inference_cpus, before: reader.read(tid) })),
+  ];
+  for (const t of threads) {
+    if (!t.before) {
+      refusals.push(`${t.role} thread ${t.tid}: not found under /proc/self/task (not Linux, or the thread ended)`);
+      continue;
+    }
+    applyThread(t.role, t.before, settings.priority, t.cpus, os, refusals, undo);
+  }
+  if (settings.inference_cpus.length > 0 && !deps.inferenceTids?.length) {
+    refusals.push('inference_cpus: no inference threads besides the loop thread (model.intra_op_threads is 1 and inference runs on the main thread), so nothing to place');
+  }
+  const memory = settings.lock_memory ? lockFileMappings(os, reader, refusals, undo) : undefined;
+  const report: RealtimeReport = {
+    via: os.via,
+    asked: settings,
+    threads: threads.map((t) => ({ role: t.role, tid: t.tid, before: t.before, after: reader.read(t.tid) })),
+    ...(memory ? { memory } : {}),
+    refusals,
+  };
+  let restored = false;
+  return {
+    report,
+    restore() {
+      if (restored) return;
+      restored = true;
+      for (const u of undo.reverse()) u();
+    },
+  };
+}
+
+function applyThread(
+  role: ThreadGrant['role'],
+  before: ThreadState,
+  priority: number,
+  cpus: readonly number[],
+  os: OsCalls,
+  refusals: string[],
+  undo: (() => void)[],
+): void {
+  const label = `${role} thread ${before.tid}`;
+  if (cpus.length > 0) {
+    const missing = cpus.filter((c) => !before.cpus.includes(c));
+    if (missing.length) {
+      refusals.push(`${label}: CPU ${formatCpuList(missing)} is not among this process's CPUs (${formatCpuList(before.cpus)})`);
+    } else {
+      const r = os.setAffinity(before.tid, cpus);
+      if (r.ok) undo.push(() => void os.setAffinity(before.tid, before.cpus));
+      else refusals.push(`${label}: CPUs ${formatCpuList(cpus)}: ${explain(r)}`);
+    }
+  }
+  if (priority > 0) {
+    const r = os.setScheduler(before.tid, 'fifo', priority);
+    if (r.ok) undo.push(() => void os.setScheduler(before.tid, before.policy === 'fifo' ? 'fifo' : 'other', before.priority));
+    else refusals.push(`${label}: SCHED_FIFO ${priority}: ${explain(r)}${adviceFor('priority', r)}`);
+  }
+}
+
+/**
+ * Locks the file-backed mappings (node's, ONNX Runtime's and ZeroMQ's code, which the kernel may drop
+ * and read back in under memory pressure, swap or not). The JS heap is left alone: V8 aborts when it
+ * releases locked pages; with swap off (reported) it is never paged out anyway.
+ */
+function lockFileMappings(os: OsCalls, reader: ThreadReader, refusals: string[], undo: (() => void)[]): MemoryGrant {
+  let lockedMappings = 0;
+  let failure: CallResult | undefined;
+  for (const m of reader.fileMappings()) {
+    const r = os.lockRange(m.start, m.end);
+    if (r.ok) lockedMappings++;
+    else failure ??= r;
+  }
+  if (lockedMappings > 0) undo.push(() => void os.unlockMemory());
+  if (failure && lockedMappings === 0) refusals.push(`lock_memory: ${explain(failure)}${adviceFor('memory', failure)}`);
+  return { lockedMappings, lockedKb: reader.lockedKb(), swapOn: reader.swapOn() };
+}
+
+function explain(r: CallResult): string {
+  return r.ok ? 'ok' : `${r.message} (${r.code})`;
+}
+
+function adviceFor(what: 'priority' | 'memory', r: CallResult): string {
+  if (r.ok || r.code !== 'EPERM') return '';
+  return what === 'priority'
+    ? ' — run as root, or give node CAP_SYS_NICE (setcap cap_sys_nice+ep on the node binary; in a container --cap-add SYS_NICE), or allow the user a real-time priority (rtprio in /etc/security/limits.conf)'
+    : ' — run as root, or give node CAP_IPC_LOCK, or raise the user\'s memlock limit (ulimit -l unlimited; LimitMEMLOCK=infinity in a systemd unit)';
+}
+
+/**
+ * At start-up: applies the settings, logs what was granted, and with `required` refuses to go on
+ * (E_REALTIME, everything restored) when anything was not.
+ */
+export async function startRealtime(settings: RealtimeSettings, inferenceTids: readonly number[], log: (line: string) => void): Promise<RealtimeGrant | undefined> {
+  const grant = await applyRealtime(settings, { inferenceTids });
+  if (!grant) return undefined;
+  for (const line of formatRealtimeReport(grant.report)) log(line);
+  if (settings.required && grant.report.refusals.length > 0) {
+    grant.restore();
+    throw new PilotError('E_REALTIME', `realtime.required is set and ${grant.report.refusals.length} setting(s) were not granted: ${grant.report.refusals[0]}`);
+  }
+  return grant;
+}
