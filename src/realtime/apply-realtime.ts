@@ -130,8 +130,13 @@ function adviceFor(what: 'priority' | 'memory', r: CallResult): string {
  * At start-up: applies the settings, logs what was granted, and with `required` refuses to go on
  * (E_REALTIME, everything restored) when anything was not.
  */
-export async function startRealtime(settings: RealtimeSettings, inferenceTids: readonly number[], log: (line: string) => void): Promise<RealtimeGrant | undefined> {
-  const grant = await applyRealtime(settings, { inferenceTids });
+export async function startRealtime(
+  settings: RealtimeSettings,
+  inferenceTids: readonly number[],
+  log: (line: string) => void,
+  deps: Omit<ApplyRealtimeDeps, 'inferenceTids'> = {},
+): Promise<RealtimeGrant | undefined> {
+  const grant = await applyRealtime(settings, { ...deps, inferenceTids });
   if (!grant) return undefined;
   for (const line of formatRealtimeReport(grant.report)) log(line);
   if (settings.required && grant.report.refusals.length > 0) {
