@@ -7,9 +7,6 @@ import { runInNewContext } from 'node:vm';
 import { parseConfig } from '../config/load.js';
 import type { PilotConfig, PilotConfigInput, ProviderName, RealtimeSettings } from '../config/schema.js';
 import { WallClock } from '../loop/clock.js';
-import { makeHeader, makeImage } from '../messages/factories.js';
-import type { Image } from '../messages/types.js';
-import { writeTimeFromMs } from '../messages/time.js';
 import type { BlendMode } from '../chunking/action-queue.js';
 import { createPolicy } from '../policy/create-policy.js';
 import { DelayedPolicy } from '../policy/delayed-policy.js';
@@ -19,12 +16,12 @@ import { threadsStartedDuring } from '../realtime/proc-threads.js';
 import { formatRealtimeReport, type RealtimeReport } from '../realtime/realtime-report.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
-import { SENSOR_QOS } from '../transport/transport.js';
 import type { SampleWindow } from '../util/sample-window.js';
-import { runInterleaved, type InterleavedResult } from './interleaved.js';
+import { runInterleaved, type CameraFeed, type InterleavedResult } from './interleaved.js';
 import { formatInterleaved } from './interleaved-report.js';
 import type { Percentiles } from './percentiles.js';
-import { TimerCameraFeed } from './camera-feed.js';
+import { InlinePeer } from './synthetic-camera.js';
+import { ProcessPeer } from './peer-process.js';
 
 export interface LoopBenchOptions {
   readonly modelPath: string;
@@ -43,6 +40,11 @@ export interface LoopBenchOptions {
   readonly baselineRuns?: number;
   /** Ticks per block of the interleaved comparison (default 100). */
   readonly blockTicks?: number;
+  /**
+   * Where the synthetic camera and the command subscriber run: `process`, a child process (the default
+   * over ZeroMQ: the runtime's process then does only the runtime's work), or `inline`, this process.
+   */
+  readonly peer?: 'process' | 'inline';
   /** The runtime's `realtime:` settings (priority, CPUs, memory locking) for this run. */
   readonly realtime?: Partial<RealtimeSettings>;
   readonly inferenceThread?: 'main' | 'worker';
@@ -136,22 +138,11 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     await transport.close();
     throw err;
   }
-  const cam = pilot.cameraCalibration;
-
-  // Synthetic camera: a few distinct frames cycled, published like a driver would.
-  const frames = Array.from({ length: 4 }, (_, f) => syntheticFrame(cam.width, cam.height, f));
-  const cameraPub = transport.advertise<Image>(config.inputs.camera.topic, 'sensor_msgs/msg/Image', SENSOR_QOS);
-  let commandsReceived = 0;
-  transport.subscribe(config.outputs.command.topic, 'ackermann_msgs/msg/AckermannDriveStamped', () => commandsReceived++);
-  let frameIndex = 0;
-  const publishFrame = (): void => {
-    const frame = frames[frameIndex++ % frames.length]!;
-    writeTimeFromMs(frame.header.stamp, clock.stampMs());
-    cameraPub.publish(frame);
-  };
-  await firstFrame(pilot, publishFrame, options.transport);
-  const camera = new TimerCameraFeed(publishFrame, 1000 / options.cameraHz);
-  camera.resume();
+  // The robot side: a synthetic camera and a command subscriber, in a child process or in this one.
+  const peerSettings = { cameraTopic: config.inputs.camera.topic, commandTopic: config.outputs.command.topic, width: pilot.cameraCalibration.width, height: pilot.cameraCalibration.height, cameraHz: options.cameraHz };
+  const peer = (options.peer ?? defaultPeer(options.transport)) === 'process' ? await ProcessPeer.start(peerSettings) : new InlinePeer(transport, peerSettings, clock);
+  const camera = peer.camera;
+  await firstFrame(pilot, camera, options.transport);
 
   pilot.start();
   let interleaved: InterleavedResult | undefined;
@@ -171,6 +162,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const heapAfter = process.memoryUsage().heapUsed;
   camera.pause();
   await sleep(50);
+  const commandsReceived = await peer.close();
 
   const summary = (stage: 'tickLatencyMs' | 'inferenceMs' | 'preprocessMs'): Percentiles => {
     const s = pilot.timeline.summary(stage);
@@ -237,13 +229,16 @@ function windowPercentiles(x: SampleWindow): Percentiles {
   return { p50: x.percentile(50), p99: x.percentile(99), p999: x.percentile(99.9), max: x.maxEver };
 }
 
-/** Publishes until frames flow end to end (ZeroMQ subscriptions join asynchronously), at most 2 s. */
-async function firstFrame(pilot: Pilot, publishFrame: () => void, transport: string): Promise<void> {
-  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) {
-    publishFrame();
-    await sleep(10);
-  }
+/** Starts the camera and waits until frames flow end to end (ZeroMQ subscriptions join asynchronously), at most 2 s. */
+async function firstFrame(pilot: Pilot, camera: CameraFeed, transport: string): Promise<void> {
+  camera.resume();
+  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) await sleep(10);
   if (pilot.camera.received === 0) throw new Error(`bench: no camera frame arrived over ${transport} within 2 s`);
+}
+
+/** The robot side in a child process over ZeroMQ (where the compiled child script is there), else in this process. */
+function defaultPeer(transport: LoopBenchOptions['transport']): 'process' | 'inline' {
+  return transport === 'zeromq' && ProcessPeer.available() ? 'process' : 'inline';
 }
 
 /** Waits until the run is over (ticks, or periods with countPeriods); heap and tick count after warm-up. */
@@ -283,20 +278,6 @@ function benchConfig(options: LoopBenchOptions): PilotConfig {
   };
   if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
   return parseConfig(raw, 'bench', options.projectDir);
-}
-
-function syntheticFrame(width: number, height: number, seed: number): Image {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3;
-      // A road-like gradient with a moving stripe, so frames differ.
-      data[o] = (x + seed * 37) & 0xff;
-      data[o + 1] = (y * 2) & 0xff;
-      data[o + 2] = Math.abs(x - width / 2 - seed * 8) < 6 ? 255 : 60;
-    }
-  }
-  return makeImage({ header: makeHeader({ frame_id: 'camera' }), height, width, encoding: 'rgb8', step: width * 3, data });
 }
 
 function blockOption(options: LoopBenchOptions): { blockTicks?: number } {

@@ -22,6 +22,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     'image-latency': { type: 'boolean' },
     baseline: { type: 'boolean' },
     'block-ticks': { type: 'string' },
+    peer: { type: 'string' },
     priority: { type: 'string' },
     'cpu-affinity': { type: 'string' },
     'inference-cpus': { type: 'string' },
@@ -52,6 +53,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     ...(values['block-ticks'] !== undefined ? { blockTicks: blockTicks(values['block-ticks'], values.baseline) } : {}),
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
     ...realtimeOptions(values),
+    ...(values.peer !== undefined ? { peer: peerPlace(values.peer) } : {}),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   };
   const chunkedModel = values.model ? resolve(values.model) : resolve(root, 'models/chunked-test.onnx');
@@ -138,6 +140,11 @@ function cpuList(value: string, flag: string): number[] {
   } catch {
     throw new CliError(`${flag} must be a CPU list like 1 or 0-1,3 (CPU ids as in /proc/cpuinfo), got '${value}'`);
   }
+}
+
+function peerPlace(value: string): 'process' | 'inline' {
+  if (value !== 'process' && value !== 'inline') throw new CliError(`--peer must be process (camera and command subscriber in a child process) or inline (in this process), got '${value}'`);
+  return value;
 }
 
 function blockTicks(value: string, baseline: boolean | undefined): number {

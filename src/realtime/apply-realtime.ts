@@ -4,6 +4,7 @@
  * Nothing asked, nothing done. Whatever is refused is reported with the reason and what would allow it;
  * `restore()` puts every thread back as it was and unlocks memory.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { RealtimeSettings } from '../config/schema.js';
 import { PilotError } from '../util/errors.js';
 import { defaultOsCalls, type CallResult, type OsCalls } from './os-calls.js';
@@ -23,6 +24,40 @@ export interface ApplyRealtimeDeps {
   readonly loopTid?: number;
   /** Threads that run inference beside the loop (created with the policy). */
   readonly inferenceTids?: readonly number[];
+  /** V8 flags at run time; default v8.setFlagsFromString. */
+  readonly setV8Flag?: (flag: string) => void;
+}
+
+interface PlannedThread {
+  readonly role: ThreadGrant['role'];
+  readonly tid: number;
+  readonly cpus: readonly number[];
+  readonly priority: number;
+  readonly before: ThreadState | undefined;
+}
+
+/**
+ * ZeroMQ's I/O threads move every message the loop sends and receives, and the loop takes their locks:
+ * at normal priority under load they would make the SCHED_FIFO loop wait (priority inversion). They get
+ * SCHED_FIFO one below the loop's.
+ */
+function transportThreads(reader: ThreadReader, loopPriority: number): PlannedThread[] {
+  if (loopPriority === 0) return [];
+  const out: PlannedThread[] = [];
+  for (const tid of reader.list()) {
+    const state = reader.read(tid);
+    if (state && /^ZMQbg\/IO\//.test(state.name)) out.push({ role: 'transport', tid, cpus: [], priority: Math.max(1, loopPriority - 1), before: state });
+  }
+  return out;
+}
+
+/**
+ * V8's parallel scavenger hands work to helper threads at normal priority and waits for them: under
+ * load a SCHED_FIFO loop would stall behind them. Single-threaded GC keeps collections on the loop's thread.
+ */
+function singleThreadedGc(setV8Flag: (flag: string) => void): 'single-threaded' {
+  setV8Flag('--no-parallel-scavenge');
+  return 'single-threaded';
 }
 
 export function realtimeAsked(s: RealtimeSettings): boolean {
@@ -37,17 +72,19 @@ export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealt
   const refusals: string[] = [];
   const undo: (() => void)[] = [];
   const loopTid = deps.loopTid ?? process.pid;
-  const threads: { role: ThreadGrant['role']; tid: number; cpus: readonly number[]; before: ThreadState | undefined }[] = [
-    { role: 'loop', tid: loopTid, cpus: settings.cpu_affinity, before: reader.read(loopTid) },
-    ...(deps.inferenceTids ?? []).map((tid) => ({ role: 'inference' as const, tid, cpus: settings.inference_cpus, before: reader.read(tid) })),
+  const threads: PlannedThread[] = [
+    { role: 'loop', tid: loopTid, cpus: settings.cpu_affinity, priority: settings.priority, before: reader.read(loopTid) },
+    ...(deps.inferenceTids ?? []).map((tid) => ({ role: 'inference' as const, tid, cpus: settings.inference_cpus, priority: settings.priority, before: reader.read(tid) })),
+    ...transportThreads(reader, settings.priority),
   ];
   for (const t of threads) {
     if (!t.before) {
       refusals.push(`${t.role} thread ${t.tid}: not found under /proc/self/task (not Linux, or the thread ended)`);
       continue;
     }
-    applyThread(t.role, t.before, settings.priority, t.cpus, os, refusals, undo);
+    applyThread(t.role, t.before, t.priority, t.cpus, os, refusals, undo);
   }
+  const gc = settings.priority > 0 ? singleThreadedGc(deps.setV8Flag ?? setFlagsFromString) : undefined;
   if (settings.inference_cpus.length > 0 && !deps.inferenceTids?.length) {
     refusals.push('inference_cpus: no inference threads besides the loop thread (model.intra_op_threads is 1 and inference runs on the main thread), so nothing to place');
   }
@@ -57,6 +94,7 @@ export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealt
     asked: settings,
     threads: threads.map((t) => ({ role: t.role, tid: t.tid, before: t.before, after: reader.read(t.tid) })),
     ...(memory ? { memory } : {}),
+    ...(gc ? { gc } : {}),
     refusals,
   };
   let restored = false;

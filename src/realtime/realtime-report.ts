@@ -3,7 +3,7 @@ import type { RealtimeSettings } from '../config/schema.js';
 import { formatCpuList, type ThreadState } from './proc-threads.js';
 
 export interface ThreadGrant {
-  readonly role: 'loop' | 'inference';
+  readonly role: 'loop' | 'inference' | 'transport';
   readonly tid: number;
   /** As it was before, and as it is after (read back from /proc). */
   readonly before: ThreadState | undefined;
@@ -21,6 +21,8 @@ export interface RealtimeReport {
   readonly via: string;
   readonly asked: RealtimeSettings;
   readonly threads: readonly ThreadGrant[];
+  /** With a priority: garbage collection kept on the loop's thread (V8's --single-threaded-gc). */
+  readonly gc?: 'single-threaded';
   /** lock_memory: file mappings locked, VmLck after, and whether swap is on (undefined: unknown). */
   readonly memory?: MemoryGrant;
   /** One line per refusal: what, why, and what would allow it. Empty when everything was granted. */
@@ -30,11 +32,12 @@ export interface RealtimeReport {
 export function formatRealtimeReport(r: RealtimeReport): string[] {
   const lines = [`realtime (${r.via}): asked ${describeAsked(r)}`];
   const byRole = (role: ThreadGrant['role']) => r.threads.filter((t) => t.role === role);
-  for (const role of ['loop', 'inference'] as const) {
+  for (const role of ['loop', 'inference', 'transport'] as const) {
     const threads = byRole(role);
     if (threads.length === 0) continue;
     lines.push(`  ${role} thread${threads.length > 1 ? 's' : ''} ${threads.map((t) => `${t.tid}: ${describeState(t.after)}`).join('; ')}`);
   }
+  if (r.gc) lines.push('  gc single-threaded, on the loop thread (V8 --single-threaded-gc: no waiting for helper threads at normal priority)');
   if (r.memory) lines.push(`  memory ${describeMemory(r.memory)}`);
   for (const refusal of r.refusals) lines.push(`  NOT granted: ${refusal}`);
   if (r.refusals.length === 0) lines.push('  all granted');

@@ -261,14 +261,14 @@ export class Pilot {
         ? await threadsStartedDuring(() => createPolicy(config, { log }))
         : { value: await createPolicy(config, { log }), tids: [] };
     const policy = created.value;
-    let realtime: RealtimeGrant | undefined;
+    let pilot: Pilot | undefined;
     try {
-      realtime = await startRealtime(rt, created.tids, log);
-      const pilot = new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
-      pilot.#realtime = realtime;
+      pilot = new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
+      // After the topics are open: the transport's I/O threads exist by then.
+      pilot.#realtime = await startRealtime(rt, created.tids, log);
       return pilot;
     } catch (err) {
-      realtime?.restore();
+      if (pilot) pilot.#closeTopics();
       if (!deps.policy) await policy.dispose();
       throw err;
     }
@@ -338,6 +338,10 @@ export class Pilot {
     this.#syncMeasured();
     this.safety.update('shutdown', null);
     this.#publish();
+    this.#closeTopics();
+  }
+
+  #closeTopics(): void {
     for (const s of this.#subscriptions) s.close();
     this.#commandPub.close();
     this.#timelinePub?.close();
