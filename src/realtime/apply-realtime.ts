@@ -4,7 +4,6 @@
  * Nothing asked, nothing done. Whatever is refused is reported with the reason and what would allow it;
  * `restore()` puts every thread back as it was and unlocks memory.
  */
-import { setFlagsFromString } from 'node:v8';
 import type { RealtimeSettings } from '../config/schema.js';
 import { PilotError } from '../util/errors.js';
 import { defaultOsCalls, type CallResult, type OsCalls } from './os-calls.js';
@@ -24,8 +23,8 @@ export interface ApplyRealtimeDeps {
   readonly loopTid?: number;
   /** Threads that run inference beside the loop (created with the policy). */
   readonly inferenceTids?: readonly number[];
-  /** V8 flags at run time; default v8.setFlagsFromString. */
-  readonly setV8Flag?: (flag: string) => void;
+  /** Node's command-line flags; default process.execArgv. */
+  readonly execArgv?: readonly string[];
 }
 
 interface PlannedThread {
@@ -52,13 +51,17 @@ function transportThreads(reader: ThreadReader, loopPriority: number): PlannedTh
 }
 
 /**
- * V8's parallel scavenger hands work to helper threads at normal priority and waits for them: under
- * load a SCHED_FIFO loop would stall behind them. Single-threaded GC keeps collections on the loop's thread.
+ * V8's parallel GC hands work to helper threads at normal priority and waits for them: under load a
+ * SCHED_FIFO loop stalls behind them (collections of 100 ms and more measured on a loaded 2-core machine,
+ * 2.5 ms at most with --single-threaded-gc). V8 aborts when the flag is set after start, so it has to
+ * be on node's command line.
  */
-function singleThreadedGc(setV8Flag: (flag: string) => void): 'single-threaded' {
-  setV8Flag('--no-parallel-scavenge');
-  return 'single-threaded';
+export function gcThreads(execArgv: readonly string[]): 'single-threaded' | 'parallel' {
+  return execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'parallel';
 }
+
+const GC_NOTE =
+  "garbage collection uses V8's helper threads at normal priority, and the loop waits for them: start node with --single-threaded-gc (node --single-threaded-gc bin/pilot.js …)";
 
 export function realtimeAsked(s: RealtimeSettings): boolean {
   return s.priority > 0 || s.cpu_affinity.length > 0 || s.inference_cpus.length > 0 || s.lock_memory;
@@ -84,7 +87,8 @@ export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealt
     }
     applyThread(t.role, t.before, t.priority, t.cpus, os, refusals, undo);
   }
-  const gc = settings.priority > 0 ? singleThreadedGc(deps.setV8Flag ?? setFlagsFromString) : undefined;
+  const gc = gcThreads(deps.execArgv ?? process.execArgv);
+  const notes = settings.priority > 0 && gc === 'parallel' ? [GC_NOTE] : [];
   if (settings.inference_cpus.length > 0 && !deps.inferenceTids?.length) {
     refusals.push('inference_cpus: no inference threads besides the loop thread (model.intra_op_threads is 1 and inference runs on the main thread), so nothing to place');
   }
@@ -94,8 +98,9 @@ export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealt
     asked: settings,
     threads: threads.map((t) => ({ role: t.role, tid: t.tid, before: t.before, after: reader.read(t.tid) })),
     ...(memory ? { memory } : {}),
-    ...(gc ? { gc } : {}),
+    gc,
     refusals,
+    notes,
   };
   let restored = false;
   return {

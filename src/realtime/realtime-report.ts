@@ -21,12 +21,14 @@ export interface RealtimeReport {
   readonly via: string;
   readonly asked: RealtimeSettings;
   readonly threads: readonly ThreadGrant[];
-  /** With a priority: garbage collection kept on the loop's thread (V8's --single-threaded-gc). */
-  readonly gc?: 'single-threaded';
+  /** Garbage collection on the loop's thread only (node --single-threaded-gc), or with V8's helper threads. */
+  readonly gc: 'single-threaded' | 'parallel';
   /** lock_memory: file mappings locked, VmLck after, and whether swap is on (undefined: unknown). */
   readonly memory?: MemoryGrant;
   /** One line per refusal: what, why, and what would allow it. Empty when everything was granted. */
   readonly refusals: readonly string[];
+  /** Advice that is not a refusal (e.g. how GC is run). */
+  readonly notes: readonly string[];
 }
 
 export function formatRealtimeReport(r: RealtimeReport): string[] {
@@ -37,9 +39,10 @@ export function formatRealtimeReport(r: RealtimeReport): string[] {
     if (threads.length === 0) continue;
     lines.push(`  ${role} thread${threads.length > 1 ? 's' : ''} ${threads.map((t) => `${t.tid}: ${describeState(t.after)}`).join('; ')}`);
   }
-  if (r.gc) lines.push('  gc single-threaded, on the loop thread (V8 --single-threaded-gc: no waiting for helper threads at normal priority)');
+  lines.push(`  gc ${r.gc === 'single-threaded' ? 'single-threaded, on the loop thread (node --single-threaded-gc)' : "with V8's helper threads"}`);
   if (r.memory) lines.push(`  memory ${describeMemory(r.memory)}`);
   for (const refusal of r.refusals) lines.push(`  NOT granted: ${refusal}`);
+  for (const note of r.notes) lines.push(`  note: ${note}`);
   if (r.refusals.length === 0) lines.push('  all granted');
   return lines;
 }

@@ -22,7 +22,7 @@ afterEach(() => vi.restoreAllMocks());
 const settings = (over: Partial<RealtimeSettings>): RealtimeSettings => ({ priority: 0, cpu_affinity: [], inference_cpus: [], lock_memory: false, required: false, ...over });
 
 /** A made-up machine: threads with state that the fake calls change, permissions as given. */
-function fakeMachine(options: { cpus?: number[]; allowFifo?: boolean; allowLock?: boolean; tids?: number[] } = {}) {
+function fakeMachine(options: { cpus?: number[]; allowFifo?: boolean; allowLock?: boolean; tids?: number[]; names?: Record<number, string> } = {}) {
   const cpus = options.cpus ?? [0, 1];
   const threads = new Map<number, { policy: SchedPolicy; priority: number; cpus: number[] }>();
   for (const tid of options.tids ?? [100, 101]) threads.set(tid, { policy: 'other', priority: 0, cpus: [...cpus] });
@@ -59,7 +59,7 @@ function fakeMachine(options: { cpus?: number[]; allowFifo?: boolean; allowLock?
     list: () => [...threads.keys()],
     read: (tid): ThreadState | undefined => {
       const t = threads.get(tid);
-      return t ? { tid, name: 'node', policy: t.policy, priority: t.priority, cpus: [...t.cpus] } : undefined;
+      return t ? { tid, name: options.names?.[tid] ?? 'node', policy: t.policy, priority: t.priority, cpus: [...t.cpus] } : undefined;
     },
     lockedKb: () => lockedKb,
     fileMappings: () => [
@@ -144,9 +144,12 @@ describe('applying the realtime settings (a made-up machine)', () => {
       reader: m.reader,
       loopTid: 100,
       inferenceTids: [101],
+      execArgv: ['--single-threaded-gc'],
     }))!;
     const r = grant.report;
     expect(r.refusals).toEqual([]);
+    expect(r.gc).toBe('single-threaded');
+    expect(r.notes).toEqual([]);
     expect(r.threads.map((t) => [t.role, t.tid, t.after!.policy, t.after!.priority, t.after!.cpus])).toEqual([
       ['loop', 100, 'fifo', 80, [1]],
       ['inference', 101, 'fifo', 80, [0]],
@@ -158,6 +161,7 @@ describe('applying the realtime settings (a made-up machine)', () => {
     expect(text).toMatch(/inference thread 101: SCHED_FIFO 80 on CPUs 0/);
     expect(text).toMatch(/2 file mappings locked .*VmLck 12 kB.*swap is off/);
     expect(text).toMatch(/all granted/);
+    expect(text).toMatch(/gc single-threaded, on the loop thread \(node --single-threaded-gc\)/);
     grant.restore();
     grant.restore(); // once only
     expect(m.threads.get(100)).toEqual({ policy: 'other', priority: 0, cpus: [0, 1] });
@@ -165,9 +169,25 @@ describe('applying the realtime settings (a made-up machine)', () => {
     expect(m.calls.filter((c) => c === 'munlockall')).toHaveLength(1);
   });
 
+  it("with a priority, ZeroMQ's I/O thread gets SCHED_FIFO one below the loop (its reaper is left alone)", async () => {
+    const m = fakeMachine({ allowFifo: true, tids: [100, 102, 103], names: { 102: 'ZMQbg/IO/0', 103: 'ZMQbg/Reaper' } });
+    const grant = (await applyRealtime(settings({ priority: 80 }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    expect(grant.report.threads.map((t) => [t.role, t.tid, t.after!.policy, t.after!.priority])).toEqual([
+      ['loop', 100, 'fifo', 80],
+      ['transport', 102, 'fifo', 79],
+    ]);
+    expect(m.threads.get(103)!.policy).toBe('other');
+    expect(formatRealtimeReport(grant.report).join('\n')).toMatch(/transport thread 102: SCHED_FIFO 79 on CPUs 0-1/);
+    grant.restore();
+    expect(m.threads.get(102)!.policy).toBe('other');
+  });
+
   it('refused: each refusal says why and what would allow it; the rest is still applied', async () => {
     const m = fakeMachine({ allowFifo: false, allowLock: false });
-    const grant = (await applyRealtime(settings({ priority: 50, cpu_affinity: [1, 3], lock_memory: true, inference_cpus: [0] }), { os: m.os, reader: m.reader, loopTid: 100 }))!;
+    const grant = (await applyRealtime(settings({ priority: 50, cpu_affinity: [1, 3], lock_memory: true, inference_cpus: [0] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    // Parallel GC with a priority: advice, not a refusal.
+    expect(grant.report.gc).toBe('parallel');
+    expect(grant.report.notes.join('\n')).toMatch(/start node with --single-threaded-gc/);
     const refusals = grant.report.refusals.join('\n');
     expect(refusals).toMatch(/loop thread 100: CPU 3 is not among this process's CPUs \(0-1\)/);
     expect(refusals).toMatch(/loop thread 100: SCHED_FIFO 50: Operation not permitted \(EPERM\) — run as root, or give node CAP_SYS_NICE/);
