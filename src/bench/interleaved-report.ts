@@ -1,7 +1,7 @@
 /** The text report of the interleaved pilot-loop-versus-bare-model comparison (`pilot bench --baseline`). */
 import type { InterleavedResult, LateStageTable } from './interleaved.js';
 import type { Percentiles } from './percentiles.js';
-import type { LateTick, SideStats } from './tick-samples.js';
+import type { LateTick, SideStats, Stall } from './tick-samples.js';
 
 const WORST_SHOWN = 8;
 
@@ -22,9 +22,21 @@ export function formatInterleaved(r: InterleavedResult): string {
     `late ticks     pilot ${describeStages(r.pilotLateStages)}`,
     `               bare  ${describeStages(r.bareLateStages)}`,
   ];
+  lines.push(`stalls         ${describeStalls(r.stalls)}`);
   const worst = [...r.lateTicks].sort((a, b) => b.responseMs - a.responseMs).slice(0, WORST_SHOWN);
   if (worst.length) lines.push('  worst (due → done; where the time went, ms):', ...worst.map((t) => `    ${describeLateTick(t)}`));
   return lines.join('\n');
+}
+
+/** "pilot 2 (9 cycles), bare 1 (1 cycle); longest gap 45.1 ms (pilot, 0.0 ms GC in it)". */
+export function describeStalls(stalls: readonly Stall[]): string {
+  if (stalls.length === 0) return 'none (no cycle skipped between ticks)';
+  const side = (name: 'pilot' | 'bare') => {
+    const mine = stalls.filter((s) => s.side === name);
+    return `${name} ${mine.length} (${mine.reduce((n, s) => n + s.skipped, 0)} cycles)`;
+  };
+  const worst = stalls.reduce((a, b) => (b.gapMs > a.gapMs ? b : a));
+  return `${side('pilot')}, ${side('bare')} with more than a period between two ticks; longest gap ${worst.gapMs.toFixed(1)} ms (${worst.side} at ${(worst.atMs / 1000).toFixed(2)} s, ${worst.gcMs.toFixed(1)} ms GC in it)`;
 }
 
 /** "3, longest stage: wait 2, inference 1; in them: wait 20.1, inference 12.0 ms" or "none". */

@@ -13,7 +13,7 @@ import type { Policy } from '../policy/policy-session.js';
 import type { Pilot } from '../runtime/pilot.js';
 import { GcLog, type GcSummary } from './gc-log.js';
 import type { Percentiles } from './percentiles.js';
-import { LATE_STAGES, TickSamples, type LateStage, type LateTick, type SideStats, type TickSample } from './tick-samples.js';
+import { LATE_STAGES, TickSamples, type LateStage, type LateTick, type SideStats, type Stall, type TickSample } from './tick-samples.js';
 
 /** The synthetic camera: paused while the bare model runs. */
 export interface CameraFeed {
@@ -56,6 +56,8 @@ export interface InterleavedResult {
   bareLateStages: LateStageTable;
   /** Every late tick of both sides in time order (at most 500). */
   lateTicks: LateTick[];
+  /** Where cycles were skipped between ticks, both sides, in time order (at most 500). */
+  stalls: Stall[];
 }
 
 const MAX_LATE_TICKS = 500;
@@ -65,7 +67,7 @@ export async function runInterleaved(options: InterleaveOptions): Promise<Interl
   const blockTicks = Math.max(1, Math.min(options.blockTicks ?? 100, ticks));
   const periodMs = 1000 / pilot.config.loop.rate_hz;
   const deadlineMs = pilot.config.loop.deadline_ms ?? 0.8 * periodMs;
-  const pilotSide = new PilotRecorder(pilot, ticks);
+  const pilotSide = new PilotRecorder(pilot, ticks, periodMs);
   const bareSide = new BareRecorder(pilot.policy, clock, ticks, periodMs, deadlineMs);
   const gcLog = new GcLog();
   const before = loadavg();
@@ -104,6 +106,7 @@ export async function runInterleaved(options: InterleaveOptions): Promise<Interl
     pilotLateStages: stageTable(pilotLate),
     bareLateStages: stageTable(bareLate),
     lateTicks: [...pilotLate, ...bareLate].sort((a, b) => a.atMs - b.atMs).slice(0, MAX_LATE_TICKS),
+    stalls: [...pilotSamples.stalls(originMs, gcMs), ...bareSide.samples.stalls(originMs, gcMs)].sort((a, b) => a.atMs - b.atMs).slice(0, MAX_LATE_TICKS),
   };
 }
 
@@ -128,8 +131,9 @@ class PilotRecorder {
   constructor(
     readonly pilot: Pilot,
     ticks: number,
+    periodMs: number,
   ) {
-    this.samples = new TickSamples('pilot', ticks);
+    this.samples = new TickSamples('pilot', ticks, periodMs);
   }
 
   readonly #onCommit = (rec: TickRecord): void => {
@@ -186,7 +190,7 @@ class BareRecorder implements LoopTask {
     periodMs: number,
     deadlineMs: number,
   ) {
-    this.samples = new TickSamples('bare', ticks);
+    this.samples = new TickSamples('bare', ticks, periodMs);
     this.#runner = new LoopRunner({ clock, periodMs, deadlineMs, trigger: 'timer' }, this);
   }
 

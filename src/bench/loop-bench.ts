@@ -98,6 +98,8 @@ export interface LoopBenchResult {
   heapGrowthBytesPerTick: number;
   commandsReceived: number;
   transportDrops: number;
+  /** Camera frames preprocessed right after a tick because they arrived during it or just before it was due. */
+  framesDeferred: number;
   safetyReasons: Record<string, number>;
   /** Control periods covered: ticks run + cycles skipped. */
   periods: number;
@@ -187,6 +189,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - heapBefore) / measuredTicks : NaN,
     commandsReceived,
     transportDrops,
+    framesDeferred: pilot.counters.framesDeferred,
     safetyReasons: { ...pilot.safety.counters.byReason },
     periods,
     policyTicks: pilot.safety.counters.byReason.ok,
@@ -312,7 +315,7 @@ export function formatLoopBench(r: LoopBenchResult): string {
     `preprocess     ${p(r.preprocessMs)}`,
     `deadline miss  ${r.deadlineMisses}   skipped cycles ${r.skippedCycles}   max start lateness ${r.maxStartLatenessMs.toFixed(3)} ms`,
     `heap growth    ${r.heapGrowthBytesPerTick.toFixed(1)} bytes/tick`,
-    `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}`,
+    `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}; ${r.framesDeferred} camera frames preprocessed after the tick they arrived in or just before`,
     `safety         ${Object.entries(r.safetyReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     ...(r.interleaved ? [formatInterleaved(r.interleaved)] : []),
   ].join('\n');

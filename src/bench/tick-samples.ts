@@ -38,6 +38,20 @@ export interface LateTick {
   readonly dominant: LateStage | 'other';
 }
 
+/**
+ * Cycles skipped between two ticks of a block: the thread was not free to start a tick for more than a
+ * period. `gapMs` is the previous tick's end → this tick's start; `gcMs` the GC inside that gap.
+ */
+export interface Stall {
+  readonly side: 'pilot' | 'bare';
+  readonly block: number;
+  /** Due time of the tick after the gap, ms after the measured run began. */
+  readonly atMs: number;
+  readonly skipped: number;
+  readonly gapMs: number;
+  readonly gcMs: number;
+}
+
 export interface SideStats {
   /** Ticks run in the measured blocks. */
   ticks: number;
@@ -66,6 +80,7 @@ export class TickSamples {
   constructor(
     readonly side: 'pilot' | 'bare',
     readonly capacity: number,
+    readonly periodMs: number,
   ) {
     this.#columns = {} as Record<Column, Float64Array>;
     for (const c of COLUMNS) this.#columns[c] = new Float64Array(capacity);
@@ -130,6 +145,21 @@ export class TickSamples {
       inferenceMs: this.percentiles('inferenceMs'),
       startLatenessMs: this.percentiles('waitMs'),
     };
+  }
+
+  /** Gaps of more than a period between consecutive ticks of one block (cycles skipped there). */
+  stalls(originMs: number, gcMs: (fromMs: number, toMs: number) => number): Stall[] {
+    const out: Stall[] = [];
+    const c = this.#columns;
+    for (let i = 1; i < this.#count; i++) {
+      if (c.block[i] !== c.block[i - 1]) continue;
+      const skipped = Math.round((c.dueMs[i]! - c.dueMs[i - 1]!) / this.periodMs) - 1;
+      if (skipped < 1) continue;
+      const prevEnd = c.dueMs[i - 1]! + c.responseMs[i - 1]!;
+      const start = c.dueMs[i]! + c.waitMs[i]!;
+      out.push({ side: this.side, block: c.block[i]!, atMs: c.dueMs[i]! - originMs, skipped, gapMs: start - prevEnd, gcMs: gcMs(prevEnd, start) });
+    }
+    return out;
   }
 
   /**

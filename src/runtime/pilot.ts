@@ -19,7 +19,7 @@ import { InputSlot } from '../input/input-slot.js';
 import { JointStateReader } from '../input/joint-state-reader.js';
 import { FieldPath } from '../input/state-reader.js';
 import { loadArmDescription, type ArmDescription } from '../kinematics/arm-description.js';
-import type { Clock } from '../loop/clock.js';
+import { WallClock, type Clock } from '../loop/clock.js';
 import { LoopRunner } from '../loop/loop-runner.js';
 import { Timeline, type TickRecord } from '../loop/timeline.js';
 import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../messages/tick-timeline.js';
@@ -39,6 +39,12 @@ import { realtimeAsked, startRealtime, type RealtimeGrant } from '../realtime/ap
 import { threadsStartedDuring } from '../realtime/proc-threads.js';
 import type { RealtimeReport } from '../realtime/realtime-report.js';
 import { checkContractAgainstConfig, isJointStateInput } from './check-contract.js';
+
+/**
+ * Timer mode: a camera frame arriving this close before a tick is due (or during one) is preprocessed
+ * right after that tick, so the tick neither starts late nor runs longer for it.
+ */
+const FRAME_GUARD_MS = 1;
 
 /** How long stop() waits for a tick in flight before it publishes the stop command anyway (wall time). */
 const STOP_WAIT_MS = 1000;
@@ -78,6 +84,8 @@ export interface PilotCounters {
   commandsPublished: number;
   /** Arm: commands not published because no joint position was measured yet (any command would move it). */
   commandsWithheld: number;
+  /** Camera frames preprocessed after a tick instead of on arrival (they came during it or just before it). */
+  framesDeferred: number;
 }
 
 export class Pilot {
@@ -86,7 +94,7 @@ export class Pilot {
   readonly safety: SafetyLayer;
   readonly decoder: ActionDecoder;
   readonly camera: InputSlot<Image | CompressedImage>;
-  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0, commandsWithheld: 0 };
+  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0, commandsWithheld: 0, framesDeferred: 0 };
   /** Arm only: the JointState input, its by-name reader, and the workspace check (when enabled). */
   readonly jointStates: InputSlot<JointState> | undefined;
   readonly jointStateReader: JointStateReader | undefined;
@@ -133,6 +141,13 @@ export class Pilot {
   /** Decode time of the frame being handled, ms (0 for raw images). */
   #frameDecodeMs = 0;
   #realtime: RealtimeGrant | undefined;
+  /** The newest frame that arrived during a tick or just before one: preprocessed right after it (timer mode). */
+  #pendingFrame: Image | CompressedImage | undefined;
+  /**
+   * Timer mode on the wall clock. Not in camera mode (frames trigger the ticks) nor on a simulated or
+   * replayed clock, where every tick must see exactly the frames sent before it.
+   */
+  readonly #deferFrames: boolean;
 
   private constructor(
     readonly config: PilotConfig,
@@ -147,6 +162,7 @@ export class Pilot {
     stopwatch: (() => number) | undefined,
   ) {
     this.#clock = clock;
+    this.#deferFrames = config.loop.trigger === 'timer' && clock instanceof WallClock;
     this.#stopwatch = stopwatch ?? (() => clock.now());
     this.#log = log;
     const contract = policy.contract;
@@ -429,6 +445,7 @@ export class Pilot {
     this.#inTick = false;
     this.timeline.commit();
     if (this.#timelinePub) this.#publishTimeline(rec);
+    if (this.#pendingFrame) this.#takePendingFrame();
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
   }
@@ -558,6 +575,21 @@ export class Pilot {
   }
 
   readonly #onCamera = (msg: Image | CompressedImage): void => {
+    if (this.#deferFrames && (this.#inTick || this.loop.dueWithinMs(FRAME_GUARD_MS))) {
+      this.#pendingFrame = msg;
+      this.counters.framesDeferred++;
+      return;
+    }
+    this.#takeFrame(msg);
+  };
+
+  #takePendingFrame(): void {
+    const msg = this.#pendingFrame!;
+    this.#pendingFrame = undefined;
+    this.#takeFrame(msg);
+  }
+
+  #takeFrame(msg: Image | CompressedImage): void {
     if (!msg || typeof msg !== 'object' || !(msg.data instanceof Uint8Array)) {
       this.camera.reject('message has no byte data');
       this.#newestFrameRejected = true;
@@ -576,7 +608,7 @@ export class Pilot {
     this.#newestFrameRejected = false;
     this.camera.put(msg);
     this.loop.onFrame();
-  };
+  }
 
   /** A frame handled while a tick awaited its inference: its time shows in that tick's record. */
   #chargeFrameToTick(frameMs: number): void {

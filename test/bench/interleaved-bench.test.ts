@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GcLog } from '../../src/bench/gc-log.js';
-import { describeLateTick, formatInterleaved } from '../../src/bench/interleaved-report.js';
+import { describeLateTick, describeStalls, formatInterleaved } from '../../src/bench/interleaved-report.js';
 import { stageTable } from '../../src/bench/interleaved.js';
 import { benchLoop } from '../../src/bench/loop-bench.js';
 import { LATE_STAGES, TickSamples, dominantStage, type TickSample } from '../../src/bench/tick-samples.js';
@@ -16,7 +16,7 @@ function sample(over: Partial<TickSample>): TickSample {
 
 describe('tick samples of one side of the interleaved bench', () => {
   it('counts late ticks and skipped cycles as misses and splits each late tick by stage', () => {
-    const s = new TickSamples('pilot', 4);
+    const s = new TickSamples('pilot', 4, 10);
     s.record(sample({ dueMs: 1000, responseMs: 2 }), 0);
     // Late: 6 ms waiting to start, 3 ms inference of which 2.5 ms was a frame preprocessed meanwhile.
     s.record(sample({ dueMs: 1010, responseMs: 9.2, waitMs: 6, inferenceMs: 3, framePreprocessMs: 2.5 }), 0);
@@ -42,6 +42,18 @@ describe('tick samples of one side of the interleaved bench', () => {
     expect(table.wait.dominant + table.inference.dominant).toBe(2);
     expect(table.inference.totalMs).toBeCloseTo(11.2, 9);
     expect(describeLateTick(late[0]!)).toMatch(/^0.01 s pilot\s+9.20: wait 6.00, inference 3.00, input 0.05, .* \(of which frames 2.50, gc 0.40\) → wait$/);
+  });
+
+  it('finds the gaps where cycles were skipped between ticks of one block, not across blocks', () => {
+    const s = new TickSamples('bare', 8, 10);
+    s.record(sample({ dueMs: 1000, responseMs: 1, waitMs: 0.1 }), 0);
+    s.record(sample({ dueMs: 1040, responseMs: 1, waitMs: 2 }), 0); // 3 cycles skipped before it
+    s.record(sample({ dueMs: 1050 }), 0);
+    s.record(sample({ dueMs: 3000 }), 1); // a new block: not a stall
+    const stalls = s.stalls(1000, (from, to) => (from === 1001 && to === 1042 ? 5 : 0));
+    expect(stalls).toEqual([{ side: 'bare', block: 0, atMs: 40, skipped: 3, gapMs: 41, gcMs: 5 }]);
+    expect(describeStalls(stalls)).toBe('pilot 0 (0 cycles), bare 1 (3 cycles) with more than a period between two ticks; longest gap 41.0 ms (bare at 0.04 s, 5.0 ms GC in it)');
+    expect(describeStalls([])).toMatch(/^none/);
   });
 
   it('names frame work or GC as the cause when it makes up most of the stage it happened in', () => {
@@ -95,6 +107,9 @@ describe('pilot bench --baseline: pilot loop and bare model interleaved', () => 
     expect(pilotLate).toHaveLength(i.pilot.late);
     expect(Object.values(i.pilotLateStages).reduce((n, v) => n + v.dominant, 0)).toBe(i.pilot.late);
     for (const t of i.lateTicks) expect(t.responseMs).toBeGreaterThan(8);
+    for (const side of ['pilot', 'bare'] as const) {
+      expect(i.stalls.filter((st) => st.side === side).reduce((n, st) => n + st.skipped, 0)).toBeLessThanOrEqual(i[side].skippedCycles);
+    }
     expect(r.baselineInferenceMs).toMatchObject({ runs: 60, overDeadline: i.bare.misses });
     const text = formatInterleaved(i);
     expect(text).toMatch(/3 blocks of 20 ticks each, 100 Hz, deadline 8.000 ms/);
