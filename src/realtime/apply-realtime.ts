@@ -36,18 +36,25 @@ interface PlannedThread {
 }
 
 /**
- * ZeroMQ's I/O threads move every message the loop sends and receives, and the loop takes their locks:
- * at normal priority under load they would make the SCHED_FIFO loop wait (priority inversion). They get
- * SCHED_FIFO one below the loop's.
+ * ZeroMQ's I/O threads move every message the loop sends and receives, and the loop hands over to them
+ * on each: at normal priority under load they would make a SCHED_FIFO loop wait (priority inversion), so
+ * they get SCHED_FIFO one below the loop's. With the loop on CPUs of its own they run on the others, so
+ * waking them does not take the loop's CPU.
  */
-function transportThreads(reader: ThreadReader, loopPriority: number): PlannedThread[] {
-  if (loopPriority === 0) return [];
+function transportThreads(reader: ThreadReader, loopPriority: number, cpus: readonly number[]): PlannedThread[] {
+  if (loopPriority === 0 && cpus.length === 0) return [];
   const out: PlannedThread[] = [];
   for (const tid of reader.list()) {
     const state = reader.read(tid);
-    if (state && /^ZMQbg\/IO\//.test(state.name)) out.push({ role: 'transport', tid, cpus: [], priority: Math.max(1, loopPriority - 1), before: state });
+    if (state && /^ZMQbg\/IO\//.test(state.name)) out.push({ role: 'transport', tid, cpus, priority: loopPriority > 0 ? Math.max(1, loopPriority - 1) : 0, before: state });
   }
   return out;
+}
+
+/** The process's CPUs other than the loop's (none when the loop keeps them all or has no CPUs of its own). */
+function otherCpus(allowed: readonly number[], loopCpus: readonly number[]): number[] {
+  if (loopCpus.length === 0) return [];
+  return allowed.filter((c) => !loopCpus.includes(c));
 }
 
 /**
@@ -78,7 +85,7 @@ export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealt
   const threads: PlannedThread[] = [
     { role: 'loop', tid: loopTid, cpus: settings.cpu_affinity, priority: settings.priority, before: reader.read(loopTid) },
     ...(deps.inferenceTids ?? []).map((tid) => ({ role: 'inference' as const, tid, cpus: settings.inference_cpus, priority: settings.priority, before: reader.read(tid) })),
-    ...transportThreads(reader, settings.priority),
+    ...transportThreads(reader, settings.priority, otherCpus(reader.read(loopTid)?.cpus ?? [], settings.cpu_affinity)),
   ];
   for (const t of threads) {
     if (!t.before) {

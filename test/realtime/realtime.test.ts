@@ -182,6 +182,17 @@ describe('applying the realtime settings (a made-up machine)', () => {
     expect(m.threads.get(102)!.policy).toBe('other');
   });
 
+  it("with the loop on CPUs of its own, ZeroMQ's I/O thread moves to the others (no priority needed)", async () => {
+    const m = fakeMachine({ cpus: [0, 1, 2, 3], tids: [100, 102], names: { 102: 'ZMQbg/IO/0' } });
+    const grant = (await applyRealtime(settings({ cpu_affinity: [3] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    expect(grant.report.refusals).toEqual([]);
+    expect(grant.report.threads.map((t) => [t.role, t.after!.policy, t.after!.cpus])).toEqual([
+      ['loop', 'other', [3]],
+      ['transport', 'other', [0, 1, 2]],
+    ]);
+    expect(m.calls.some((c) => c.startsWith('sched'))).toBe(false);
+  });
+
   it('refused: each refusal says why and what would allow it; the rest is still applied', async () => {
     const m = fakeMachine({ allowFifo: false, allowLock: false });
     const grant = (await applyRealtime(settings({ priority: 50, cpu_affinity: [1, 3], lock_memory: true, inference_cpus: [0] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
