@@ -17,6 +17,8 @@ export class DiagnosticsReporter {
   #lastTicks = 0;
   #lastMisses = 0;
   #lastAtMs = 0;
+  /** Due while the loop ran: published right after the next tick (see afterTick). */
+  #due = false;
   published = 0;
 
   constructor(pilot: Pilot, transport: Transport, clock: Clock, config: PilotConfig['outputs']['diagnostics']) {
@@ -38,10 +40,24 @@ export class DiagnosticsReporter {
   }
 
   readonly #fire = (): void => {
+    const nextMs = this.#clock.now() + this.#periodMs;
+    // Building the report sorts the latency windows (milliseconds): not inside a tick, nor just before one.
+    if (this.#pilot.housekeepingAfterTicks) this.#due = true;
+    else this.#publish();
+    this.#timer = this.#clock.schedule(this.#due ? nextMs : this.#lastAtMs + this.#periodMs, this.#fire);
+  };
+
+  /** Called by the runtime right after each tick: publishes a report that fell due meanwhile. */
+  afterTick(): void {
+    if (!this.#due) return;
+    this.#due = false;
+    this.#publish();
+  }
+
+  #publish(): void {
     this.#publisher.publish(this.build());
     this.published++;
-    this.#timer = this.#clock.schedule(this.#lastAtMs + this.#periodMs, this.#fire);
-  };
+  }
 
   /** Snapshot of the runtime's health as a DiagnosticArray. */
   build(): DiagnosticArray {

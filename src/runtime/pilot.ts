@@ -290,6 +290,14 @@ export class Pilot {
     }
   }
 
+  /**
+   * Timer mode on the wall clock, loop running: work that can wait (a frame that arrives just before a
+   * tick, the diagnostics report) is done right after the next tick instead of delaying it.
+   */
+  get housekeepingAfterTicks(): boolean {
+    return this.#deferFrames && this.loop.running;
+  }
+
   /** What the `realtime:` settings were granted (undefined when none were asked). */
   get realtime(): RealtimeReport | undefined {
     return this.#realtime?.report;
@@ -446,6 +454,7 @@ export class Pilot {
     this.timeline.commit();
     if (this.#timelinePub) this.#publishTimeline(rec);
     if (this.#pendingFrame) this.#takePendingFrame();
+    this.diagnostics.afterTick();
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
   }
