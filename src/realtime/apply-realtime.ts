@@ -154,14 +154,18 @@ function applyThread(
  */
 function lockFileMappings(os: OsCalls, reader: ThreadReader, refusals: string[], undo: (() => void)[]): MemoryGrant {
   let lockedMappings = 0;
+  let failed = 0;
   let failure: CallResult | undefined;
   for (const m of reader.fileMappings()) {
     const r = os.lockRange(m.start, m.end);
     if (r.ok) lockedMappings++;
-    else failure ??= r;
+    else {
+      failed++;
+      failure ??= r;
+    }
   }
   if (lockedMappings > 0) undo.push(() => void os.unlockMemory());
-  if (failure && lockedMappings === 0) refusals.push(`lock_memory: ${explain(failure)}${adviceFor('memory', failure)}`);
+  if (failure) refusals.push(`lock_memory: ${failed} of ${failed + lockedMappings} file mappings not locked: ${explain(failure)}${adviceFor('memory', failure)}`);
   return { lockedMappings, lockedKb: reader.lockedKb(), swapOn: reader.swapOn() };
 }
 
@@ -170,7 +174,8 @@ function explain(r: CallResult): string {
 }
 
 function adviceFor(what: 'priority' | 'memory', r: CallResult): string {
-  if (r.ok || r.code !== 'EPERM') return '';
+  // mlock beyond the memlock limit is ENOMEM (EAGAIN on some kernels); without the right at all, EPERM.
+  if (r.ok || !(r.code === 'EPERM' || (what === 'memory' && (r.code === 'ENOMEM' || r.code === 'EAGAIN')))) return '';
   return what === 'priority'
     ? ' — run as root, or give node CAP_SYS_NICE (setcap cap_sys_nice+ep on the node binary; in a container --cap-add SYS_NICE), or allow the user a real-time priority (rtprio in /etc/security/limits.conf)'
     : ' — run as root, or give node CAP_IPC_LOCK, or raise the user\'s memlock limit (ulimit -l unlimited; LimitMEMLOCK=infinity in a systemd unit)';

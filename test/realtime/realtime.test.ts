@@ -22,7 +22,7 @@ afterEach(() => vi.restoreAllMocks());
 const settings = (over: Partial<RealtimeSettings>): RealtimeSettings => ({ priority: 0, cpu_affinity: [], inference_cpus: [], lock_memory: false, required: false, ...over });
 
 /** A made-up machine: threads with state that the fake calls change, permissions as given. */
-function fakeMachine(options: { cpus?: number[]; allowFifo?: boolean; allowLock?: boolean; tids?: number[]; names?: Record<number, string> } = {}) {
+function fakeMachine(options: { cpus?: number[]; allowFifo?: boolean; allowLock?: boolean; lockLimit?: number; tids?: number[]; names?: Record<number, string> } = {}) {
   const cpus = options.cpus ?? [0, 1];
   const threads = new Map<number, { policy: SchedPolicy; priority: number; cpus: number[] }>();
   for (const tid of options.tids ?? [100, 101]) threads.set(tid, { policy: 'other', priority: 0, cpus: [...cpus] });
@@ -46,6 +46,7 @@ function fakeMachine(options: { cpus?: number[]; allowFifo?: boolean; allowLock?
     lockRange(start, end) {
       calls.push(`mlock ${end - start}`);
       if (!options.allowLock) return eperm;
+      if (options.lockLimit !== undefined && lockedKb + Number(end - start) / 1024 > options.lockLimit) return { ok: false, code: 'ENOMEM', message: 'Cannot allocate memory' };
       lockedKb += Number(end - start) / 1024;
       return ok;
     },
@@ -202,10 +203,19 @@ describe('applying the realtime settings (a made-up machine)', () => {
     const refusals = grant.report.refusals.join('\n');
     expect(refusals).toMatch(/loop thread 100: CPU 3 is not among this process's CPUs \(0-1\)/);
     expect(refusals).toMatch(/loop thread 100: SCHED_FIFO 50: Operation not permitted \(EPERM\) — run as root, or give node CAP_SYS_NICE/);
-    expect(refusals).toMatch(/lock_memory: Operation not permitted \(EPERM\) — .*CAP_IPC_LOCK/);
+    expect(refusals).toMatch(/lock_memory: 2 of 2 file mappings not locked: Operation not permitted \(EPERM\) — .*CAP_IPC_LOCK/);
     expect(refusals).toMatch(/inference_cpus: no inference threads besides the loop thread/);
     expect(grant.report.threads[0]!.after).toMatchObject({ policy: 'other', cpus: [0, 1] });
     expect(formatRealtimeReport(grant.report).join('\n')).toMatch(/NOT granted: loop thread 100: SCHED_FIFO 50/);
+  });
+
+  it('lock_memory past the memlock limit: what was locked stays, the rest is refused with the limit named', async () => {
+    const m = fakeMachine({ allowLock: true, lockLimit: 10 });
+    const grant = (await applyRealtime(settings({ lock_memory: true }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    expect(grant.report.memory).toMatchObject({ lockedMappings: 1, lockedKb: 8 });
+    expect(grant.report.refusals).toEqual([
+      "lock_memory: 1 of 2 file mappings not locked: Cannot allocate memory (ENOMEM) — run as root, or give node CAP_IPC_LOCK, or raise the user's memlock limit (ulimit -l unlimited; LimitMEMLOCK=infinity in a systemd unit)",
+    ]);
   });
 
   it('required: a refusal stops the start (E_REALTIME) with everything put back', async () => {
