@@ -39,6 +39,8 @@ export interface InterleavedResult {
   rateHz: number;
   periodMs: number;
   deadlineMs: number;
+  /** performance.now() when the measured blocks began: late ticks' and stalls' `atMs` count from here. */
+  originMs: number;
   blockTicks: number;
   /** Blocks per side. */
   blocks: number;
@@ -95,6 +97,7 @@ export async function runInterleaved(options: InterleaveOptions): Promise<Interl
     rateHz: pilot.config.loop.rate_hz,
     periodMs,
     deadlineMs,
+    originMs,
     blockTicks,
     blocks: block,
     load: { before, after: loadavg(), cpus: cpus().length },

@@ -23,6 +23,8 @@ export interface RealtimeReport {
   readonly threads: readonly ThreadGrant[];
   /** Garbage collection on the loop's thread only (node --single-threaded-gc), or with V8's helper threads. */
   readonly gc: 'single-threaded' | 'parallel';
+  /** node --max-semi-space-size, MB; absent when left at V8's default. */
+  readonly youngGenerationMb?: number;
   /** lock_memory: file mappings locked, VmLck after, and whether swap is on (undefined: unknown). */
   readonly memory?: MemoryGrant;
   /** One line per refusal: what, why, and what would allow it. Empty when everything was granted. */
@@ -39,7 +41,8 @@ export function formatRealtimeReport(r: RealtimeReport): string[] {
     if (threads.length === 0) continue;
     lines.push(`  ${role} thread${threads.length > 1 ? 's' : ''} ${threads.map((t) => `${t.tid}: ${describeState(t.after)}`).join('; ')}`);
   }
-  lines.push(`  gc ${r.gc === 'single-threaded' ? 'single-threaded, on the loop thread (node --single-threaded-gc)' : "with V8's helper threads"}`);
+  const young = r.youngGenerationMb === undefined ? 'young generation at the default size' : `young generation up to ${r.youngGenerationMb} MB (--max-semi-space-size)`;
+  lines.push(`  gc ${r.gc === 'single-threaded' ? 'single-threaded, on the loop thread (node --single-threaded-gc)' : "with V8's helper threads"}, ${young}`);
   if (r.memory) lines.push(`  memory ${describeMemory(r.memory)}`);
   for (const refusal of r.refusals) lines.push(`  NOT granted: ${refusal}`);
   for (const note of r.notes) lines.push(`  note: ${note}`);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { RealtimeSettings } from '../../src/config/schema.js';
 import { main } from '../../src/cli/main.js';
-import { applyRealtime, startRealtime } from '../../src/realtime/apply-realtime.js';
+import { applyRealtime, startRealtime, youngGenerationMb } from '../../src/realtime/apply-realtime.js';
 import { commandOsCalls, type CallResult, type OsCalls } from '../../src/realtime/os-calls.js';
 import {
   formatCpuList,
@@ -145,11 +145,13 @@ describe('applying the realtime settings (a made-up machine)', () => {
       reader: m.reader,
       loopTid: 100,
       inferenceTids: [101],
-      execArgv: ['--single-threaded-gc'],
+      execArgv: ['--single-threaded-gc', '--max-semi-space-size=64'],
+      nodeOptions: '',
     }))!;
     const r = grant.report;
     expect(r.refusals).toEqual([]);
     expect(r.gc).toBe('single-threaded');
+    expect(r.youngGenerationMb).toBe(64);
     expect(r.notes).toEqual([]);
     expect(r.threads.map((t) => [t.role, t.tid, t.after!.policy, t.after!.priority, t.after!.cpus])).toEqual([
       ['loop', 100, 'fifo', 80, [1]],
@@ -162,7 +164,7 @@ describe('applying the realtime settings (a made-up machine)', () => {
     expect(text).toMatch(/inference thread 101: SCHED_FIFO 80 on CPUs 0/);
     expect(text).toMatch(/2 file mappings locked .*VmLck 12 kB.*swap is off/);
     expect(text).toMatch(/all granted/);
-    expect(text).toMatch(/gc single-threaded, on the loop thread \(node --single-threaded-gc\)/);
+    expect(text).toMatch(/gc single-threaded, on the loop thread \(node --single-threaded-gc\), young generation up to 64 MB/);
     grant.restore();
     grant.restore(); // once only
     expect(m.threads.get(100)).toEqual({ policy: 'other', priority: 0, cpus: [0, 1] });
@@ -172,7 +174,7 @@ describe('applying the realtime settings (a made-up machine)', () => {
 
   it("with a priority, ZeroMQ's I/O thread gets SCHED_FIFO one below the loop (its reaper is left alone)", async () => {
     const m = fakeMachine({ allowFifo: true, tids: [100, 102, 103], names: { 102: 'ZMQbg/IO/0', 103: 'ZMQbg/Reaper' } });
-    const grant = (await applyRealtime(settings({ priority: 80 }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    const grant = (await applyRealtime(settings({ priority: 80 }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [], nodeOptions: '' }))!;
     expect(grant.report.threads.map((t) => [t.role, t.tid, t.after!.policy, t.after!.priority])).toEqual([
       ['loop', 100, 'fifo', 80],
       ['transport', 102, 'fifo', 79],
@@ -185,7 +187,7 @@ describe('applying the realtime settings (a made-up machine)', () => {
 
   it("with the loop on CPUs of its own, ZeroMQ's I/O thread moves to the others (no priority needed)", async () => {
     const m = fakeMachine({ cpus: [0, 1, 2, 3], tids: [100, 102], names: { 102: 'ZMQbg/IO/0' } });
-    const grant = (await applyRealtime(settings({ cpu_affinity: [3] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    const grant = (await applyRealtime(settings({ cpu_affinity: [3] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [], nodeOptions: '' }))!;
     expect(grant.report.refusals).toEqual([]);
     expect(grant.report.threads.map((t) => [t.role, t.after!.policy, t.after!.cpus])).toEqual([
       ['loop', 'other', [3]],
@@ -196,10 +198,13 @@ describe('applying the realtime settings (a made-up machine)', () => {
 
   it('refused: each refusal says why and what would allow it; the rest is still applied', async () => {
     const m = fakeMachine({ allowFifo: false, allowLock: false });
-    const grant = (await applyRealtime(settings({ priority: 50, cpu_affinity: [1, 3], lock_memory: true, inference_cpus: [0] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    const grant = (await applyRealtime(settings({ priority: 50, cpu_affinity: [1, 3], lock_memory: true, inference_cpus: [0] }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [], nodeOptions: '' }))!;
     // Parallel GC with a priority: advice, not a refusal.
     expect(grant.report.gc).toBe('parallel');
     expect(grant.report.notes.join('\n')).toMatch(/start node with --single-threaded-gc/);
+    expect(grant.report.notes.join('\n')).toMatch(/start node with --max-semi-space-size=64 too/);
+    expect(youngGenerationMb(['--max-semi-space-size=32'], '--max-semi-space-size=8')).toBe(32);
+    expect(youngGenerationMb([], '--max-old-space-size=4096 --max-semi-space-size=48')).toBe(48);
     const refusals = grant.report.refusals.join('\n');
     expect(refusals).toMatch(/loop thread 100: CPU 3 is not among this process's CPUs \(0-1\)/);
     expect(refusals).toMatch(/loop thread 100: SCHED_FIFO 50: Operation not permitted \(EPERM\) — run as root, or give node CAP_SYS_NICE/);
@@ -211,7 +216,7 @@ describe('applying the realtime settings (a made-up machine)', () => {
 
   it('lock_memory past the memlock limit: what was locked stays, the rest is refused with the limit named', async () => {
     const m = fakeMachine({ allowLock: true, lockLimit: 10 });
-    const grant = (await applyRealtime(settings({ lock_memory: true }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [] }))!;
+    const grant = (await applyRealtime(settings({ lock_memory: true }), { os: m.os, reader: m.reader, loopTid: 100, execArgv: [], nodeOptions: '' }))!;
     expect(grant.report.memory).toMatchObject({ lockedMappings: 1, lockedKb: 8 });
     expect(grant.report.refusals).toEqual([
       "lock_memory: 1 of 2 file mappings not locked: Cannot allocate memory (ENOMEM) — run as root, or give node CAP_IPC_LOCK, or raise the user's memlock limit (ulimit -l unlimited; LimitMEMLOCK=infinity in a systemd unit)",
