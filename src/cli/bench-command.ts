@@ -27,6 +27,7 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     'cpu-affinity': { type: 'string' },
     'inference-cpus': { type: 'string' },
     'lock-memory': { type: 'boolean' },
+    'gc-every-ticks': { type: 'string' },
     worker: { type: 'boolean' },
     chunked: { type: 'boolean' },
     'inference-delay-ms': { type: 'string' },
@@ -116,12 +117,19 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
 }
 
 /** --priority, --cpu-affinity, --inference-cpus and --lock-memory: the config's `realtime:` for this run. */
-function realtimeOptions(values: { priority?: string; 'cpu-affinity'?: string; 'inference-cpus'?: string; 'lock-memory'?: boolean }): { realtime?: Partial<RealtimeSettings> } {
+function realtimeOptions(values: {
+  priority?: string;
+  'cpu-affinity'?: string;
+  'inference-cpus'?: string;
+  'lock-memory'?: boolean;
+  'gc-every-ticks'?: string;
+}): { realtime?: Partial<RealtimeSettings> } {
   const realtime: Partial<RealtimeSettings> = {
     ...(values.priority !== undefined ? { priority: priority(values.priority) } : {}),
     ...(values['cpu-affinity'] !== undefined ? { cpu_affinity: cpuList(values['cpu-affinity'], '--cpu-affinity') } : {}),
     ...(values['inference-cpus'] !== undefined ? { inference_cpus: cpuList(values['inference-cpus'], '--inference-cpus') } : {}),
     ...(values['lock-memory'] ? { lock_memory: true } : {}),
+    ...(values['gc-every-ticks'] !== undefined ? { gc_every_ticks: Math.round(positiveNumber(values['gc-every-ticks'], '--gc-every-ticks', 0)) } : {}),
   };
   return Object.keys(realtime).length ? { realtime } : {};
 }

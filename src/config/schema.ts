@@ -250,6 +250,11 @@ const RealtimeSection = z
      * mappings). Not mlockall: V8 aborts when it releases locked heap pages; with swap off the heap stays in RAM.
      */
     lock_memory: z.boolean().default(false),
+    /**
+     * A young-generation GC right after every Nth tick (timer loop on the wall clock; 0: off, V8 decides):
+     * frames' and messages' garbage is then collected in small batches between ticks, not all at once.
+     */
+    gc_every_ticks: z.number().int().min(0).max(100_000).default(0),
     /** Refuse to start when something asked for here is not granted (default: a warning, and run anyway). */
     required: z.boolean().default(false),
   })
@@ -281,7 +286,7 @@ export const PilotConfig = z
     ros2: Ros2Section.optional(),
     chunking: ChunkingSection.default({ enabled: true, blend: 'ensemble', ensemble_k: 0.01, queue_capacity: 8 }),
     policy_server: PolicyServerSection.optional(),
-    realtime: RealtimeSection.default({ priority: 0, cpu_affinity: [], inference_cpus: [], lock_memory: false, required: false }),
+    realtime: RealtimeSection.default({ priority: 0, cpu_affinity: [], inference_cpus: [], lock_memory: false, gc_every_ticks: 0, required: false }),
   })
   .strict();
 

@@ -80,12 +80,13 @@ export function youngGenerationMb(execArgv: readonly string[], nodeOptions: stri
 }
 
 /**
- * Measured: with the default young generation, short-lived objects of the frames and messages were
- * promoted, a major GC followed about every 2 s, and some 250 ms after each the loop thread lost ~9 ms
- * (inference p99.9 9.3 ms against 1.5 ms); with 64 MB they die young and that was gone.
+ * Measured: left to V8, the garbage of frames and messages (and their external buffers) fed a major GC
+ * about every 2 s, each followed by a ~9 ms loss on the loop thread (inference p99.9 9.3 ms against
+ * 1.8 ms for the bare model); a young-generation GC after every 20th tick kept every collection minor
+ * (at most 1.7 ms, between ticks; p99.9 3.0 ms).
  */
-const YOUNG_NOTE =
-  'the young generation is at its default size: start node with --max-semi-space-size=64 too, so short-lived objects die young instead of feeding major GCs (which cost the loop ~9 ms each, measured)';
+const GC_EVERY_NOTE =
+  'realtime.gc_every_ticks is 0: V8 lets garbage pile up into major collections that cost the loop ~9 ms each (measured); 20 collects it in small batches between ticks';
 
 const GC_NOTE =
   "garbage collection uses V8's helper threads at normal priority, and the loop waits for them: start node with --single-threaded-gc (node --single-threaded-gc bin/pilot.js …)";
@@ -117,7 +118,7 @@ export async function applyRealtime(settings: RealtimeSettings, deps: ApplyRealt
   const execArgv = deps.execArgv ?? process.execArgv;
   const gc = gcThreads(execArgv);
   const youngMb = youngGenerationMb(execArgv, deps.nodeOptions ?? process.env.NODE_OPTIONS ?? '');
-  const notes = settings.priority > 0 ? [...(gc === 'parallel' ? [GC_NOTE] : []), ...(youngMb === undefined || youngMb < 32 ? [YOUNG_NOTE] : [])] : [];
+  const notes = settings.priority > 0 ? [...(gc === 'parallel' ? [GC_NOTE] : []), ...(settings.gc_every_ticks === 0 ? [GC_EVERY_NOTE] : [])] : [];
   if (settings.inference_cpus.length > 0 && !deps.inferenceTids?.length) {
     refusals.push('inference_cpus: no inference threads besides the loop thread (model.intra_op_threads is 1 and inference runs on the main thread), so nothing to place');
   }

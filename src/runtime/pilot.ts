@@ -9,6 +9,8 @@
  * velocity and acceleration limits and the workspace check from the arm description, and publishes
  * nothing until the first joint state has arrived.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cameraInfoTopicFor, loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
 import { loadVehicleCalibration, type VehicleCalibration } from '../calibration/vehicle.js';
 import { ActionDecoder } from '../actions/action-decoder.js';
@@ -148,6 +150,9 @@ export class Pilot {
    * replayed clock, where every tick must see exactly the frames sent before it.
    */
   readonly #deferFrames: boolean;
+  /** realtime.gc_every_ticks: a young-generation GC after every Nth tick (wall-clock timer loop only). */
+  readonly #minorGc: (() => void) | undefined;
+  #ticksSinceGc = 0;
 
   private constructor(
     readonly config: PilotConfig,
@@ -163,6 +168,7 @@ export class Pilot {
   ) {
     this.#clock = clock;
     this.#deferFrames = config.loop.trigger === 'timer' && clock instanceof WallClock;
+    this.#minorGc = this.#deferFrames && config.realtime.gc_every_ticks > 0 ? minorGcFunction() : undefined;
     this.#stopwatch = stopwatch ?? (() => clock.now());
     this.#log = log;
     const contract = policy.contract;
@@ -455,6 +461,10 @@ export class Pilot {
     if (this.#timelinePub) this.#publishTimeline(rec);
     if (this.#pendingFrame) this.#takePendingFrame();
     this.diagnostics.afterTick();
+    if (this.#minorGc && ++this.#ticksSinceGc >= this.config.realtime.gc_every_ticks) {
+      this.#ticksSinceGc = 0;
+      this.#minorGc();
+    }
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
   }
@@ -655,6 +665,14 @@ export class Pilot {
     if (engaged !== this.safety.estopped) this.#log(`pilot: e-stop ${engaged ? 'ENGAGED' : 'released'} via ${this.config.safety.estop_topic}`);
     this.safety.setEstop(engaged);
   };
+}
+
+/** V8's gc() (exposed at run time), asked for a young-generation collection. */
+function minorGcFunction(): () => void {
+  if (typeof globalThis.gc !== 'function') setFlagsFromString('--expose-gc');
+  const gc = (typeof globalThis.gc === 'function' ? globalThis.gc : runInNewContext('gc')) as (options: { type: 'minor' }) => void;
+  const options = { type: 'minor' as const };
+  return () => gc(options);
 }
 
 /** Element-wise equality of two numeric arrays (camera_info's k and d). */

@@ -1,3 +1,4 @@
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ManualClock, WallClock, type TimerHandle } from '../../src/loop/clock.js';
@@ -33,11 +34,11 @@ afterEach(async () => {
   }
 });
 
-async function start() {
+async function start(realtime: { gc_every_ticks?: number } = {}) {
   const clock = new SteppedWallClock();
   const transport = new InProcessTransport();
   const config = parseConfig(
-    { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 2 }, transport: { kind: 'inprocess' }, loop: { rate_hz: 100 }, outputs: { diagnostics: { rate_hz: 3 } } },
+    { model: { path: 'models/pilotnet-test.onnx', warmup_runs: 2 }, transport: { kind: 'inprocess' }, loop: { rate_hz: 100 }, outputs: { diagnostics: { rate_hz: 3 } }, realtime },
     'test',
     process.cwd(),
   );
@@ -78,6 +79,22 @@ describe('work that can wait is done right after a tick (timer loop on the wall 
     expect(diags).toEqual([]);
     await advance(340);
     expect(diags).toEqual([340]);
+  });
+
+  it('realtime.gc_every_ticks: a young-generation GC right after every Nth tick', async () => {
+    const minor: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor.push(e.startTime);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    try {
+      const { advance } = await start({ gc_every_ticks: 2 });
+      for (let t = 10; t <= 200; t += 10) await advance(t); // 20 more ticks
+      await new Promise((r) => setTimeout(r, 20)); // GC entries are delivered asynchronously
+      expect(minor.length).toBeGreaterThanOrEqual(10);
+    } finally {
+      observer.disconnect();
+    }
   });
 
   it('on a simulated clock nothing waits: frames are taken in on arrival', async () => {
