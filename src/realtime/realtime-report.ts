@@ -42,7 +42,8 @@ export function formatRealtimeReport(r: RealtimeReport): string[] {
     lines.push(`  ${role} thread${threads.length > 1 ? 's' : ''} ${threads.map((t) => `${t.tid}: ${describeState(t.after)}`).join('; ')}`);
   }
   const young = r.youngGenerationMb === undefined ? 'young generation at the default size' : `young generation up to ${r.youngGenerationMb} MB (--max-semi-space-size)`;
-  lines.push(`  gc ${r.gc === 'single-threaded' ? 'single-threaded, on the loop thread (node --single-threaded-gc)' : "with V8's helper threads"}, ${young}`);
+  const every = r.asked.gc_every_ticks > 0 ? `, a young-generation GC after every ${r.asked.gc_every_ticks} ticks` : '';
+  lines.push(`  gc ${r.gc === 'single-threaded' ? 'single-threaded, on the loop thread (node --single-threaded-gc)' : "with V8's helper threads"}, ${young}${every}`);
   if (r.memory) lines.push(`  memory ${describeMemory(r.memory)}`);
   for (const refusal of r.refusals) lines.push(`  NOT granted: ${refusal}`);
   for (const note of r.notes) lines.push(`  note: ${note}`);
