@@ -164,7 +164,7 @@ describe('applying the realtime settings (a made-up machine)', () => {
     expect(text).toMatch(/inference thread 101: SCHED_FIFO 80 on CPUs 0/);
     expect(text).toMatch(/2 file mappings locked .*VmLck 12 kB.*swap is off/);
     expect(text).toMatch(/all granted/);
-    expect(text).toMatch(/gc single-threaded, on the loop thread \(node --single-threaded-gc\), young generation up to 64 MB, a young-generation GC after every 20 ticks/);
+    expect(text).toMatch(/gc single-threaded, on the loop thread \(node --single-threaded-gc\), young generation up to 64 MB \(--max-semi-space-size\), a young-generation GC after every 20 ticks/);
     grant.restore();
     grant.restore(); // once only
     expect(m.threads.get(100)).toEqual({ policy: 'other', priority: 0, cpus: [0, 1] });
