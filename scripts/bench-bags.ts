@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createBagWriter, openBag, Recorder, type ChunkCompression } from '../src/bags/index.js';
-import type { Image } from '../src/messages/types.js';
+import { createBagWriter, openBag, Recorder, type ChunkCompression } from '../src/data/bags/index.js';
+import type { Image } from '../src/core/messages/types.js';
 import { createTransport } from '../src/transport/index.js';
 import type { Transport } from '../src/transport/transport.js';
 

@@ -18,9 +18,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FieldBaselineComparison } from '../src/eval/baselines.js';
-import { runTrainPolicy, type TrainPolicySummary } from '../src/finetune/train-policy.js';
-import { packageRoot } from '../src/util/package-root.js';
+import type { FieldBaselineComparison } from '../src/data/replay/baselines.js';
+import { runTrainPolicy, type TrainPolicySummary } from '../src/learning/finetune/train-policy.js';
+import { packageRoot } from '../src/core/util/package-root.js';
 
 const { values } = parseArgs({
   options: {

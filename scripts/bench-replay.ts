@@ -9,8 +9,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/load.js';
-import { benchReplayThroughput } from '../src/replay/replay-bench.js';
+import { loadConfig } from '../src/core/config/load.js';
+import { benchReplayThroughput } from '../src/data/replay/replay-bench.js';
 
 const { values } = parseArgs({
   options: {

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import jpeg from 'jpeg-js';
 import { openRos2Transport } from '../src/ros2/open.js';
 import { ros2Problems } from '../src/ros2/preflight.js';
-import type { CompressedImage, Image } from '../src/messages/types.js';
+import type { CompressedImage, Image } from '../src/core/messages/types.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '30' }, domain: { type: 'string', default: '70' } },

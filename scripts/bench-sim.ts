@@ -7,8 +7,8 @@
  * Flags: --frames 300 --track oval --model <onnx> --transport zeromq|inprocess
  */
 import { parseArgs } from 'node:util';
-import { loadCameraCalibration } from '../src/calibration/camera.js';
-import { loadCameraMount } from '../src/calibration/mount.js';
+import { loadCameraCalibration } from '../src/core/calibration/camera.js';
+import { loadCameraMount } from '../src/core/calibration/mount.js';
 import { parseSimConfig } from '../sim/config/sim-config.js';
 import { runDriveSession } from '../sim/drive/drive-session.js';
 import { IntrinsicCamera } from '../sim/render/camera-rig.js';

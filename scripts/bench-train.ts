@@ -14,8 +14,8 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { DRIVING_NETWORK, initTrainingBackend, Network, trainNetwork, type AugmentFn, type LabelledFrames } from '../src/train/index.js';
-import { mulberry32 } from '../src/util/prng.js';
+import { DRIVING_NETWORK, initTrainingBackend, Network, trainNetwork, type AugmentFn, type LabelledFrames } from '../src/learning/train/index.js';
+import { mulberry32 } from '../src/core/util/prng.js';
 
 const { values } = parseArgs({
   options: {
@@ -88,7 +88,7 @@ function syntheticFrames(count: number, seed: number): LabelledFrames {
   const order = Array.from({ length: frames }, (_, i) => i);
   const cut = Math.floor(frames * 0.9);
   const augment: AugmentFn = (images, targets, rng) => {
-    // Cheap stand-in for src/dataset's augmentations: a brightness shift per frame.
+    // Cheap stand-in for src/learning/dataset's augmentations: a brightness shift per frame.
     const frameBytes = height * width * 3;
     for (let f = 0; f * frameBytes < images.length; f++) {
       const shift = Math.floor((rng() - 0.5) * 40);

@@ -3,7 +3,7 @@
  * [--count 1000]`. The bar: ZeroMQ over ipc, 640×480 rgb8, p50 under 1 ms, no drops.
  */
 import { parseArgs } from 'node:util';
-import { benchTransportLatency } from '../src/bench/transport-bench.js';
+import { benchTransportLatency } from '../src/runtime/bench/transport-bench.js';
 
 const { values } = parseArgs({ options: { transport: { type: 'string' }, count: { type: 'string', default: '1000' } } });
 const kinds = values.transport ? [values.transport] : ['inprocess', 'zeromq'];

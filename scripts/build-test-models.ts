@@ -1,13 +1,13 @@
 /**
  * Writes models/pilotnet-test.onnx and its model card models/pilotnet-test.md.
- * test/export checks that the committed files match what this produces, so rerun it after changing the builder.
+ * test/learning/export checks that the committed files match what this produces, so rerun it after changing the builder.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildChunkedPolicy, type ChunkedPolicyModel, type ChunkedPolicyOptions } from '../src/export/chunked-policy.js';
-import { buildPilotNet, type PilotNetModel, type PilotNetOptions } from '../src/export/pilotnet.js';
+import { buildChunkedPolicy, type ChunkedPolicyModel, type ChunkedPolicyOptions } from '../src/learning/export/chunked-policy.js';
+import { buildPilotNet, type PilotNetModel, type PilotNetOptions } from '../src/learning/export/pilotnet.js';
 
 /** The options the committed test model is built with. */
 export const PILOTNET_TEST_OPTIONS: PilotNetOptions = { variant: 'full', seed: 1, id: 'pilotnet-test', activation: 'elu' };
@@ -32,8 +32,8 @@ steering_raw[i] = tanh(2 · (m_r − m_b) + 0.05 · (i − ${(chunk.steps - 1) /
 exercise the action queue (time indexing, blending, fallbacks) and the policy server; \`pilot bench --chunked\`
 slows it down on purpose (\`--inference-delay-ms\`).
 
-- Rebuild: \`npm run build && npm run models\` (byte-identical output; \`test/export/chunked-policy.test.ts\` checks it).
-- Builder: \`src/export/chunked-policy.ts\`. Graph: GlobalAveragePool → Flatten → Gemm → Tanh → Reshape.
+- Rebuild: \`npm run build && npm run models\` (byte-identical output; \`test/learning/export/chunked-policy.test.ts\` checks it).
+- Builder: \`src/learning/export/chunked-policy.ts\`. Graph: GlobalAveragePool → Flatten → Gemm → Tanh → Reshape.
 - File: ${model.bytes.length.toLocaleString('en-US')} bytes, sha256 \`${sha256(model.bytes)}\`
 - Input \`image\`: float32 [1, 3, 240, 320], NCHW, RGB, pixels / 255, no crop.
 - Output \`${out.name}\`: float32 [${out.shape.join(', ')}], fields ${out.fields.map((f) => `${f.name} [${f.unit}] = raw·${f.scale} + ${f.offset}`).join(', ')}.

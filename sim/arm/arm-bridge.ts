@@ -4,9 +4,9 @@
  * std_msgs/Float64MultiArray in the arm's joint order). Malformed commands are dropped and counted,
  * never applied: the arm keeps its previous target (a forward position controller holds).
  */
-import { makeJointState } from '../../src/messages/factories.js';
-import { msFromTime, timeFromMs, writeTimeFromMs } from '../../src/messages/time.js';
-import type { ClockMsg, Float64MultiArray, Image, JointState, JointTrajectory } from '../../src/messages/types.js';
+import { makeJointState } from '../../src/core/messages/factories.js';
+import { msFromTime, timeFromMs, writeTimeFromMs } from '../../src/core/messages/time.js';
+import type { ClockMsg, Float64MultiArray, Image, JointState, JointTrajectory } from '../../src/core/messages/types.js';
 import type { Publisher, Subscription, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 import type { ArmCommandType } from './arm-sim-config.js';

@@ -3,10 +3,10 @@
  * on base_link (camera_mount YAML), rendering the arm scene headlessly. The same pinhole maths as the
  * vehicle camera (sim/render/camera-rig.ts), with the robot's base fixed at the world origin.
  */
-import type { CameraCalibration } from '../../src/calibration/camera.js';
-import type { CameraMount } from '../../src/calibration/mount.js';
-import type { ArmDescription } from '../../src/kinematics/index.js';
-import type { Image } from '../../src/messages/types.js';
+import type { CameraCalibration } from '../../src/core/calibration/camera.js';
+import type { CameraMount } from '../../src/core/calibration/mount.js';
+import type { ArmDescription } from '../../src/core/kinematics/index.js';
+import type { Image } from '../../src/core/messages/types.js';
 import { IntrinsicCamera, projectToPixel } from '../render/camera-rig.js';
 import type { GpuBackend } from '../render/gpu-environment.js';
 import { HeadlessRenderer } from '../render/headless-renderer.js';

@@ -4,7 +4,7 @@
  * from the nominal look by up to `strength` of its range (0 = nominal). Object colours keep their hue
  * family (the red target stays red), so the task stays the same task.
  */
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { colourTemperatureToRgb, rgbToHex } from '../world/domain-randomization.js';
 
 export interface ArmLook {

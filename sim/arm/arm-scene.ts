@@ -7,7 +7,7 @@
  * table top at z = 0).
  */
 import * as THREE from 'three/webgpu';
-import type { ArmDescription } from '../../src/kinematics/index.js';
+import type { ArmDescription } from '../../src/core/kinematics/index.js';
 import type { ArmLook } from './arm-look.js';
 import { tinted } from './arm-look.js';
 import { GOAL_COLOUR, type ArmEpisodeSpec } from './arm-task.js';

@@ -4,9 +4,9 @@
  * validated at start with errors that name the file and key. Every key has a default.
  */
 import { z } from 'zod';
-import { readYamlFile } from '../../src/calibration/camera.js';
-import { describeIssue } from '../../src/config/load.js';
-import { PilotError } from '../../src/util/errors.js';
+import { readYamlFile } from '../../src/core/calibration/camera.js';
+import { describeIssue } from '../../src/core/config/load.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 const Topic = z.string().startsWith('/');
 

@@ -14,8 +14,8 @@
  * in one of the held-out bands (UNSEEN_PLACEMENTS.bandsDeg ± halfWidthDeg), which training placements
  * never enter, and the episode seeds are ≥ UNSEEN_PLACEMENTS.seedBase (training seeds are below it).
  */
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 export const ARM_TASKS = ['reach', 'push'] as const;
 export type ArmTaskKind = (typeof ARM_TASKS)[number];

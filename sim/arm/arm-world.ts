@@ -6,8 +6,8 @@
  * tool point; while the tool point is below the puck's top, a puck it overlaps is moved out along the
  * line between their centres until they just touch (no friction, no rotation), every substep.
  */
-import type { ArmDescription, KinematicChain } from '../../src/kinematics/index.js';
-import { PilotError } from '../../src/util/errors.js';
+import type { ArmDescription, KinematicChain } from '../../src/core/kinematics/index.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import type { ArmEpisodeSpec, ArmObject } from './arm-task.js';
 import { JointDynamics } from './joint-dynamics.js';
 

@@ -4,8 +4,8 @@
  * time to stop on the target (a trapezoidal profile), and never leaves its position limits.
  * Pure and stepped with an explicit dt; allocates nothing per step.
  */
-import type { ArmJointLimits } from '../../src/kinematics/index.js';
-import { PilotError } from '../../src/util/errors.js';
+import type { ArmJointLimits } from '../../src/core/kinematics/index.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 export class JointDynamics {
   readonly n: number;

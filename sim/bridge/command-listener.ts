@@ -3,8 +3,8 @@
  * steering/speed target and remembers when the newest one arrived (for lockstep waits and the
  * ESC-style failsafe). Malformed commands are dropped and counted, never applied.
  */
-import type { AckermannDriveStamped, Twist } from '../../src/messages/types.js';
-import { msFromTime } from '../../src/messages/time.js';
+import type { AckermannDriveStamped, Twist } from '../../src/core/messages/types.js';
+import { msFromTime } from '../../src/core/messages/time.js';
 import type { Subscription, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
 import { CommandArrivalCounter } from './command-arrivals.js';

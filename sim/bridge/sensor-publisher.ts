@@ -4,8 +4,8 @@
  * at the first publish call at or after their delivery time, in order. A frozen camera sends the
  * frame of its window's start again; a clock jump offsets /clock and every sensor stamp.
  */
-import type { ClockMsg, Header, Image, Imu, Odometry } from '../../src/messages/types.js';
-import { msFromTime, timeFromMs } from '../../src/messages/time.js';
+import type { ClockMsg, Header, Image, Imu, Odometry } from '../../src/core/messages/types.js';
+import { msFromTime, timeFromMs } from '../../src/core/messages/time.js';
 import type { Publisher, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
 

@@ -3,12 +3,12 @@
  * track (cross-track error, progress, off-road, collisions), interventions, and the sensors. Rendering
  * only reads this state; nothing here reads a clock.
  */
-import type { CameraCalibration } from '../../src/calibration/camera.js';
-import type { CameraMount } from '../../src/calibration/mount.js';
-import type { VehicleCalibration } from '../../src/calibration/vehicle.js';
-import { makeImage } from '../../src/messages/factories.js';
-import { timeFromMs } from '../../src/messages/time.js';
-import type { Image, Imu, Odometry } from '../../src/messages/types.js';
+import type { CameraCalibration } from '../../src/core/calibration/camera.js';
+import type { CameraMount } from '../../src/core/calibration/mount.js';
+import type { VehicleCalibration } from '../../src/core/calibration/vehicle.js';
+import { makeImage } from '../../src/core/messages/factories.js';
+import { timeFromMs } from '../../src/core/messages/time.js';
+import type { Image, Imu, Odometry } from '../../src/core/messages/types.js';
 import type { SimConfig } from '../config/sim-config.js';
 import type { DriveSample } from '../drive/drive-result.js';
 import { IntrinsicCamera } from '../render/camera-rig.js';

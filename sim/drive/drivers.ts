@@ -3,12 +3,12 @@
  * embedded on the simulator's clock, or the expert on ground truth. Both answer on the command topic
  * through the transport, so the simulator treats them alike and a recording looks the same.
  */
-import type { PilotConfig } from '../../src/config/schema.js';
-import { ManualClock, WallClock, type Clock } from '../../src/loop/clock.js';
-import { makeAckermannDriveStamped } from '../../src/messages/factories.js';
-import { timeFromMs } from '../../src/messages/time.js';
-import type { AckermannDriveStamped } from '../../src/messages/types.js';
-import type { Policy } from '../../src/policy/policy-session.js';
+import type { PilotConfig } from '../../src/core/config/schema.js';
+import { ManualClock, WallClock, type Clock } from '../../src/runtime/loop/clock.js';
+import { makeAckermannDriveStamped } from '../../src/core/messages/factories.js';
+import { timeFromMs } from '../../src/core/messages/time.js';
+import type { AckermannDriveStamped } from '../../src/core/messages/types.js';
+import type { Policy } from '../../src/runtime/policy/policy-session.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import type { Publisher, Transport } from '../../src/transport/transport.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';

@@ -11,7 +11,7 @@
  * lap counts, so going backwards never earns a lap. Thresholds are absolute (lap 1 at 1 × length),
  * so progress must start at 0 on the start line.
  */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import {
   DRIVE_EVENT_KINDS,
   DRIVE_RESULT_SCHEMA,

@@ -3,8 +3,8 @@
  * profile from curvature, and optional seeded steering noise and recovery manoeuvres so recorded
  * demonstrations also show how to get back from the edge. Pure and stepped with an explicit dt.
  */
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { smoothCurvature, wrapAngle } from '../world/centreline.js';
 import type { Track, TrackPose, TrackProjection } from '../world/track.js';
 

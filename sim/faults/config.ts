@@ -30,7 +30,7 @@
  * number in [0, 1] (got 2)`.
  */
 import { z } from 'zod';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 export type TopicClass = 'camera' | 'imu' | 'odom';
 export const TOPIC_CLASSES: readonly TopicClass[] = Object.freeze(['camera', 'imu', 'odom'] as const);

@@ -6,7 +6,7 @@
  * The queue holds references: give it messages it may keep (copies, or objects from a pool),
  * never a sensor's reused message.
  */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 export class DelayQueue<T> {
   readonly capacity: number;

@@ -6,8 +6,8 @@
  * never shifts the other decisions. The robot-wide faults (nan_policy, frozen_camera, clock_jump)
  * are windows in sim time and draw nothing.
  */
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { boxMuller, type NoiseMultiplierHook } from '../sensors/noise.js';
 import { TOPIC_CLASSES, type FaultConfig, type FaultWindow, type FrozenCameraWindow, type TopicClass, type TopicFaults } from './config.js';
 

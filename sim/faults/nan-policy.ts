@@ -4,10 +4,10 @@
  * contract, provider report, disposal) is the wrapped policy's, so the runtime's preprocessing, decoder
  * and safety layer run unchanged; the safety layer must publish its fallback (reason `nonfinite`).
  */
-import type { ProviderName } from '../../src/config/schema.js';
-import type { ModelContract } from '../../src/policy/contract.js';
-import type { Policy } from '../../src/policy/policy-session.js';
-import type { ProviderAttempt, ProviderStartup } from '../../src/policy/providers.js';
+import type { ProviderName } from '../../src/core/config/schema.js';
+import type { ModelContract } from '../../src/runtime/policy/contract.js';
+import type { Policy } from '../../src/runtime/policy/policy-session.js';
+import type { ProviderAttempt, ProviderStartup } from '../../src/runtime/policy/providers.js';
 
 export class NanPolicy implements Policy {
   /** Runs whose output was replaced. */

@@ -4,8 +4,8 @@
  * world point projects to the pixel `projectToPixel` predicts.
  */
 import * as THREE from 'three/webgpu';
-import type { CameraCalibration } from '../../src/calibration/camera.js';
-import type { CameraMount } from '../../src/calibration/mount.js';
+import type { CameraCalibration } from '../../src/core/calibration/camera.js';
+import type { CameraMount } from '../../src/core/calibration/mount.js';
 
 export interface Pose2D {
   x: number;

@@ -3,7 +3,7 @@
  * On a CPU-only Linux machine Dawn's OpenGL ES backend runs on Mesa llvmpipe through EGL with the
  * surfaceless platform; on a GPU machine Vulkan is preferred.
  */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 export type GpuBackend = 'opengles' | 'vulkan' | 'auto';
 

@@ -3,7 +3,7 @@
  * One renderer per camera resolution; frames come back as RGBA8, top row first.
  */
 import * as THREE from 'three/webgpu';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { installGpuEnvironment, type GpuBackend, type GpuEnvironment } from './gpu-environment.js';
 
 export interface HeadlessRendererOptions {

@@ -5,7 +5,7 @@
  */
 import * as THREE from 'three/webgpu';
 import type { Track } from '../world/track.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 // Colours are display values end to end (no linear workflow), so a colour in a track file or a domain
 // sample is the colour in the camera image, in Node and in the browser viewer alike.

@@ -7,7 +7,7 @@
  * driven path as segments coloured by |cross-track error|, markers for incidents); cross-track,
  * speed and steering over time with lap boundaries; laps; runtime statistics; events.
  */
-import { escapeHtml, htmlPage } from '../../src/util/html.js';
+import { escapeHtml, htmlPage } from '../../src/core/util/html.js';
 import type { DriveEvent, DriveResult } from '../drive/drive-result.js';
 import { defaultThresholds, evaluateDrive, type DriveEvaluation, type DriveThresholds } from './evaluate.js';
 import { decimalsForStep, fmt, fmtCount, fmtDurationS, fmtSigned, niceLimit, niceTicks } from './format.js';

@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { DRIVE_RESULT_SCHEMA, type DriveResult } from '../drive/drive-result.js';
 
 /** Top-level keys in the order they are written; any others follow, sorted. Big arrays last. */

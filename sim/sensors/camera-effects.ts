@@ -7,7 +7,7 @@
  *
  * All scratch is allocated once per resolution, so apply() does not allocate.
  */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { TableGaussianNoise, noiseScale, type NoiseMultiplierHook } from './noise.js';
 
 /**

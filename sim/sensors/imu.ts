@@ -7,12 +7,12 @@
  * in-process transport holds it only until publish() returns, so that is safe there; anything
  * that keeps it longer (a delay queue, a recorder) must copy it.
  */
-import { makeImu } from '../../src/messages/factories.js';
-import type { Imu } from '../../src/messages/types.js';
+import { makeImu } from '../../src/core/messages/factories.js';
+import type { Imu } from '../../src/core/messages/types.js';
 import type { VehicleState } from '../vehicle/types.js';
 import { GaussianNoise, noiseScale, type NoiseMultiplierHook } from './noise.js';
 import { requireFinite, requireNonNegative, variance, withoutUndefined } from './options.js';
-import { writeTimeFromMs } from '../../src/messages/time.js';
+import { writeTimeFromMs } from '../../src/core/messages/time.js';
 
 export type Vec3 = readonly [number, number, number];
 

@@ -3,7 +3,7 @@
  * multiplier hook so fault injection can turn up the noise during a burst. Deterministic: the
  * same seed and the same sequence of calls give the same values on every platform.
  */
-import { mulberry32 } from '../../src/util/prng.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 /** Noise scale at a sim time (1 = nominal); FaultInjector.noiseMultiplier bound to a topic class fits. */
 export type NoiseMultiplierHook = (simTimeMs: number) => number;

@@ -6,13 +6,13 @@
  *
  * The message is reused and filled in place (see ImuSensor for why that is safe in-process).
  */
-import { makeOdometry } from '../../src/messages/factories.js';
-import type { Odometry } from '../../src/messages/types.js';
-import { PilotError } from '../../src/util/errors.js';
+import { makeOdometry } from '../../src/core/messages/factories.js';
+import type { Odometry } from '../../src/core/messages/types.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import type { Pose2D, VehicleState } from '../vehicle/types.js';
 import { GaussianNoise, noiseScale, type NoiseMultiplierHook } from './noise.js';
 import { floorVariance, requireFinite, requireNonNegative, variance, withoutUndefined } from './options.js';
-import { writeTimeFromMs } from '../../src/messages/time.js';
+import { writeTimeFromMs } from '../../src/core/messages/time.js';
 
 /** Variance for what wheel odometry does not measure (z, roll, pitch): large, i.e. "ignore". */
 export const UNMEASURED_VARIANCE = 1e6;

@@ -1,5 +1,5 @@
 /** Option checks shared by the sensors: errors name the sensor, the option and the value. */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 
 export function requireNonNegative(owner: string, name: string, value: number): void {
   if (!(Number.isFinite(value) && value >= 0)) throw new PilotError('E_SIM_CONFIG', `${owner}: ${name}: expected finite number ≥ 0 (got ${value})`);

@@ -7,8 +7,8 @@
  * The pose and velocities in `state` refer to base_link = rear-axle centre; the dynamic model
  * itself runs at the centre of gravity, `cgToFrontM` behind the front axle.
  */
-import type { VehicleCalibration } from '../../src/calibration/vehicle.js';
-import { PilotError } from '../../src/util/errors.js';
+import type { VehicleCalibration } from '../../src/core/calibration/vehicle.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { dynamicBlendWeight, dynamicRates, kinematicRates, type BicycleBody, type BicycleInput, type BicycleRates } from './bicycle.js';
 import { CommandDelayLine } from './delay-line.js';
 import {

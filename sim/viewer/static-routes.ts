@@ -9,7 +9,7 @@ import path from 'node:path';
 export const THREE_FILES: ReadonlySet<string> = new Set(['three.module.js', 'three.core.js', 'three.webgpu.js', 'three.tsl.js']);
 
 /** Folders of `dist/` the page's modules live in: the client, the scene builder and what they import (add a folder here when the scene builder imports from a new one). */
-export const APP_PREFIXES: readonly string[] = ['sim/viewer/', 'sim/render/', 'src/util/'];
+export const APP_PREFIXES: readonly string[] = ['sim/viewer/', 'sim/render/', 'src/core/util/'];
 
 export interface AssetRoots {
   /** node_modules/three/build */

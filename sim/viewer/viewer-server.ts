@@ -29,7 +29,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { WebSocket, WebSocketServer } from 'ws';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { viewerPage } from './page.js';
 import {
   FRAME_TAG_CAMERA_JPEG,

@@ -4,8 +4,8 @@
  * renders. Ranges keep the road, its edge lines and its contrast to the ground visible to a camera
  * 0.15 m above the road: no night, no sun at the horizon, fog that leaves the near road clear.
  */
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 
 /** Display colour, channels 0..1 (what ends up in the image; no linear workflow). */
 export interface Rgb {

@@ -3,8 +3,8 @@
  * scaled to the wanted lap length, then validated like a track file; an invalid shape is retried
  * with a seed derived from the original, so one seed always gives the same track.
  */
-import { PilotError } from '../../src/util/errors.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { mulberry32 } from '../../src/core/util/prng.js';
 import { sampleClosedSpline, type Point2 } from './centreline.js';
 import { TRACK_LIMITS } from './limits.js';
 import { buildTrack } from './sampled-track.js';

@@ -1,5 +1,5 @@
 /** A track sampled by arc length: projection, poses along it, and build-time validation. */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import {
   findSectionOverlap,
   findSelfIntersection,

@@ -1,5 +1,5 @@
 /** Scenery placed relative to the centreline: kerbs and cones on the outside of tight bends, obstacles beside the road. */
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { smoothCurvature } from './centreline.js';
 import type { ConeSpec, KerbSpec, ObstacleSpec, Track, TrackDefinition } from './track.js';
 

@@ -2,10 +2,10 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { readYamlFile } from '../../src/calibration/camera.js';
-import { describeIssue } from '../../src/config/load.js';
-import { PilotError } from '../../src/util/errors.js';
-import { packageRoot } from '../../src/util/package-root.js';
+import { readYamlFile } from '../../src/core/calibration/camera.js';
+import { describeIssue } from '../../src/core/config/load.js';
+import { PilotError } from '../../src/core/util/errors.js';
+import { packageRoot } from '../../src/core/util/package-root.js';
 import { TRACK_LIMITS } from './limits.js';
 import { buildTrack } from './sampled-track.js';
 import type { Track, TrackDefinition } from './track.js';

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { PROVIDER_NAMES, type ProviderName } from '../config/schema.js';
-import { isRosDistro, ROS_DISTROS, type RosDistro } from '../messages/ros-distro.js';
+import { PROVIDER_NAMES, type ProviderName } from '../core/config/schema.js';
+import { isRosDistro, ROS_DISTROS, type RosDistro } from '../core/messages/ros-distro.js';
 
 /** A usage error: printed with the usage text, exit code 2. */
 export class CliError extends Error {}

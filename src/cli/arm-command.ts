@@ -10,7 +10,7 @@ import { formatArmSummary, type ArmEpisodeResult } from '../../sim/arm/arm-metri
 import { runArmSession, type ArmDriverOption } from '../../sim/arm/arm-session.js';
 import { loadArmSimConfig } from '../../sim/arm/arm-sim-config.js';
 import { parseTaskKind, UNSEEN_PLACEMENTS, type PlacementSplit } from '../../sim/arm/arm-task.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { CliError, parse, transportKind } from './args.js';
 
 export const ARM_USAGE = `pilot arm [--task reach|push] [--episodes 100] [--model <onnx> | --expert] [--config launch/arm.yaml]

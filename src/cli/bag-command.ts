@@ -3,17 +3,17 @@ import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { McapIndexedReader } from '@mcap/core';
-import { blackBoxTopics } from '../bags/black-box.js';
-import { BagError } from '../bags/errors.js';
-import { bagInfoJson, formatBagInfo, formatSize, messageJsonLine } from '../bags/format.js';
-import { createBagWriter, FileReadable, openBag, recoverBag } from '../bags/node-io.js';
-import { Recorder, type RecordTopic } from '../bags/recorder.js';
-import { loadConfig } from '../config/load.js';
+import { blackBoxTopics } from '../data/bags/black-box.js';
+import { BagError } from '../data/bags/errors.js';
+import { bagInfoJson, formatBagInfo, formatSize, messageJsonLine } from '../data/bags/format.js';
+import { createBagWriter, FileReadable, openBag, recoverBag } from '../data/bags/node-io.js';
+import { Recorder, type RecordTopic } from '../data/bags/recorder.js';
+import { loadConfig } from '../core/config/load.js';
 import { createTransport } from '../transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
 import { CliError, distroOption, parse, positiveNumber, transportKind } from './args.js';
-import { IMPORT_USAGE, importCommand } from '../import/import-command.js';
-import { PLAY_USAGE, playCommand } from '../replay/play-command.js';
+import { IMPORT_USAGE, importCommand } from './import-command.js';
+import { PLAY_USAGE, playCommand } from './play-command.js';
 
 export const BAG_USAGE = `  pilot bag info <bag> [--json] [--distro humble|iron|jazzy]
   pilot bag cat <bag> [--topic T]... [--limit N] [--full] [--skip-errors] [--distro humble|iron|jazzy]

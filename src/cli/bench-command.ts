@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
-import { benchLoop, benchProviders, formatLoopBench, formatProviderComparison } from '../bench/loop-bench.js';
-import { benchTransportLatency } from '../bench/transport-bench.js';
-import { benchChunking, formatChunkingBench } from '../bench/chunking-bench.js';
-import { benchRoundTrip, formatRoundTrip } from '../bench/policy-server-bench.js';
-import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
-import { PROVIDER_NAMES, type RealtimeSettings } from '../config/schema.js';
-import { parseCpuList } from '../realtime/proc-threads.js';
-import { packageRoot } from '../util/package-root.js';
+import { benchLoop, benchProviders, formatLoopBench, formatProviderComparison } from '../runtime/bench/loop-bench.js';
+import { benchTransportLatency } from '../runtime/bench/transport-bench.js';
+import { benchChunking, formatChunkingBench } from '../runtime/bench/chunking-bench.js';
+import { benchRoundTrip, formatRoundTrip } from '../runtime/bench/policy-server-bench.js';
+import { BLEND_MODES, type BlendMode } from '../runtime/chunking/action-queue.js';
+import { PROVIDER_NAMES, type RealtimeSettings } from '../core/config/schema.js';
+import { parseCpuList } from '../runtime/realtime/proc-threads.js';
+import { packageRoot } from '../core/util/package-root.js';
 import { CliError, parse, positiveNumber, providerList, transportKind } from './args.js';
 
 export async function benchCommand(args: readonly string[]): Promise<number> {

@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BLEND_MODES, type BlendMode } from '../chunking/action-queue.js';
-import { loadConfig } from '../config/load.js';
-import type { PilotConfig } from '../config/schema.js';
-import { chunkifyModel } from '../export/chunkify.js';
-import { chunkOf } from '../policy/contract.js';
-import { peekContract } from '../policy/create-policy.js';
+import { BLEND_MODES, type BlendMode } from '../runtime/chunking/action-queue.js';
+import { loadConfig } from '../core/config/load.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import { chunkifyModel } from '../learning/export/chunkify.js';
+import { chunkOf } from '../runtime/policy/contract.js';
+import { peekContract } from '../runtime/policy/create-policy.js';
 import { CliError } from './args.js';
 
 export const DRIVE_CHUNK_FLAGS = {

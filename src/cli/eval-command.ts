@@ -4,12 +4,12 @@
  * `<model>.eval.json` (which `model.require_eval` deployments insist on) and exits 1 on a failure.
  */
 import { readFileSync } from 'node:fs';
-import { readOnnxInfo } from '../export/onnx-read.js';
-import { BASELINES_METADATA_KEY, formatComparison } from '../eval/baselines.js';
-import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../eval/gate.js';
-import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../eval/eval-record.js';
-import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../eval/run-eval.js';
-import { PilotError } from '../util/errors.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
+import { BASELINES_METADATA_KEY, formatComparison } from '../data/replay/baselines.js';
+import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../runtime/policy/eval-gate.js';
+import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../runtime/policy/eval-record.js';
+import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../learning/eval/run-eval.js';
+import { PilotError } from '../core/util/errors.js';
 import { CliError, parse } from './args.js';
 
 export const EVAL_USAGE = `pilot eval --model <onnx> [--bags <bag,...>] [--config launch/drive.yaml] [--sim-config <yaml>]

@@ -10,9 +10,9 @@ import { MODEL_USAGE, modelCommand } from './model-command.js';
 import { runCommand } from './run-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { CliError } from './args.js';
-import { REPLAY_USAGE, replayCommand } from '../replay/replay-command.js';
-import { BRIDGE_USAGE, bridgeCommand } from '../ros2/bridge-command.js';
-import { NODE_USAGE, nodeCommand } from '../ros2/node-command.js';
+import { REPLAY_USAGE, replayCommand } from './replay-command.js';
+import { BRIDGE_USAGE, bridgeCommand } from './bridge-command.js';
+import { NODE_USAGE, nodeCommand } from './node-command.js';
 
 const USAGE = `pilot — control runtime for robots and vehicles
 

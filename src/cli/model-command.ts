@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseConfig } from '../config/load.js';
-import { chunkifyModel } from '../export/chunkify.js';
-import { convertToFp16, PRECISION_METADATA_KEY } from '../export/fp16.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
-import { CONTRACT_METADATA_KEY, parseContract } from '../policy/contract.js';
-import { checkContractAgainstGraph, PolicySession } from '../policy/policy-session.js';
-import { formatProviderReport, type ProviderStartup } from '../policy/providers.js';
-import { PilotError } from '../util/errors.js';
+import { parseConfig } from '../core/config/load.js';
+import { chunkifyModel } from '../learning/export/chunkify.js';
+import { convertToFp16, PRECISION_METADATA_KEY } from '../learning/export/fp16.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
+import { CONTRACT_METADATA_KEY, parseContract } from '../runtime/policy/contract.js';
+import { checkContractAgainstGraph, PolicySession } from '../runtime/policy/policy-session.js';
+import { formatProviderReport, type ProviderStartup } from '../runtime/policy/providers.js';
+import { PilotError } from '../core/util/errors.js';
 import { CliError, parse, positiveNumber, providerList } from './args.js';
 
 export const MODEL_USAGE = `pilot model inspect <model.onnx> [--json] [--ep tensorrt,cuda,webgpu,cpu [--warmup N] [--worker]]

@@ -1,7 +1,7 @@
-import { recordBlackBox } from '../bags/black-box.js';
-import { createBagWriter } from '../bags/node-io.js';
-import { loadConfig } from '../config/load.js';
-import { WallClock } from '../loop/clock.js';
+import { recordBlackBox } from '../data/bags/black-box.js';
+import { createBagWriter } from '../data/bags/node-io.js';
+import { loadConfig } from '../core/config/load.js';
+import { WallClock } from '../runtime/loop/clock.js';
 import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';

@@ -1,10 +1,10 @@
 /** `pilot serve`: a policy server in its own process (README "Policy server"). */
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../config/load.js';
-import { PolicyServer } from '../policy/policy-server.js';
-import { PolicySession } from '../policy/policy-session.js';
-import { DEFAULT_POLICY_ENDPOINT, POLICY_PROTOCOL_NAME } from '../policy/server-protocol.js';
-import { PilotError } from '../util/errors.js';
+import { parseConfig } from '../core/config/load.js';
+import { PolicyServer } from '../runtime/policy/policy-server.js';
+import { PolicySession } from '../runtime/policy/policy-session.js';
+import { DEFAULT_POLICY_ENDPOINT, POLICY_PROTOCOL_NAME } from '../runtime/policy/server-protocol.js';
+import { PilotError } from '../core/util/errors.js';
 import { CliError, parse, positiveNumber, providerList } from './args.js';
 
 export const SERVE_USAGE = `pilot serve --model <onnx> [--endpoint ${DEFAULT_POLICY_ENDPOINT}] [--ep cpu[,cuda,...]] [--worker]

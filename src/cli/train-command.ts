@@ -3,13 +3,13 @@
  * fine-tuned on demonstrations, with rehearsal and DAgger; or, with `--profile arm`, an arm policy
  * from camera + joint-state demonstrations). Progress on stderr, a summary on stdout.
  */
-import { armBackbone, ARM_BACKBONES, ARM_CAMERA, type ArmBackbonePreset } from '../finetune/arm-setup.js';
-import { runPretrain } from '../finetune/pretrain.js';
-import { runArmDagger } from '../finetune/arm-dagger.js';
-import { runTrainArmPolicy, SCRATCH } from '../finetune/train-arm-policy.js';
-import { runTrainPolicy, type DaggerOptions, type TrainPolicySummary } from '../finetune/train-policy.js';
-import type { TrainLoss, TrainMode, TrainProgress } from '../train/index.js';
-import { formatComparison } from '../eval/baselines.js';
+import { armBackbone, ARM_BACKBONES, ARM_CAMERA, type ArmBackbonePreset } from '../learning/finetune/arm-setup.js';
+import { runPretrain } from '../learning/finetune/pretrain.js';
+import { runArmDagger } from '../learning/finetune/arm-dagger.js';
+import { runTrainArmPolicy, SCRATCH } from '../learning/finetune/train-arm-policy.js';
+import { runTrainPolicy, type DaggerOptions, type TrainPolicySummary } from '../learning/finetune/train-policy.js';
+import type { TrainLoss, TrainMode, TrainProgress } from '../learning/train/index.js';
+import { formatComparison } from '../data/replay/baselines.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, parse } from './args.js';

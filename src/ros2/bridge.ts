@@ -6,7 +6,7 @@
  */
 import type { QosKind, Subscription, Publisher, Transport } from '../transport/transport.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../transport/transport.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface BridgeTopic {
   readonly topic: string;

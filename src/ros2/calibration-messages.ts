@@ -4,9 +4,9 @@
  * transforms for /tf_static: base_link → camera_link (the mount file) and camera_link → its optical
  * frame (REP-103: z forward, x right, y down), which is the frame CameraInfo and images refer to.
  */
-import type { CameraCalibration } from '../calibration/camera.js';
-import type { CameraMount } from '../calibration/mount.js';
-import type { CameraInfo, Header, Quaternion, Vector3 } from '../messages/types.js';
+import type { CameraCalibration } from '../core/calibration/camera.js';
+import type { CameraMount } from '../core/calibration/mount.js';
+import type { CameraInfo, Header, Quaternion, Vector3 } from '../core/messages/types.js';
 
 export interface Transform {
   translation: Vector3;

@@ -32,7 +32,7 @@ export { PilotNode, readContract, type PilotNodeOptions, type LifecycleStateLabe
 export { NodeParameters, previewConfig } from './node-parameters.js';
 export { STATIC_PARAMS, limitsParam, maxRateParam, type ParamSpec, type ParamKind, type ParamValue } from './parameters.js';
 export { TopicBridge, type BridgeSpec, type BridgeTopic, type BridgeRoute } from './bridge.js';
-export { loadBridgeConfig, parseBridgeConfig, simulatorBridgeSpec, type BridgeConfig } from './bridge-config.js';
+export { loadBridgeConfig, parseBridgeConfig, simulatorBridgeSpec, type BridgeConfig } from '../cli/bridge-config.js';
 export { cameraInfoFromCalibration, cameraMountTransforms, quaternionFromRpy, opticalFrame, type TFMessage, type TransformStamped } from './calibration-messages.js';
 export { readInterfaces, rosMessageRegistry, ros2DefinitionsDir, type InterfaceSet } from './interfaces.js';
 export { startRclnodejs, openRos2Transport, type OpenRos2TransportOptions } from './open.js';

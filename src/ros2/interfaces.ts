@@ -1,13 +1,13 @@
 /**
  * The ROS 2 interfaces the ROS 2 layer knows, read from the vendored `.msg`/`.srv` texts: pilot's own
- * message types (`src/messages/definitions/`) plus what only the node uses (`src/ros2/definitions/`).
+ * message types (`src/core/messages/definitions/`) plus what only the node uses (`src/ros2/definitions/`).
  * One list feeds the typings generator (`src/ros2/tsd/interfaces.d.ts`), the runtime type checks in
  * the adapter and the field-by-field tests, so they cannot disagree.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { defaultDefinitionsDir } from '../messages/definitions-dir.js';
-import { MessageRegistry } from '../messages/registry.js';
+import { defaultDefinitionsDir } from '../core/messages/definitions-dir.js';
+import { MessageRegistry } from '../core/messages/registry.js';
 
 /** One `.msg`, or one half of a `.srv` (`SetBool_Request`, `SetBool_Response` in subfolder `srv`). */
 export interface MsgInterface {

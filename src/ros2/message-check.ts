@@ -4,9 +4,9 @@
  * src/ros2/tsd/interfaces.d.ts is generated from), and an object matches its definition field by
  * field, so it may be handed to `publish` as `RosMessage<K>`.
  */
-import type { MessageDefinition, MessageDefinitionField } from '../messages/parse-schema.js';
-import { TYPE_NAME } from '../messages/type-names.js';
-import type { MessageRegistry } from '../messages/registry.js';
+import type { MessageDefinition, MessageDefinitionField } from '../core/messages/parse-schema.js';
+import { TYPE_NAME } from '../core/messages/type-names.js';
+import type { MessageRegistry } from '../core/messages/registry.js';
 import { rosMessageRegistry } from './interfaces.js';
 import type { RosMessage, RosMessageTypeName } from './rclnodejs-api.js';
 

@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type * as rclnodejs from 'rclnodejs';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../config/load.js';
-import { PilotConfig } from '../config/schema.js';
-import { PilotError } from '../util/errors.js';
+import { parseConfig } from '../core/config/load.js';
+import { PilotConfig } from '../core/config/schema.js';
+import { PilotError } from '../core/util/errors.js';
 import {
   ACTION_PARAM_PREFIXES,
   STATE_LIST_PARAMS,

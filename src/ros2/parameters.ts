@@ -12,7 +12,7 @@
  * when the model says which actions exist: `safety.limits.<action>` ([min, max]) and
  * `safety.max_rate.<action>` are the only ones that change while the node is configured.
  */
-import { COMMAND_TYPES, PROVIDER_NAMES } from '../config/schema.js';
+import { COMMAND_TYPES, PROVIDER_NAMES } from '../core/config/schema.js';
 
 export type ParamKind = 'string' | 'string[]' | 'double' | 'double[]' | 'int' | 'bool';
 export type ParamValue = string | string[] | number | number[] | boolean;

@@ -24,24 +24,24 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type * as rclnodejs from 'rclnodejs';
-import { loadCameraCalibration, type CameraCalibration } from '../calibration/camera.js';
-import { loadCameraMount } from '../calibration/mount.js';
-import { loadVehicleCalibration } from '../calibration/vehicle.js';
-import { loadArmDescription } from '../kinematics/arm-description.js';
-import { createCommandBuilder } from '../commands/command-builder.js';
-import { Ros2Section, type PilotConfig, type Ros2Settings } from '../config/schema.js';
-import { readOnnxInfo } from '../export/onnx-read.js';
-import { WallClock, type Clock } from '../loop/clock.js';
-import { timeFromMs } from '../messages/time.js';
-import type { Bool, CameraInfo } from '../messages/types.js';
-import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../policy/contract.js';
-import { PolicySession, type Policy } from '../policy/policy-session.js';
+import { loadCameraCalibration, type CameraCalibration } from '../core/calibration/camera.js';
+import { loadCameraMount } from '../core/calibration/mount.js';
+import { loadVehicleCalibration } from '../core/calibration/vehicle.js';
+import { loadArmDescription } from '../core/kinematics/arm-description.js';
+import { createCommandBuilder } from '../runtime/commands/command-builder.js';
+import { Ros2Section, type PilotConfig, type Ros2Settings } from '../core/config/schema.js';
+import { readOnnxInfo } from '../core/onnx/onnx-read.js';
+import { WallClock, type Clock } from '../runtime/loop/clock.js';
+import { timeFromMs } from '../core/messages/time.js';
+import type { Bool, CameraInfo } from '../core/messages/types.js';
+import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../runtime/policy/contract.js';
+import { PolicySession, type Policy } from '../runtime/policy/policy-session.js';
 import { checkContractAgainstConfig } from '../runtime/check-contract.js';
 import { Pilot } from '../runtime/pilot.js';
-import { buildSafetyFields } from '../safety/safety-spec.js';
-import type { SafetyFieldSpec } from '../safety/safety-layer.js';
+import { buildSafetyFields } from '../runtime/safety/safety-spec.js';
+import type { SafetyFieldSpec } from '../runtime/safety/safety-layer.js';
 import { RELIABLE_QOS, type Publisher } from '../transport/transport.js';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { cameraInfoFromCalibration, cameraMountTransforms, opticalFrame, type TFMessage } from './calibration-messages.js';
 import { isRosMessageType, normalizeTypeName } from './message-check.js';
 import { NodeParameters } from './node-parameters.js';
@@ -215,7 +215,7 @@ export class PilotNode {
     for (const s of config.inputs.state) {
       const type = normalizeTypeName(s.type);
       if (!type || !isRosMessageType(type)) {
-        throw new PilotError('E_UNKNOWN_TYPE', `inputs.state '${s.field}': ${s.type} has no vendored definition, so it cannot be read over ROS 2 (add its .msg under src/messages/definitions)`);
+        throw new PilotError('E_UNKNOWN_TYPE', `inputs.state '${s.field}': ${s.type} has no vendored definition, so it cannot be read over ROS 2 (add its .msg under src/core/messages/definitions)`);
       }
     }
     const camera = loadCameraCalibration(config.calibration.camera);

@@ -10,9 +10,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
-import type { PilotConfig } from '../config/schema.js';
-import { Ros2Section } from '../config/schema.js';
-import { PilotError } from '../util/errors.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import { Ros2Section } from '../core/config/schema.js';
+import { PilotError } from '../core/util/errors.js';
 
 /** Packages every pilot node uses: parameters and lifecycle services, stamps, e-stop, camera, diagnostics. */
 export const NODE_PACKAGES: readonly string[] = ['builtin_interfaces', 'rcl_interfaces', 'lifecycle_msgs', 'std_msgs', 'sensor_msgs', 'diagnostic_msgs'];

@@ -12,7 +12,7 @@
  * everything it needs, so its loader never gets to rebuild (and delete) its addon.
  */
 import type * as rclnodejs from 'rclnodejs';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 import { checkRos2, NODE_PACKAGES } from './preflight.js';
 import type * as ros from './tsd/interfaces.js';
 

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { PilotError } from '../util/errors.js';
+import { PilotError } from '../core/util/errors.js';
 
 export interface ParamArg {
   /** The argument as given, for messages: `-p loop.rate_hz:=20.0`. */

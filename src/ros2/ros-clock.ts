@@ -8,10 +8,10 @@
  * Time never goes backwards: an older /clock message (a bag played with --loop restarting) is ignored
  * and counted, and the node logs it once.
  */
-import type { Clock, TimerHandle } from '../loop/clock.js';
-import { ManualClock } from '../loop/clock.js';
-import { msFromTime } from '../messages/time.js';
-import type { ClockMsg } from '../messages/types.js';
+import type { Clock, TimerHandle } from '../runtime/loop/clock.js';
+import { ManualClock } from '../runtime/loop/clock.js';
+import { msFromTime } from '../core/messages/time.js';
+import type { ClockMsg } from '../core/messages/types.js';
 import { SENSOR_QOS, type Subscription, type Transport } from '../transport/transport.js';
 
 export interface RosTimeClockOptions {

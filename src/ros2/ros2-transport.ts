@@ -14,8 +14,8 @@
  *   `receiveGaps` stays 0 here (QoS events are where DDS reports losses); `seq` counts deliveries and
  *   `sentAtMs` is the receive time.
  */
-import { CdrCodec } from '../messages/cdr.js';
-import type { MessageRegistry } from '../messages/registry.js';
+import { CdrCodec } from '../core/messages/cdr.js';
+import type { MessageRegistry } from '../core/messages/registry.js';
 import { StatsTable, warnOncePerTopic, type TransportErrorListener } from '../transport/stats-table.js';
 import {
   SENSOR_QOS,
@@ -226,7 +226,7 @@ export class Ros2Transport implements Transport {
       throw new TransportError(
         'E_UNKNOWN_TYPE',
         `topic '${topic}': '${type}' is not a message type pilot has a definition for, so it cannot travel over ROS 2 ` +
-          `(add its .msg under src/messages/definitions); known: ${this.#registry.types().join(', ')}`,
+          `(add its .msg under src/core/messages/definitions); known: ${this.#registry.types().join(', ')}`,
       );
     }
     return full;

@@ -3,11 +3,11 @@
  * arm, the arm description. Every mismatch names the input, what the model expects and what the
  * config/calibration provide.
  */
-import type { CameraCalibration } from '../calibration/camera.js';
-import type { PilotConfig } from '../config/schema.js';
-import type { ArmDescription } from '../kinematics/arm-description.js';
-import type { ModelContract } from '../policy/contract.js';
-import { PilotError } from '../util/errors.js';
+import type { CameraCalibration } from '../core/calibration/camera.js';
+import type { PilotConfig } from '../core/config/schema.js';
+import type { ArmDescription } from '../core/kinematics/arm-description.js';
+import type { ModelContract } from './policy/contract.js';
+import { PilotError } from '../core/util/errors.js';
 
 /**
  * An arm model's joint-state input: a state input naming any of the arm's joints (the check requires

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { CONTRACT_METADATA_KEY } from '../../src/policy/contract.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
+import { CONTRACT_METADATA_KEY } from '../../src/runtime/policy/contract.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
 import { capture } from '../helpers/capture-console.js';
 
 

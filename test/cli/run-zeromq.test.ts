@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/messages/types.js';
+import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/core/messages/types.js';
 import { ZeroMqTransport } from '../../src/transport/zeromq.js';
 
 afterEach(() => vi.restoreAllMocks());

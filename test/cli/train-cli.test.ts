@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { BASELINES_METADATA_KEY } from '../../src/eval/baselines.js';
-import { readOnnxInfo } from '../../src/export/onnx-read.js';
-import { demoBag, tinyBackbone, tmp } from '../finetune/helpers.js';
+import { BASELINES_METADATA_KEY } from '../../src/data/replay/baselines.js';
+import { readOnnxInfo } from '../../src/core/onnx/onnx-read.js';
+import { demoBag, tinyBackbone, tmp } from '../learning/finetune/helpers.js';
 
 function capture() {
   const out: string[] = [];

@@ -6,7 +6,7 @@
  * the summary, reading every message (strict, and with onError) and decoding it either work or throw
  * a BagError / PilotError with a code; nothing else escapes.
  *
- * Known crash (reported; src/bags/node-io.ts is not this test's to change): FileReadable.read allocates
+ * Known crash (reported; src/data/bags/node-io.ts is not this test's to change): FileReadable.read allocates
  * and reads whatever length a record declares, and a length in [2^31, 2^32) makes Node's fs read abort
  * the process (`Assertion failed: args[3]->IsInt32()`), e.g. this 41-byte file (MCAP magic, a Header
  * record claiming 0x80000000 bytes, the magic again):
@@ -18,11 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BagWriter, MemoryBagFolder, type BagReader } from '../../src/bags/index.js';
-import { openBag } from '../../src/bags/node-io.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
+import { BagWriter, MemoryBagFolder, type BagReader } from '../../src/data/bags/index.js';
+import { openBag } from '../../src/data/bags/node-io.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
 import { RELIABLE_QOS } from '../../src/transport/transport.js';
-import { buildDb3, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, T0, wheelState, type Db3Message } from '../bags/helpers.js';
+import { buildDb3, CUSTOM_SCHEMA, CUSTOM_TYPE, MS, T0, wheelState, type Db3Message } from '../data/bags/helpers.js';
 import { bytesFrom, expectTypedAsync, fuzzParams, mutatedFrom, Outcomes, typedCode } from './fuzz.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilot-fuzz-bags-'));

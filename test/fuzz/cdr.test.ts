@@ -3,7 +3,7 @@
  * with strings, sequences, fixed arrays, nested sequences of structs and large byte fields: mutated
  * valid encodings and random bytes either decode or throw MessageError E_CDR_DECODE.
  *
- * Known bug (reported, src/messages/cdr.ts is not this test's to change): @foxglove/rosmsg2-serialization
+ * Known bug (reported, src/core/messages/cdr.ts is not this test's to change): @foxglove/rosmsg2-serialization
  * allocates `new Array(count)` for string, bool and time sequences before reading them, so a count of
  * up to ~33 M in a 24-byte message costs seconds of CPU and hundreds of MB before the decode fails
  * (E_CDR_DECODE, no crash). The guard below ends such a decode at the count, which can never fit: every
@@ -14,9 +14,9 @@
 import { CdrReader } from '@foxglove/cdr';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CdrCodec } from '../../src/messages/cdr.js';
-import { makeMessage } from '../../src/messages/factories.js';
-import type { KnownTypeName } from '../../src/messages/types.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
+import { makeMessage } from '../../src/core/messages/factories.js';
+import type { KnownTypeName } from '../../src/core/messages/types.js';
 import { bytesFrom, expectTyped, fuzzParams, Outcomes } from './fuzz.js';
 
 const codec = new CdrCodec();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../src/core/config/load.js';
 import { expectTyped, fuzzParams, mutatedFrom, Outcomes } from './fuzz.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pilot-fuzz-config-'));

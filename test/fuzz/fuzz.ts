@@ -5,7 +5,7 @@
  * throw its module's typed error with an `E_…` code, never anything else.
  */
 import fc from 'fast-check';
-import { PilotError } from '../../src/util/errors.js';
+import { PilotError } from '../../src/core/util/errors.js';
 import { TransportError } from '../../src/transport/transport.js';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_207);

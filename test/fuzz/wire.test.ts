@@ -9,10 +9,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { ManualClock } from '../../src/loop/clock.js';
-import { makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { AckermannDriveStamped, Bool, Image } from '../../src/messages/types.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
+import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { AckermannDriveStamped, Bool, Image } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher } from '../../src/transport/transport.js';

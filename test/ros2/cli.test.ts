@@ -1,8 +1,8 @@
 /** `pilot node` and `pilot bridge` on the rclnodejs stand-in (the loader is the only seam). */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bridgeCommand } from '../../src/ros2/bridge-command.js';
-import { nodeCommand } from '../../src/ros2/node-command.js';
+import { bridgeCommand } from '../../src/cli/bridge-command.js';
+import { nodeCommand } from '../../src/cli/node-command.js';
 import { openRos2Transport } from '../../src/ros2/open.js';
 import { tempIpcDir } from '../transport/helpers.js';
 import { createStandIn, StandInLifecycleNode } from './stand-in/rclnodejs-stand-in.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RosTimeClock } from '../../src/ros2/ros-clock.js';
-import type { ClockMsg } from '../../src/messages/types.js';
+import type { ClockMsg } from '../../src/core/messages/types.js';
 
 function rig() {
   const transport = new InProcessTransport();

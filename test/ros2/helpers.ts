@@ -1,10 +1,10 @@
 /** A PilotNode on the rclnodejs stand-in with a manual clock: inject camera frames, step time, read commands. */
 import type * as rclnodejs from 'rclnodejs';
-import { ManualClock } from '../../src/loop/clock.js';
-import { makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { AckermannDriveStamped, Image } from '../../src/messages/types.js';
-import type { Policy } from '../../src/policy/policy-session.js';
-import type { PilotConfig } from '../../src/config/schema.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
+import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { AckermannDriveStamped, Image } from '../../src/core/messages/types.js';
+import type { Policy } from '../../src/runtime/policy/policy-session.js';
+import type { PilotConfig } from '../../src/core/config/schema.js';
 import { PilotNode } from '../../src/ros2/pilot-node.js';
 import type { SetParametersResult } from '../../src/ros2/rclnodejs-api.js';
 import { parseRosArgs, readParameterSections, type ParameterSection } from '../../src/ros2/ros-args.js';

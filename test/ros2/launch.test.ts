@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isScalar, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/core/config/load.js';
 import { STATIC_PARAMS } from '../../src/ros2/parameters.js';
 import { nodeRig, type NodeRig } from './helpers.js';
 

@@ -11,9 +11,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { createTransport } from '../../src/transport/index.js';
 import { loadRclnodejs, rclnodejsLoader, ROS2_INSTALL_HINT } from '../../src/ros2/rclnodejs-api.js';
-import { nodeCommand, splitRosArgs, startPackages } from '../../src/ros2/node-command.js';
+import { nodeCommand, splitRosArgs, startPackages } from '../../src/cli/node-command.js';
 import { parseRosArgs, readParameterSections } from '../../src/ros2/ros-args.js';
-import { bridgeCommand } from '../../src/ros2/bridge-command.js';
+import { bridgeCommand } from '../../src/cli/bridge-command.js';
 import { addonCandidates, aptPackage, checkRos2, installedRclnodejsDir, missingPackages, ros2Problems } from '../../src/ros2/preflight.js';
 import { createStandIn } from './stand-in/rclnodejs-stand-in.js';
 

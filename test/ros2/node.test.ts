@@ -2,7 +2,7 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CameraInfo, ClockMsg, DiagnosticArray } from '../../src/messages/types.js';
+import type { CameraInfo, ClockMsg, DiagnosticArray } from '../../src/core/messages/types.js';
 import { ParamType } from '../../src/ros2/rclnodejs-api.js';
 import type { TFMessage } from '../../src/ros2/calibration-messages.js';
 import { cameraFrame, nodeRig, PERIOD_MS, type NodeRig } from './helpers.js';

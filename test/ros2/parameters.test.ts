@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeCommand } from '../../src/ros2/node-command.js';
+import { nodeCommand } from '../../src/cli/node-command.js';
 import { installedRclnodejsDir } from '../../src/ros2/preflight.js';
 import { ParamType } from '../../src/ros2/rclnodejs-api.js';
 import { nodeKeyMatches, paramsFileSections, parseRosArgs, parseRosValue, readParameterSections, resolveParameters } from '../../src/ros2/ros-args.js';

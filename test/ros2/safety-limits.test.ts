@@ -1,6 +1,6 @@
 /** SafetyLayer.setLimits: the run-time limit change the node's dynamic parameters use. */
 import { describe, expect, it } from 'vitest';
-import { SafetyLayer } from '../../src/safety/safety-layer.js';
+import { SafetyLayer } from '../../src/runtime/safety/safety-layer.js';
 
 function layer() {
   return new SafetyLayer({

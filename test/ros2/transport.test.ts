@@ -1,15 +1,15 @@
 /** The ROS 2 transport over the rclnodejs stand-in: raw CDR in, checked objects or CDR out, QoS, names, counters. */
 import type * as rclnodejs from 'rclnodejs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseVehicleCalibration } from '../../src/calibration/vehicle.js';
-import { createCommandBuilder } from '../../src/commands/command-builder.js';
-import { COMMAND_TYPES } from '../../src/config/schema.js';
-import { CdrCodec } from '../../src/messages/cdr.js';
-import { KNOWN_TYPE_NAMES, MessageRegistry, type Image } from '../../src/messages/index.js';
+import { parseVehicleCalibration } from '../../src/core/calibration/vehicle.js';
+import { createCommandBuilder } from '../../src/runtime/commands/command-builder.js';
+import { COMMAND_TYPES } from '../../src/core/config/schema.js';
+import { CdrCodec } from '../../src/core/messages/cdr.js';
+import { KNOWN_TYPE_NAMES, MessageRegistry, type Image } from '../../src/core/messages/index.js';
 import { qosPolicies } from '../../src/ros2/qos.js';
 import { Ros2Transport, RAW_PUBLISH_TYPES } from '../../src/ros2/ros2-transport.js';
 import { RELIABLE_QOS, SENSOR_QOS, type ReceiveInfo } from '../../src/transport/transport.js';
-import { samples } from '../messages/samples.js';
+import { samples } from '../core/messages/samples.js';
 import { checkAgainstMsg, createStandIn, StandInQoS, type StandIn } from './stand-in/rclnodejs-stand-in.js';
 
 const quiet = (): void => {};

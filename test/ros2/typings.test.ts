@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ros2humble } from '@foxglove/rosmsg-msgs-common';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { KnownTypeName, MessageDefinitionField, MessageTypeMap } from '../../src/messages/index.js';
+import type { KnownTypeName, MessageDefinitionField, MessageTypeMap } from '../../src/core/messages/index.js';
 import { parse } from '@foxglove/rosmsg';
 import { readInterfaces, ros2DefinitionsDir, rosMessageRegistry } from '../../src/ros2/interfaces.js';
 import type { RclnodejsApi, RosMessage, RosMessageTypeName, SetParametersResult } from '../../src/ros2/rclnodejs-api.js';

@@ -1,9 +1,9 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { ManualClock, WallClock, type TimerHandle } from '../../src/loop/clock.js';
-import { makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { DiagnosticArray, Image } from '../../src/messages/types.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import { ManualClock, WallClock, type TimerHandle } from '../../src/runtime/loop/clock.js';
+import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { DiagnosticArray, Image } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 

@@ -7,17 +7,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
-import type { PilotConfigInput } from '../../src/config/schema.js';
-import { OnnxModelBuilder } from '../../src/export/onnx-graph.js';
-import { loadArmDescription, type ArmDescription } from '../../src/kinematics/arm-description.js';
-import { ManualClock } from '../../src/loop/clock.js';
-import { makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { Float64MultiArray, Image, JointState, JointTrajectory } from '../../src/messages/types.js';
-import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../../src/policy/contract.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import type { PilotConfigInput } from '../../src/core/config/schema.js';
+import { OnnxModelBuilder } from '../../src/learning/export/onnx-graph.js';
+import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/arm-description.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
+import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { Float64MultiArray, Image, JointState, JointTrajectory } from '../../src/core/messages/types.js';
+import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../../src/runtime/policy/contract.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
-import { glorotUniform, heUniform, mulberry32 } from '../../src/util/prng.js';
+import { glorotUniform, heUniform, mulberry32 } from '../../src/core/util/prng.js';
 
 export const ARM: ArmDescription = loadArmDescription('calibration/arm.yaml');
 export const JOINTS = ARM.jointNames;

@@ -1,7 +1,7 @@
 /** JointStateReader (joints by name) and the arm: config section, including launch/arm.yaml. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
-import { JointStateReader } from '../../src/input/joint-state-reader.js';
+import { loadConfig, parseConfig } from '../../src/core/config/load.js';
+import { JointStateReader } from '../../src/runtime/input/joint-state-reader.js';
 
 const JOINTS = ['shoulder_pan', 'shoulder_lift', 'elbow', 'wrist_pitch', 'wrist_roll'];
 const msg = (name: string[], position: ArrayLike<number> | unknown) => ({ header: {}, name, position, velocity: [], effort: [] });

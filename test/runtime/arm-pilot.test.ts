@@ -5,10 +5,10 @@
  * limits or the workspace, stale input, a model that does not fit the arm) holds the arm.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import type { DiagnosticArray, JointTrajectory } from '../../src/messages/types.js';
+import { loadConfig } from '../../src/core/config/load.js';
+import type { DiagnosticArray, JointTrajectory } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
-import { ManualClock } from '../../src/loop/clock.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import {
   ARM,

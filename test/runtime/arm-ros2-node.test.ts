@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JointTrajectory } from '../../src/messages/types.js';
+import type { JointTrajectory } from '../../src/core/messages/types.js';
 import { nodeRig, type NodeRig } from '../ros2/helpers.js';
 import { checkAgainstMsg, StandInQoS } from '../ros2/stand-in/rclnodejs-stand-in.js';
 import { ARM, JOINTS, cameraFrame, jointState, writeArmTestModel } from './arm-fixtures.js';

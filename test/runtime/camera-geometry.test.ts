@@ -1,9 +1,9 @@
 /** The runtime with camera frames of another size than the calibration's: drives, says so once, counts it in diagnostics. */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { ManualClock } from '../../src/loop/clock.js';
-import { makeCameraInfo, makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { CameraInfo, Image } from '../../src/messages/types.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
+import { makeCameraInfo, makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { CameraInfo, Image } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 

@@ -1,12 +1,12 @@
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import type { PilotConfigInput } from '../../src/config/schema.js';
-import { ManualClock } from '../../src/loop/clock.js';
-import { makeHeader, makeImage } from '../../src/messages/factories.js';
-import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/messages/types.js';
+import { parseConfig } from '../../src/core/config/load.js';
+import type { PilotConfigInput } from '../../src/core/config/schema.js';
+import { ManualClock } from '../../src/runtime/loop/clock.js';
+import { makeHeader, makeImage } from '../../src/core/messages/factories.js';
+import type { AckermannDriveStamped, DiagnosticArray, Image } from '../../src/core/messages/types.js';
 import { Pilot } from '../../src/runtime/pilot.js';
-import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../../src/messages/tick-timeline.js';
+import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../../src/core/messages/tick-timeline.js';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 
 const PERIOD_MS = 10;

@@ -1,5 +1,5 @@
 /** The contract every transport meets, run against in-process and ZeroMQ alike. */
-import type { Image } from '../../src/messages/types.js';
+import type { Image } from '../../src/core/messages/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessTransport } from '../../src/transport/in-process.js';
 import { RELIABLE_QOS, type ReceiveInfo, type Transport } from '../../src/transport/transport.js';

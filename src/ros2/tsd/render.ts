@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { defaultDefinitionsDir } from '../../messages/definitions-dir.js';
+import { defaultDefinitionsDir } from '../../core/messages/definitions-dir.js';
 import { readInterfaces } from '../interfaces.js';
 import { generateInterfacesTsd } from './interfaces-tsd.js';
 
@@ -10,5 +10,5 @@ export function interfacesTsdPath(): string {
 
 /** The text `interfaces.d.ts` must have for the vendored definitions. */
 export function renderInterfacesTsd(): string {
-  return generateInterfacesTsd(readInterfaces(), 'src/ros2/tsd/generate-interfaces.ts from src/messages/definitions and src/ros2/definitions');
+  return generateInterfacesTsd(readInterfaces(), 'src/ros2/tsd/generate-interfaces.ts from src/core/messages/definitions and src/ros2/definitions');
 }

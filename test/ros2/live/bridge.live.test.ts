@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Twist } from '../../../src/messages/types.js';
+import type { Twist } from '../../../src/core/messages/types.js';
 import { ZeroMqTransport } from '../../../src/transport/zeromq.js';
 import { liveSkipReason } from './environment.js';
 import { domainEnv, startPython, until, type Peer } from './harness.js';

@@ -25,7 +25,7 @@
  */
 import type * as rclnodejs from 'rclnodejs';
 import { FloatingPointRange, IntegerRange, Parameter, ParameterDescriptor } from 'rclnodejs/lib/parameter.js';
-import { CdrCodec } from '../../../src/messages/cdr.js';
+import { CdrCodec } from '../../../src/core/messages/cdr.js';
 import { readInterfaces, rosMessageRegistry, type MsgInterface } from '../../../src/ros2/interfaces.js';
 import type {
   EntityApi,

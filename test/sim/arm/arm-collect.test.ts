@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCameraCalibration } from '../../../src/calibration/camera.js';
-import { armDatasetFromBags, armSpecFromContract } from '../../../src/dataset/arm-from-bags.js';
-import { checkDataset } from '../../../src/dataset/dataset.js';
-import { loadArmDescription } from '../../../src/kinematics/index.js';
-import { armActionScaling, collectArmEpisodes } from '../../../sim/arm/arm-collect.js';
+import { loadCameraCalibration } from '../../../src/core/calibration/camera.js';
+import { armDatasetFromBags, armSpecFromContract } from '../../../src/learning/dataset/arm-from-bags.js';
+import { checkDataset } from '../../../src/learning/dataset/dataset.js';
+import { loadArmDescription } from '../../../src/core/kinematics/index.js';
+import { armActionScaling, collectArmEpisodes } from '../../../src/learning/sim-data/arm-collect.js';
 import { ArmExpert } from '../../../sim/arm/arm-expert.js';
 import { sampleEpisode } from '../../../sim/arm/arm-task.js';
-import type { ModelInputSpec } from '../../../sim/training/model-input.js';
+import type { ModelInputSpec } from '../../../src/learning/sim-data/model-input.js';
 import { runArmSession } from '../../../sim/arm/arm-session.js';
 import { armContract, armRuntimeConfig, FakeArmPolicy, FAKE_INPUT } from './fake-arm-policy.js';
 
@@ -75,7 +75,7 @@ describe('arm training data', () => {
     for (let i = 0; i < c.dataset.count; i++) expect(c.dataset.targets[5 * i]! * scaling[0]!.scale + scaling[0]!.offset).toBeCloseTo(goal[0]!, 5);
   });
 
-  it('recorded bags give the same dataset as direct collection (src/dataset arm-from-bags pairing)', async () => {
+  it('recorded bags give the same dataset as direct collection (src/learning/dataset arm-from-bags pairing)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pilot-arm-bags-'));
     try {
       await runArmSession({ task: 'reach', episodes: 2, seed: 40, split: 'train', taskOptions: { startJitterRad: 0.3 }, randomize: 1, driver: { kind: 'expert' }, record: { dir } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadArmDescription } from '../../../src/kinematics/index.js';
-import { makeFloat64MultiArray, makeJointTrajectory, makeJointTrajectoryPoint } from '../../../src/messages/factories.js';
+import { loadArmDescription } from '../../../src/core/kinematics/index.js';
+import { makeFloat64MultiArray, makeJointTrajectory, makeJointTrajectoryPoint } from '../../../src/core/messages/factories.js';
 import { InProcessTransport } from '../../../src/transport/in-process.js';
 import { ArmCommandListener } from '../../../sim/arm/arm-bridge.js';
 import { runArmSession, type ArmTruth } from '../../../sim/arm/arm-session.js';

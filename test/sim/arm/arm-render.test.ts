@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCameraCalibration } from '../../../src/calibration/camera.js';
-import { loadCameraMount } from '../../../src/calibration/mount.js';
-import { loadArmDescription } from '../../../src/kinematics/index.js';
+import { loadCameraCalibration } from '../../../src/core/calibration/camera.js';
+import { loadCameraMount } from '../../../src/core/calibration/mount.js';
+import { loadArmDescription } from '../../../src/core/kinematics/index.js';
 import { ArmCameraView } from '../../../sim/arm/arm-camera.js';
 import { NOMINAL_ARM_LOOK, sampleArmLook, type ArmLook } from '../../../sim/arm/arm-look.js';
 import { customEpisode, sampleEpisode, TARGET_COLOUR, type ArmObject } from '../../../sim/arm/arm-task.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadArmDescription } from '../../../src/kinematics/index.js';
+import { loadArmDescription } from '../../../src/core/kinematics/index.js';
 import {
   episodeSeeds,
   inHeldOutBand,

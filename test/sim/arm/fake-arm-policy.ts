@@ -4,12 +4,12 @@
  * limits), whose "network" answers with `decide(state)` in raw (tanh) space. It also records the
  * state inputs the runtime fed it, so tests can check what reached the model.
  */
-import type { ArmDescription } from '../../../src/kinematics/index.js';
-import type { ModelContract } from '../../../src/policy/contract.js';
-import type { Policy } from '../../../src/policy/policy-session.js';
-import type { ProviderStartup } from '../../../src/policy/providers.js';
-import { loadConfig } from '../../../src/config/load.js';
-import type { PilotConfig } from '../../../src/config/schema.js';
+import type { ArmDescription } from '../../../src/core/kinematics/index.js';
+import type { ModelContract } from '../../../src/runtime/policy/contract.js';
+import type { Policy } from '../../../src/runtime/policy/policy-session.js';
+import type { ProviderStartup } from '../../../src/runtime/policy/providers.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import type { PilotConfig } from '../../../src/core/config/schema.js';
 
 export const FAKE_INPUT = { height: 60, width: 80 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadArmDescription } from '../../../src/kinematics/index.js';
-import { InverseKinematics } from '../../../src/kinematics/inverse-kinematics.js';
-import { mulberry32 } from '../../../src/util/prng.js';
+import { loadArmDescription } from '../../../src/core/kinematics/index.js';
+import { InverseKinematics } from '../../../src/core/kinematics/inverse-kinematics.js';
+import { mulberry32 } from '../../../src/core/util/prng.js';
 import { TOOL_DOWN } from '../../../sim/arm/arm-expert.js';
 import { REACH_REGION } from '../../../sim/arm/arm-task.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
-import { PolicySession, type Policy } from '../../../src/policy/policy-session.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import { PolicySession, type Policy } from '../../../src/runtime/policy/policy-session.js';
 import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { runDriveSession } from '../../../sim/drive/drive-session.js';
 

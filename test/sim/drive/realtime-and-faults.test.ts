@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeAckermannDriveStamped } from '../../../src/messages/factories.js';
+import { makeAckermannDriveStamped } from '../../../src/core/messages/factories.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../../src/transport/transport.js';
-import type { Image } from '../../../src/messages/types.js';
+import type { Image } from '../../../src/core/messages/types.js';
 import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { runDriveSession } from '../../../sim/drive/drive-session.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openBag } from '../../../src/bags/node-io.js';
-import type { AckermannDriveStamped, Image } from '../../../src/messages/types.js';
+import { openBag } from '../../../src/data/bags/node-io.js';
+import type { AckermannDriveStamped, Image } from '../../../src/core/messages/types.js';
 import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { runDriveSession } from '../../../sim/drive/drive-session.js';
 

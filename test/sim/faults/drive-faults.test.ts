@@ -4,10 +4,10 @@
  * within the safety limits, and the result counts what was injected.
  */
 import { describe, expect, it } from 'vitest';
-import { loadVehicleCalibration } from '../../../src/calibration/vehicle.js';
-import { loadConfig } from '../../../src/config/load.js';
-import { msFromTime } from '../../../src/messages/time.js';
-import type { AckermannDriveStamped } from '../../../src/messages/types.js';
+import { loadVehicleCalibration } from '../../../src/core/calibration/vehicle.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import { msFromTime } from '../../../src/core/messages/time.js';
+import type { AckermannDriveStamped } from '../../../src/core/messages/types.js';
 import { RELIABLE_QOS, type Transport } from '../../../src/transport/transport.js';
 import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { runDriveSession } from '../../../sim/drive/drive-session.js';

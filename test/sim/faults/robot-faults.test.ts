@@ -1,14 +1,14 @@
 /** The robot-wide faults' config, the injector's windows and what the sensor bridge publishes under them. */
 import { describe, expect, it } from 'vitest';
-import { makeHeader, makeImage, makeMessage } from '../../../src/messages/factories.js';
-import { msFromTime, timeFromMs } from '../../../src/messages/time.js';
-import type { ClockMsg, Image, Imu } from '../../../src/messages/types.js';
+import { makeHeader, makeImage, makeMessage } from '../../../src/core/messages/factories.js';
+import { msFromTime, timeFromMs } from '../../../src/core/messages/time.js';
+import type { ClockMsg, Image, Imu } from '../../../src/core/messages/types.js';
 import { InProcessTransport } from '../../../src/transport/in-process.js';
 import { SensorPublisher } from '../../../sim/bridge/sensor-publisher.js';
 import { NO_FAULTS, parseFaultConfig } from '../../../sim/faults/config.js';
 import { FaultInjector } from '../../../sim/faults/fault-injector.js';
 import { NanPolicy } from '../../../sim/faults/nan-policy.js';
-import type { Policy } from '../../../src/policy/policy-session.js';
+import type { Policy } from '../../../src/runtime/policy/policy-session.js';
 
 const err = (raw: unknown, source?: string): string => {
   try {

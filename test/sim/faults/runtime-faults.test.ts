@@ -7,11 +7,11 @@
  * for the tick to finish, so nothing depends on how fast this machine is.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
-import { makeHeader, makeImage } from '../../../src/messages/factories.js';
-import { timeFromMs } from '../../../src/messages/time.js';
-import type { AckermannDriveStamped, Image } from '../../../src/messages/types.js';
-import { PolicySession } from '../../../src/policy/policy-session.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import { makeHeader, makeImage } from '../../../src/core/messages/factories.js';
+import { timeFromMs } from '../../../src/core/messages/time.js';
+import type { AckermannDriveStamped, Image } from '../../../src/core/messages/types.js';
+import { PolicySession } from '../../../src/runtime/policy/policy-session.js';
 import { RosTimeClock } from '../../../src/ros2/ros-clock.js';
 import { Pilot } from '../../../src/runtime/pilot.js';
 import { InProcessTransport } from '../../../src/transport/in-process.js';

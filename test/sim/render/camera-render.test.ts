@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCameraCalibration } from '../../../src/calibration/camera.js';
-import { parseCameraMount } from '../../../src/calibration/mount.js';
+import { parseCameraCalibration } from '../../../src/core/calibration/camera.js';
+import { parseCameraMount } from '../../../src/core/calibration/mount.js';
 import { IntrinsicCamera, projectToPixel } from '../../../sim/render/camera-rig.js';
 import { HeadlessRenderer } from '../../../sim/render/headless-renderer.js';
 import { NOMINAL_LOOK } from '../../../sim/render/domain-look.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CameraEffects, rgbaToRgb } from '../../../sim/sensors/camera-effects.js';
-import { mulberry32 } from '../../../src/util/prng.js';
+import { mulberry32 } from '../../../src/core/util/prng.js';
 
 const W = 64;
 const H = 48;

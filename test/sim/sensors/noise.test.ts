@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GaussianNoise, TableGaussianNoise, inverseNormalCdf } from '../../../sim/sensors/noise.js';
-import { timeFromMs } from '../../../src/messages/time.js';
+import { timeFromMs } from '../../../src/core/messages/time.js';
 
 function stats(values: readonly number[]): { mean: number; std: number } {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;

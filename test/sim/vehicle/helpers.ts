@@ -1,5 +1,5 @@
 /** Shared fixtures for the vehicle and sensor tests: the bundled 1/10 car and a circle fit. */
-import { parseVehicleCalibration, type VehicleCalibration } from '../../../src/calibration/vehicle.js';
+import { parseVehicleCalibration, type VehicleCalibration } from '../../../src/core/calibration/vehicle.js';
 import { Vehicle } from '../../../sim/vehicle/vehicle.js';
 import type { DriveCommand, VehicleSimParams } from '../../../sim/vehicle/types.js';
 

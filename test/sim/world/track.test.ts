@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../src/util/prng.js';
+import { mulberry32 } from '../../../src/core/util/prng.js';
 import { buildTrack, loadTrack, type Track, type TrackProjection } from '../../../sim/world/track.js';
 import { circlePoints } from './shapes.js';
 

@@ -1,4 +1,0 @@
-/** Rewrites test/fixtures/bags/: `npx vite-node test/bags/write-fixtures.ts` (on purpose only). */
-import { writeFixtures } from './fixture-content.js';
-
-await writeFixtures();
