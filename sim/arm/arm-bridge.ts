@@ -7,8 +7,8 @@
 import { makeJointState } from '../../src/core/messages/factories.js';
 import { msFromTime, timeFromMs, writeTimeFromMs } from '../../src/core/messages/time.js';
 import type { ClockMsg, Float64MultiArray, Image, JointState, JointTrajectory } from '../../src/core/messages/types.js';
-import type { Publisher, Subscription, Transport } from '../../src/transport/transport.js';
-import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
+import type { Publisher, Subscription, Transport } from '../../src/transport/index.js';
+import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/index.js';
 import type { ArmCommandType } from './arm-sim-config.js';
 import { CommandArrivalCounter } from '../bridge/command-arrivals.js';
 

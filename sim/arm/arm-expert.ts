@@ -11,12 +11,12 @@
  *   goal with a carrot a little ahead, back off and re-approach when the puck slides off the line,
  *   lift off once the puck is in the goal.
  */
-import { createCommandBuilder, type CommandBuilder } from '../../src/runtime/commands/command-builder.js';
+import { createCommandBuilder, type CommandBuilder } from '../../src/runtime/index.js';
 import type { ArmDescription } from '../../src/core/kinematics/index.js';
 import { InverseKinematics } from '../../src/core/kinematics/inverse-kinematics.js';
 import { PilotError } from '../../src/core/util/errors.js';
-import type { Transport, Publisher } from '../../src/transport/transport.js';
-import { RELIABLE_QOS } from '../../src/transport/transport.js';
+import type { Transport, Publisher } from '../../src/transport/index.js';
+import { RELIABLE_QOS } from '../../src/transport/index.js';
 import type { DriveRuntimeStats } from '../drive/drive-result.js';
 import type { SimDriver } from '../drive/drivers.js';
 import type { ArmCommandType } from './arm-sim-config.js';

@@ -12,16 +12,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBagWriter } from '../../src/data/bags/node-io.js';
-import { Recorder, type RecordTopic } from '../../src/data/bags/recorder.js';
+import { createBagWriter } from '../../src/data/bags/index.js';
+import { Recorder, type RecordTopic } from '../../src/data/bags/index.js';
 import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
 import { loadCameraMount } from '../../src/core/calibration/mount.js';
 import { loadConfig } from '../../src/core/config/load.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/index.js';
-import { PolicySession, type Policy } from '../../src/runtime/policy/policy-session.js';
+import { PolicySession, type Policy } from '../../src/runtime/index.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
-import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../src/transport/transport.js';
+import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../src/transport/index.js';
 import { PilotError } from '../../src/core/util/errors.js';
 import { ExternalDriver, RuntimeDriver, type SimDriver } from '../drive/drivers.js';
 import { Lockstep } from '../drive/lockstep.js';

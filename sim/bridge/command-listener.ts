@@ -5,8 +5,8 @@
  */
 import type { AckermannDriveStamped, Twist } from '../../src/core/messages/types.js';
 import { msFromTime } from '../../src/core/messages/time.js';
-import type { Subscription, Transport } from '../../src/transport/transport.js';
-import { RELIABLE_QOS } from '../../src/transport/transport.js';
+import type { Subscription, Transport } from '../../src/transport/index.js';
+import { RELIABLE_QOS } from '../../src/transport/index.js';
 import { CommandArrivalCounter } from './command-arrivals.js';
 
 export interface SteeringCommand {

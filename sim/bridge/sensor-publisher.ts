@@ -6,8 +6,8 @@
  */
 import type { ClockMsg, Header, Image, Imu, Odometry } from '../../src/core/messages/types.js';
 import { msFromTime, timeFromMs } from '../../src/core/messages/time.js';
-import type { Publisher, Transport } from '../../src/transport/transport.js';
-import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/transport.js';
+import type { Publisher, Transport } from '../../src/transport/index.js';
+import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/index.js';
 
 export type SensorClass = 'camera' | 'imu' | 'odom';
 

@@ -4,14 +4,14 @@
  * through the transport, so the simulator treats them alike and a recording looks the same.
  */
 import type { PilotConfig } from '../../src/core/config/schema.js';
-import { ManualClock, WallClock, type Clock } from '../../src/runtime/loop/clock.js';
+import { ManualClock, WallClock, type Clock } from '../../src/runtime/index.js';
 import { makeAckermannDriveStamped } from '../../src/core/messages/factories.js';
 import { timeFromMs } from '../../src/core/messages/time.js';
 import type { AckermannDriveStamped } from '../../src/core/messages/types.js';
-import type { Policy } from '../../src/runtime/policy/policy-session.js';
-import { Pilot } from '../../src/runtime/pilot.js';
-import type { Publisher, Transport } from '../../src/transport/transport.js';
-import { RELIABLE_QOS } from '../../src/transport/transport.js';
+import type { Policy } from '../../src/runtime/index.js';
+import { Pilot } from '../../src/runtime/index.js';
+import type { Publisher, Transport } from '../../src/transport/index.js';
+import { RELIABLE_QOS } from '../../src/transport/index.js';
 import type { DriveChunkStats, DriveRuntimeStats } from './drive-result.js';
 import type { LockstepDriver } from './lockstep.js';
 import type { Simulation } from '../core/simulation.js';

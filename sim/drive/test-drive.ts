@@ -3,7 +3,7 @@
  * lockstep (deterministic, as fast as the machine allows) or real time, until N laps or a time limit.
  * Produces a DriveResult with laps, cross-track error, interventions and the runtime's statistics.
  */
-import type { Transport } from '../../src/transport/transport.js';
+import type { Transport } from '../../src/transport/index.js';
 import { CommandListener, type SteeringCommand } from '../bridge/command-listener.js';
 import { SensorPublisher, type DeliveryPolicy } from '../bridge/sensor-publisher.js';
 import type { Simulation } from '../core/simulation.js';

@@ -5,9 +5,9 @@
  * and safety layer run unchanged; the safety layer must publish its fallback (reason `nonfinite`).
  */
 import type { ProviderName } from '../../src/core/config/schema.js';
-import type { ModelContract } from '../../src/runtime/policy/contract.js';
-import type { Policy } from '../../src/runtime/policy/policy-session.js';
-import type { ProviderAttempt, ProviderStartup } from '../../src/runtime/policy/providers.js';
+import type { ModelContract } from '../../src/runtime/index.js';
+import type { Policy } from '../../src/runtime/index.js';
+import type { ProviderAttempt, ProviderStartup } from '../../src/runtime/index.js';
 
 export class NanPolicy implements Policy {
   /** Runs whose output was replaced. */

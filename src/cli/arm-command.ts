@@ -6,10 +6,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatArmSummary, type ArmEpisodeResult } from '../../sim/arm/arm-metrics.js';
-import { runArmSession, type ArmDriverOption } from '../../sim/arm/arm-session.js';
-import { loadArmSimConfig } from '../../sim/arm/arm-sim-config.js';
-import { parseTaskKind, UNSEEN_PLACEMENTS, type PlacementSplit } from '../../sim/arm/arm-task.js';
+import { formatArmSummary, type ArmEpisodeResult } from '../../sim/index.js';
+import { runArmSession, type ArmDriverOption } from '../../sim/index.js';
+import { loadArmSimConfig } from '../../sim/index.js';
+import { parseTaskKind, UNSEEN_PLACEMENTS, type PlacementSplit } from '../../sim/index.js';
 import { PilotError } from '../core/util/errors.js';
 import { CliError, parse, transportKind } from './args.js';
 

@@ -2,7 +2,7 @@
  * `pilot bridge`: relays topics between ZeroMQ and ROS 2 so the simulator (`pilot sim`) drives a
  * ROS 2 graph. Without --config or topic lists it bridges the simulator's own topics.
  */
-import { loadSimConfig } from '../../sim/config/sim-config.js';
+import { loadSimConfig } from '../../sim/index.js';
 import { CliError, parse, positiveNumber } from './args.js';
 import { ZeroMqTransport } from '../transport/zeromq.js';
 import { TopicBridge, type BridgeSpec } from '../ros2/bridge.js';

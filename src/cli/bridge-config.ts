@@ -3,7 +3,7 @@
  * default the simulator's own topics (from its settings, so a custom --sim-config is followed).
  */
 import { z } from 'zod';
-import type { SimConfig } from '../../sim/config/sim-config.js';
+import type { SimConfig } from '../../sim/index.js';
 import { describeIssue } from '../core/config/load.js';
 import { readYamlFile } from '../core/calibration/camera.js';
 import { PilotError } from '../core/util/errors.js';

@@ -5,14 +5,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadSimConfig } from '../../sim/config/sim-config.js';
-import { runDriveSession, type DriveSessionOptions } from '../../sim/drive/drive-session.js';
-import { evaluateDrive, defaultThresholds, type DriveThresholds } from '../../sim/report/evaluate.js';
-import { renderHtmlReport } from '../../sim/report/html.js';
-import { serializeDriveResult } from '../../sim/report/json.js';
-import { DriveProgress, formatSummary } from '../../sim/report/terminal.js';
-import type { DriveLiveStatus } from '../../sim/drive/metrics.js';
-import { listTracks } from '../../sim/world/track.js';
+import { loadSimConfig } from '../../sim/index.js';
+import { runDriveSession, type DriveSessionOptions } from '../../sim/index.js';
+import { evaluateDrive, defaultThresholds, type DriveThresholds } from '../../sim/index.js';
+import { renderHtmlReport } from '../../sim/index.js';
+import { serializeDriveResult } from '../../sim/index.js';
+import { DriveProgress, formatSummary } from '../../sim/index.js';
+import type { DriveLiveStatus } from '../../sim/index.js';
+import { listTracks } from '../../sim/index.js';
 import { loadConfig } from '../core/config/load.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';

@@ -3,10 +3,10 @@
  * (`pilot run --config launch/drive.yaml`) or any other node on the transport; optionally with the
  * browser viewer. Runs until Ctrl-C or --duration.
  */
-import { loadSimConfig } from '../../sim/config/sim-config.js';
-import { runDriveSession } from '../../sim/drive/drive-session.js';
-import { DriveProgress } from '../../sim/report/terminal.js';
-import type { DriveLiveStatus } from '../../sim/drive/metrics.js';
+import { loadSimConfig } from '../../sim/index.js';
+import { runDriveSession } from '../../sim/index.js';
+import { DriveProgress } from '../../sim/index.js';
+import type { DriveLiveStatus } from '../../sim/index.js';
 import { CliError, parse, positiveNumber, transportKind } from './args.js';
 import { startViewerFeed } from './viewer-option.js';
 

@@ -1,8 +1,8 @@
 /** `--view` for `pilot sim` and `pilot drive`: serve the browser viewer on loopback and feed it. */
-import type { SceneLook } from '../../sim/render/scene-builder.js';
-import { ViewerFeed } from '../../sim/viewer/viewer-feed.js';
-import { ViewerServer } from '../../sim/viewer/viewer-server.js';
-import type { Track } from '../../sim/world/track.js';
+import type { SceneLook } from '../../sim/index.js';
+import { ViewerFeed } from '../../sim/index.js';
+import { ViewerServer } from '../../sim/index.js';
+import type { Track } from '../../sim/index.js';
 import { CliError } from './args.js';
 
 export interface ViewerOption {

@@ -6,11 +6,11 @@
  * to a margin below the constant-mean baseline (the training-set mean stored in the model).
  */
 import { hostname, cpus } from 'node:os';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
-import { runDriveSession } from '../../../sim/drive/drive-session.js';
-import type { DriveResult } from '../../../sim/drive/drive-result.js';
-import { evaluateDrive, type DriveThresholds } from '../../../sim/report/evaluate.js';
-import { loadTrack } from '../../../sim/world/track.js';
+import { loadSimConfig } from '../../../sim/index.js';
+import { runDriveSession } from '../../../sim/index.js';
+import type { DriveResult } from '../../../sim/index.js';
+import { evaluateDrive, type DriveThresholds } from '../../../sim/index.js';
+import { loadTrack } from '../../../sim/index.js';
 import { openBag } from '../../data/bags/node-io.js';
 import { loadConfig } from '../../core/config/load.js';
 import type { PilotConfig } from '../../core/config/schema.js';

@@ -4,9 +4,9 @@
  * frames are aggregated and the policy retrains on everything.
  */
 import { writeFileSync } from 'node:fs';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
+import { loadSimConfig } from '../../../sim/index.js';
 import { collectDrive } from '../sim-data/dagger.js';
-import { loadTrack } from '../../../sim/world/track.js';
+import { loadTrack } from '../../../sim/index.js';
 import { loadConfig } from '../../core/config/load.js';
 import { concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
 import { PilotError } from '../../core/util/errors.js';

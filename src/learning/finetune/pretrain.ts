@@ -5,7 +5,7 @@
  * expert's command. Only the backbone is kept (`image` → `features`), for `pilot train --base`.
  */
 import { basename } from 'node:path';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
+import { loadSimConfig } from '../../../sim/index.js';
 import { generatePretrainData, pretrainTargetNames } from '../sim-data/pretrain-data.js';
 import { actionScaling } from '../sim-data/model-input.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';

@@ -10,7 +10,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
+import { loadSimConfig } from '../../../sim/index.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
 import { augmentConfig, createAugmenter } from '../dataset/augment.js';
 import { steeringBalance } from '../dataset/balance.js';

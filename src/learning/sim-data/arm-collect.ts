@@ -21,10 +21,10 @@ import { PilotError } from '../../core/util/errors.js';
 import { mulberry32 } from '../../core/util/prng.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
 import { cameraInputOf, ModelInputSampler, readModelContract, type FieldScaling, type ModelInputSpec } from './model-input.js';
-import { ArmExpert } from '../../../sim/arm/arm-expert.js';
-import { runArmSession, type ArmRunResult, type ArmTruth } from '../../../sim/arm/arm-session.js';
-import { loadArmSimConfig, type ArmSimConfig } from '../../../sim/arm/arm-sim-config.js';
-import { parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from '../../../sim/arm/arm-task.js';
+import { ArmExpert } from '../../../sim/index.js';
+import { runArmSession, type ArmRunResult, type ArmTruth } from '../../../sim/index.js';
+import { loadArmSimConfig, type ArmSimConfig } from '../../../sim/index.js';
+import { parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from '../../../sim/index.js';
 
 export type ArmCollectDriver =
   | { kind: 'expert' }

@@ -19,13 +19,13 @@ import type { Policy } from '../../runtime/policy/policy-session.js';
 import type { TransportKind } from '../../transport/index.js';
 import { PilotError } from '../../core/util/errors.js';
 import { mulberry32 } from '../../core/util/prng.js';
-import type { SteeringCommand } from '../../../sim/bridge/command-listener.js';
-import type { SimConfig } from '../../../sim/config/sim-config.js';
-import type { DriveResult, DriveSample } from '../../../sim/drive/drive-result.js';
-import { runDriveSession, type DriveTruth } from '../../../sim/drive/drive-session.js';
-import type { DriveMetrics } from '../../../sim/drive/metrics.js';
-import { ExpertDriver, type ExpertCommand } from '../../../sim/expert/expert-driver.js';
-import { loadTrack, type Track } from '../../../sim/world/track.js';
+import type { SteeringCommand } from '../../../sim/index.js';
+import type { SimConfig } from '../../../sim/index.js';
+import type { DriveResult, DriveSample } from '../../../sim/index.js';
+import { runDriveSession, type DriveTruth } from '../../../sim/index.js';
+import type { DriveMetrics } from '../../../sim/index.js';
+import { ExpertDriver, type ExpertCommand } from '../../../sim/index.js';
+import { loadTrack, type Track } from '../../../sim/index.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
 import {
   ACTION_TARGETS,

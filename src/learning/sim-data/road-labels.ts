@@ -5,8 +5,8 @@
  * Vehicle frame: base_link (rear axle centre on the ground), x forward, y left (REP-103). Every target
  * is stored raw = physical / scale, the scales chosen so the sampled poses give values of about ±1.
  */
-import { wrapAngle } from '../../../sim/world/centreline.js';
-import type { Track, TrackPose, TrackProjection } from '../../../sim/world/track.js';
+import { wrapAngle } from '../../../sim/index.js';
+import type { Track, TrackPose, TrackProjection } from '../../../sim/index.js';
 
 export interface RoadTarget {
   readonly name: string;

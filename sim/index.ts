@@ -1,0 +1,26 @@
+/** The public interface of sim/. */
+export { ArmExpert } from './arm/arm-expert.js';
+export { formatArmSummary, type ArmEpisodeResult } from './arm/arm-metrics.js';
+export { runArmSession, type ArmDriverOption, type ArmRunResult, type ArmTruth } from './arm/arm-session.js';
+export { loadArmSimConfig, type ArmSimConfig } from './arm/arm-sim-config.js';
+export { UNSEEN_PLACEMENTS, parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from './arm/arm-task.js';
+export { type SteeringCommand } from './bridge/command-listener.js';
+export { loadSimConfig, type SimConfig } from './config/sim-config.js';
+export { type DriveResult, type DriveSample } from './drive/drive-result.js';
+export { runDriveSession, type DriveSessionOptions, type DriveTruth } from './drive/drive-session.js';
+export { type DriveLiveStatus, type DriveMetrics } from './drive/metrics.js';
+export { ExpertDriver, type ExpertCommand } from './expert/expert-driver.js';
+export { IntrinsicCamera, type Pose2D } from './render/camera-rig.js';
+export { effectsFromDomain, lookFromDomain } from './render/domain-look.js';
+export { HeadlessRenderer } from './render/headless-renderer.js';
+export { buildTrackScene, type SceneLook, type TrackScene } from './render/scene-builder.js';
+export { defaultThresholds, evaluateDrive, type DriveThresholds } from './report/evaluate.js';
+export { renderHtmlReport } from './report/html.js';
+export { serializeDriveResult } from './report/json.js';
+export { DriveProgress, formatSummary } from './report/terminal.js';
+export { CameraEffects, DEFAULT_CAMERA_EFFECTS } from './sensors/camera-effects.js';
+export { ViewerFeed } from './viewer/viewer-feed.js';
+export { ViewerServer } from './viewer/viewer-server.js';
+export { wrapAngle } from './world/centreline.js';
+export { sampleDomain, type DomainParams } from './world/domain-randomization.js';
+export { generateTrack, listTracks, loadTrack, type Track, type TrackPose, type TrackProjection } from './world/track.js';
