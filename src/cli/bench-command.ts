@@ -5,7 +5,8 @@ import { benchChunking, formatChunkingBench } from '../runtime/bench/chunking-be
 import { benchRoundTrip, formatRoundTrip } from '../runtime/bench/policy-server-bench.js';
 import { benchWithViewer, formatViewerBench } from '../foxglove/viewer-bench.js';
 import { BLEND_MODES, type BlendMode } from '../runtime/chunking/action-queue.js';
-import { PROVIDER_NAMES } from '../core/config/schema.js';
+import { PROVIDER_NAMES, type RealtimeSettings } from '../core/config/schema.js';
+import { parseCpuList } from '../runtime/realtime/proc-threads.js';
 import { packageRoot } from '../core/util/package-root.js';
 import { CliError, parse, positiveNumber, providerList, transportKind } from './args.js';
 
@@ -21,6 +22,13 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     json: { type: 'boolean' },
     'image-latency': { type: 'boolean' },
     baseline: { type: 'boolean' },
+    'block-ticks': { type: 'string' },
+    peer: { type: 'string' },
+    priority: { type: 'string' },
+    'cpu-affinity': { type: 'string' },
+    'inference-cpus': { type: 'string' },
+    'lock-memory': { type: 'boolean' },
+    'gc-every-ticks': { type: 'string' },
     worker: { type: 'boolean' },
     chunked: { type: 'boolean' },
     'inference-delay-ms': { type: 'string' },
@@ -45,7 +53,10 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     projectDir: root,
     calibrationDir: resolve(root, 'calibration'),
     ...(values.baseline ? { baselineRuns: ticks } : {}),
+    ...(values['block-ticks'] !== undefined ? { blockTicks: blockTicks(values['block-ticks'], values.baseline) } : {}),
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
+    ...realtimeOptions(values),
+    ...(values.peer !== undefined ? { peer: peerPlace(values.peer) } : {}),
     ...(values.json || !process.stderr.isTTY ? {} : { onProgress: progress }),
   };
   const chunkedModel = values.model ? resolve(values.model) : resolve(root, 'models/chunked-test.onnx');
@@ -112,6 +123,50 @@ export async function benchCommand(args: readonly string[]): Promise<number> {
     }
   }
   return 0;
+}
+
+/** --priority, --cpu-affinity, --inference-cpus and --lock-memory: the config's `realtime:` for this run. */
+function realtimeOptions(values: {
+  priority?: string;
+  'cpu-affinity'?: string;
+  'inference-cpus'?: string;
+  'lock-memory'?: boolean;
+  'gc-every-ticks'?: string;
+}): { realtime?: Partial<RealtimeSettings> } {
+  const realtime: Partial<RealtimeSettings> = {
+    ...(values.priority !== undefined ? { priority: priority(values.priority) } : {}),
+    ...(values['cpu-affinity'] !== undefined ? { cpu_affinity: cpuList(values['cpu-affinity'], '--cpu-affinity') } : {}),
+    ...(values['inference-cpus'] !== undefined ? { inference_cpus: cpuList(values['inference-cpus'], '--inference-cpus') } : {}),
+    ...(values['lock-memory'] ? { lock_memory: true } : {}),
+    ...(values['gc-every-ticks'] !== undefined ? { gc_every_ticks: Math.round(positiveNumber(values['gc-every-ticks'], '--gc-every-ticks', 0)) } : {}),
+  };
+  return Object.keys(realtime).length ? { realtime } : {};
+}
+
+function priority(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 99) throw new CliError(`--priority must be a SCHED_FIFO priority 1–99 (0: normal scheduling), got '${value}'`);
+  return n;
+}
+
+function cpuList(value: string, flag: string): number[] {
+  try {
+    const cpus = parseCpuList(value);
+    if (cpus.length === 0 || cpus.some((c) => c > 1023)) throw new Error('empty or beyond CPU 1023');
+    return cpus;
+  } catch {
+    throw new CliError(`${flag} must be a CPU list like 1 or 0-1,3 (CPU ids as in /proc/cpuinfo), got '${value}'`);
+  }
+}
+
+function peerPlace(value: string): 'process' | 'inline' {
+  if (value !== 'process' && value !== 'inline') throw new CliError(`--peer must be process (camera and command subscriber in a child process) or inline (in this process), got '${value}'`);
+  return value;
+}
+
+function blockTicks(value: string, baseline: boolean | undefined): number {
+  if (!baseline) throw new CliError('--block-ticks goes with --baseline');
+  return Math.round(positiveNumber(value, '--block-ticks', 100));
 }
 
 function nonNegative(value: string, flag: string): number {
