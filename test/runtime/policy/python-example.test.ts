@@ -129,6 +129,7 @@ describe.runIf(python)('the Python example client (launch/policy-server/example_
       modelPath: smallPath,
       projectDir: process.cwd(),
       command: [process.execPath, 'node_modules/vite-node/vite-node.mjs', 'test/runtime/policy/serve-child.ts', '--'],
+      readyTimeoutMs: 280_000, // the child compiles pilot's sources on the fly: slow on a busy machine
     });
     cleanup.push(() => server.stop());
     const r = await runPython([CLIENT_PY, '--endpoint', server.endpoint, '--requests', '3', '--rgb', '0.9,0.5,0.1', '--json']);
@@ -139,7 +140,7 @@ describe.runIf(python)('the Python example client (launch/policy-server/example_
     const expected = small.expectedRaw([0.9, 0.5, 0.1]);
     expect(summary.outputs.actions!.length).toBe(expected.length);
     summary.outputs.actions!.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
-  }, 120_000);
+  }, 360_000);
 
   it('says which server is missing instead of hanging', async () => {
     const r = await runPython([CLIENT_PY, '--endpoint', 'tcp://127.0.0.1:1', '--requests', '1', '--timeout-ms', '300']);
