@@ -6,6 +6,7 @@
  *   src/runtime    what a deployed `pilot run` executes, input to command  (uses core, transport)
  *   src/ros2       the ROS 2 adapter: transport, node, parameters         (uses the runtime)
  *   src/data       bags, importers, replay                                (uses the runtime)
+ *   src/foxglove   the Foxglove live view of run, drive, sim, replay, bag play  (uses data, the runtime, sim's public entry)
  *   src/learning   dataset, train, fine-tune, export, eval                (uses data, the runtime, sim's public entry)
  *   src/cli        the command line                                       (uses everything, sim through its entry)
  *   sim/           the simulator: core, transport, and the runtime's and bag library's public entries only
@@ -32,6 +33,7 @@ module.exports = {
     layer('runtime', ['src/core/', 'src/transport/', 'src/runtime/']),
     layer('ros2', ['src/core/', 'src/transport/', 'src/runtime/', 'src/ros2/']),
     layer('data', ['src/core/', 'src/transport/', 'src/runtime/', 'src/data/']),
+    layer('foxglove', ['src/core/', 'src/transport/', 'src/runtime/', 'src/data/', 'src/foxglove/', 'sim/index\\.ts$']),
     layer('learning', ['src/core/', 'src/transport/', 'src/runtime/', 'src/data/', 'src/learning/', 'sim/index\\.ts$']),
     {
       name: 'cli-uses-sim-entry',
@@ -56,6 +58,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^(src|sim)/', pathNot: '^src/cli/' },
       to: { path: '^src/cli/' },
+    },
+    {
+      name: 'known-parts-only',
+      comment: 'Every module under src/ belongs to one of the parts in the table above (add a part here, with its layer rule, before using a new top folder).',
+      severity: 'error',
+      from: { path: '^src/(?!(core|transport|runtime|ros2|data|foxglove|learning|cli)/|index\\.ts$)' },
+      to: {},
     },
     {
       name: 'no-tests-from-source',

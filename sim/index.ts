@@ -6,6 +6,7 @@ export { loadArmSimConfig, type ArmSimConfig } from './arm/arm-sim-config.js';
 export { UNSEEN_PLACEMENTS, parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from './arm/arm-task.js';
 export { type SteeringCommand } from './bridge/command-listener.js';
 export { loadSimConfig, type SimConfig } from './config/sim-config.js';
+export { parseFaultConfig } from './faults/config.js';
 export { type DriveResult, type DriveSample } from './drive/drive-result.js';
 export { runDriveSession, type DriveSessionOptions, type DriveTruth } from './drive/drive-session.js';
 export { type DriveLiveStatus, type DriveMetrics } from './drive/metrics.js';

@@ -7,6 +7,8 @@
  * had to be clamped: by the simulator (a target outside a joint's position limits) or by the runtime's
  * safety layer (its clamp counter rose during the step).
  */
+import type { DriveChunkStats } from '../drive/drive-result.js';
+import { formatArmChunkLine, summarizeArmChunks, type ArmChunkSummary } from './arm-chunk-stats.js';
 import type { ArmTaskKind, PlacementSplit } from './arm-task.js';
 
 export interface ArmEpisodeResult {
@@ -36,6 +38,10 @@ export interface ArmEpisodeResult {
   target: [number, number, number];
   /** Runtime safety-layer ticks per reason (model driver only). */
   safetyReasons?: Record<string, number>;
+  /** Runtime deadline misses (model driver only). */
+  deadlineMisses?: number;
+  /** A chunked policy's action queue this episode (model driver with a chunked policy only). */
+  chunks?: DriveChunkStats;
 }
 
 export interface Stats {
@@ -64,6 +70,10 @@ export interface ArmRunSummary {
   wallS: number;
   episodesPerS: number;
   simStepsPerS: number;
+  /** Runtime deadline misses, all episodes (model driver only). */
+  deadlineMisses?: number;
+  /** A chunked policy's action queue over the run (arm-chunk-stats.ts). */
+  chunks?: ArmChunkSummary;
 }
 
 /** Tracks one episode's success condition step by step. */
@@ -110,6 +120,8 @@ export function summarize(results: readonly ArmEpisodeResult[], info: { kind: Ar
   const ok = results.filter((r) => r.success);
   const sum = (f: (r: ArmEpisodeResult) => number) => results.reduce((s, r) => s + f(r), 0);
   const steps = sum((r) => r.steps);
+  const chunks = summarizeArmChunks(results.map((r) => r.chunks));
+  const runtime = results.some((r) => r.deadlineMisses !== undefined);
   return {
     kind: info.kind,
     split: info.split,
@@ -127,6 +139,8 @@ export function summarize(results: readonly ArmEpisodeResult[], info: { kind: Ar
     wallS: info.wallS,
     episodesPerS: info.wallS > 0 ? results.length / info.wallS : 0,
     simStepsPerS: info.wallS > 0 ? steps / info.wallS : 0,
+    ...(runtime ? { deadlineMisses: sum((r) => r.deadlineMisses ?? 0) } : {}),
+    ...(chunks ? { chunks } : {}),
   };
 }
 
@@ -148,5 +162,7 @@ export function formatArmSummary(s: ArmRunSummary): string {
     `  joint-limit interventions: ${s.jointLimitInterventions} steps in ${s.episodesWithInterventions} episodes; command timeouts ${s.commandTimeouts}, rejected ${s.commandsRejected}, table contacts ${s.tableContacts}`,
     `  ${s.episodes} episodes in ${s.wallS.toFixed(1)} s wall (${s.episodesPerS.toFixed(2)} episodes/s, ${Math.round(s.simStepsPerS)} steps/s)`,
   ];
+  if (s.deadlineMisses !== undefined) lines.push(`  runtime: ${s.deadlineMisses} deadline misses`);
+  if (s.chunks) lines.push(formatArmChunkLine(s.chunks));
   return lines.join('\n');
 }

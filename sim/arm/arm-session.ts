@@ -12,19 +12,19 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBagWriter } from '../../src/data/bags/index.js';
-import { Recorder, type RecordTopic } from '../../src/data/bags/index.js';
+import type { Recorder, RecordTopic } from '../../src/data/bags/index.js';
 import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
-import { loadCameraMount } from '../../src/core/calibration/mount.js';
-import { loadConfig } from '../../src/core/config/load.js';
+import { loadCameraMount, type CameraMount } from '../../src/core/calibration/mount.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/index.js';
-import { PolicySession, type Policy } from '../../src/runtime/index.js';
+import { createPolicy, type Policy } from '../../src/runtime/index.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../src/transport/index.js';
 import { PilotError } from '../../src/core/util/errors.js';
 import { ExternalDriver, RuntimeDriver, type SimDriver } from '../drive/drivers.js';
 import { Lockstep } from '../drive/lockstep.js';
+import { sentOn, waitUntilWall } from '../drive/pacing.js';
+import { runtimeConfigOf, sameCamera, startRecording, withRuntimeTopics } from '../drive/session-setup.js';
 import { ArmCommandListener, ArmSensorPublisher } from './arm-bridge.js';
 import { ArmCameraView } from './arm-camera.js';
 import { ArmExpert, ArmExpertDriver, checkEpisodeReachable } from './arm-expert.js';
@@ -93,6 +93,56 @@ export interface ArmRunResult {
 }
 
 export async function runArmSession(o: ArmSessionOptions): Promise<ArmRunResult> {
+  const plan = planArmRun(o);
+  const rig: ArmRig = { transport: createTransport(plan.transportKind) };
+  const results: ArmEpisodeResult[] = [];
+  const wallStart = performance.now();
+  try {
+    await setUpRig(o, plan, rig);
+    if (o.record) writeEpisodeIndex(o.record.dir, plan);
+    const { runtimeConfig } = plan;
+    // Everything the runtime reads: the lockstep barrier waits until all of it has arrived.
+    const driverInputTopics = runtimeConfig
+      ? [...new Set([runtimeConfig.inputs.camera.topic, ...(runtimeConfig.arm ? [runtimeConfig.arm.joint_states.topic] : []), ...runtimeConfig.inputs.state.map((s) => s.topic)])]
+      : [];
+    for (let i = 0; i < plan.specs.length; i++) {
+      if (o.signal?.aborted) break;
+      const result = await runEpisodeWithDriver(o, plan, rig, i, driverInputTopics);
+      results.push(result);
+      o.onEpisode?.(result);
+    }
+  } finally {
+    await rig.expertDriver?.dispose();
+    rig.commands?.close();
+    rig.sensors?.close();
+    rig.view?.dispose();
+    await rig.ownPolicy?.dispose();
+    await rig.transport.close();
+  }
+  const wallS = (performance.now() - wallStart) / 1000;
+  const driverName = o.driver.kind === 'model' ? `model ${plan.runtimeConfig!.model.path}` : o.driver.kind;
+  return { episodes: results, summary: summarize(results, { kind: plan.kind, split: plan.split, driver: driverName, wallS }), description: plan.description, stepMs: plan.stepMs };
+}
+
+/** What a run loads and decides before anything starts; every input error is found here. */
+interface ArmRunPlan {
+  kind: ArmTaskKind;
+  split: PlacementSplit;
+  sim: ArmSimConfig;
+  description: ArmDescription;
+  specs: readonly ArmEpisodeSpec[];
+  mode: 'lockstep' | 'realtime';
+  calibration: CameraCalibration;
+  mount: CameraMount;
+  /** The runtime's config when a model drives. */
+  runtimeConfig: PilotConfig | undefined;
+  stepMs: number;
+  randomize: number;
+  render: boolean;
+  transportKind: TransportKind;
+}
+
+function planArmRun(o: ArmSessionOptions): ArmRunPlan {
   const kind = parseTaskKind(o.task);
   const split = o.split ?? 'any';
   const sim = typeof o.sim === 'string' || o.sim === undefined ? loadArmSimConfig(o.sim) : o.sim;
@@ -113,101 +163,95 @@ export async function runArmSession(o: ArmSessionOptions): Promise<ArmRunResult>
 
   let runtimeConfig: PilotConfig | undefined;
   if (o.driver.kind === 'model') {
-    runtimeConfig = typeof o.driver.config === 'string' ? loadConfig(o.driver.config) : o.driver.config;
-    if (o.driver.modelPath) runtimeConfig = { ...runtimeConfig, model: { ...runtimeConfig.model, path: o.driver.modelPath } };
+    runtimeConfig = runtimeConfigOf(o.driver);
     checkRuntimeAgainstSim(runtimeConfig, sim, calibration, description);
   }
   const stepMs = runtimeConfig ? 1000 / runtimeConfig.loop.rate_hz : 1000 / sim.rate_hz;
   const randomize = o.randomize ?? 0;
   if (!(randomize >= 0 && randomize <= 1)) throw new PilotError('E_ARM_SIM_CONFIG', `randomize strength must be in [0, 1] (got ${randomize})`);
   const render = o.render ?? (o.driver.kind !== 'expert' || o.record !== undefined || o.onFrame !== undefined);
-  const transportKind = o.transport ?? 'inprocess';
+  return { kind, split, sim, description, specs, mode, calibration, mount, runtimeConfig, stepMs, randomize, render, transportKind: o.transport ?? 'inprocess' };
+}
 
-  let ownPolicy: Policy | undefined;
-  let view: ArmCameraView | undefined;
-  const transport = createTransport(transportKind);
-  let sensors: ArmSensorPublisher | undefined;
-  let commands: ArmCommandListener | undefined;
-  let expertDriver: ArmExpertDriver | undefined;
-  const results: ArmEpisodeResult[] = [];
-  const wallStart = performance.now();
-  try {
-    sensors = new ArmSensorPublisher(transport, { jointStates: sim.joint_states_topic, camera: sim.camera.topic, clock: sim.clock_topic }, description.jointNames, description.baseLink);
-    commands = new ArmCommandListener(transport, sim.command.topic, sim.command.type, description.jointNames, description.home);
-    let policy: Policy | undefined;
-    if (o.driver.kind === 'model') {
-      policy = o.driver.policy ?? (ownPolicy = await PolicySession.create({ model: runtimeConfig!.model, ...(o.log ? { log: o.log } : {}) }));
-      checkContractAgainstArm(policy, description);
-    }
-    if (render) view = await ArmCameraView.create({ calibration, mount, description, backend: sim.render.backend });
-    if (o.record) {
-      mkdirSync(o.record.dir, { recursive: true });
-      writeFileSync(join(o.record.dir, 'episodes.json'), JSON.stringify({ task: kind, split, joint_names: description.jointNames, step_ms: stepMs, episodes: specs.map((s, i) => ({ bag: episodeBagName(i), ...s })) }, null, 2) + '\n');
-    }
-    // Everything the runtime reads: the lockstep barrier waits until all of it has arrived.
-    const driverInputTopics = runtimeConfig
-      ? [...new Set([runtimeConfig.inputs.camera.topic, ...(runtimeConfig.arm ? [runtimeConfig.arm.joint_states.topic] : []), ...runtimeConfig.inputs.state.map((s) => s.topic)])]
-      : [];
-    for (let i = 0; i < specs.length; i++) {
-      if (o.signal?.aborted) break;
-      const spec = specs[i]!;
-      const world = new ArmWorld(description, spec, sim.substep_s);
-      view?.setLook(randomize > 0 ? sampleArmLook(spec.seed, randomize) : NOMINAL_ARM_LOOK);
-      view?.setEpisode(spec);
-      commands.reset(world.q);
-      let driver: SimDriver | undefined;
-      let recorder: Recorder | undefined;
-      let result: ArmEpisodeResult;
-      try {
-        if (o.driver.kind === 'model') {
-          driver = await RuntimeDriver.create(runtimeConfig!, transport, {
-            realtime: mode === 'realtime',
-            policy: borrowed(policy!),
-            // The runtime's start-up line once, not once per episode.
-            log: (line) => (i === 0 || !line.startsWith('pilot: model ')) && o.log?.(line),
-          });
-        } else if (o.driver.kind === 'external') {
-          driver = new ExternalDriver();
-        } else {
-          expertDriver ??= new ArmExpertDriver(new ArmExpert(description), transport, sim.command, stepMs);
-          expertDriver.begin(world);
-          driver = expertDriver;
-        }
-        if (o.record) {
-          const writer = await createBagWriter(join(o.record.dir, episodeBagName(i)), { compression: o.record.compression ?? 'none', onError: (e) => o.log?.(`record: ${e.message}`) });
-          recorder = Recorder.start({
-            transport,
-            writer,
-            topics: recordedTopics(sim, runtimeConfig),
-            ...(mode === 'lockstep' ? { clock: () => BigInt(Math.round(world.timeMs * 1e6)) } : {}),
-            onError: (e) => o.log?.(`record: ${e.message}`),
-          });
-        }
-        // ZeroMQ subscriptions made this episode (runtime, recorder) need a moment to connect.
-        if (transportKind === 'zeromq' && (o.driver.kind === 'model' || recorder || i === 0)) await new Promise((r) => setTimeout(r, 100));
-        result = await runEpisode({ index: i, spec, world, driver, sensors, commands, transport, view, sim, mode, stepMs, driverInputTopics, options: o });
-      } finally {
-        // The runtime's last words (its stop command) go into the bag before it closes.
-        if (driver && driver !== expertDriver) await driver.dispose();
-        if (recorder) {
-          const stats = await recorder.stop();
-          if (stats.dropped > 0 || stats.error) o.log?.(`record: ${episodeBagName(i)}: ${stats.written} messages, ${stats.dropped} dropped${stats.error ? `, ${stats.error.message}` : ''}`);
-        }
-      }
-      results.push(result);
-      o.onEpisode?.(result);
-    }
-  } finally {
-    await expertDriver?.dispose();
-    commands?.close();
-    sensors?.close();
-    view?.dispose();
-    await ownPolicy?.dispose();
-    await transport.close();
+/** What the episodes of a run share; each part is set as soon as it exists, so a failed set-up closes what was made. */
+interface ArmRig {
+  transport: Transport;
+  sensors?: ArmSensorPublisher;
+  commands?: ArmCommandListener;
+  /** The model's policy (given, or `ownPolicy`), loaded once for all episodes. */
+  policy?: Policy;
+  /** A policy this run created, disposed at its end. */
+  ownPolicy?: Policy;
+  view?: ArmCameraView;
+  /** Created by the first expert episode, reused by the others. */
+  expertDriver?: ArmExpertDriver;
+}
+
+async function setUpRig(o: ArmSessionOptions, plan: ArmRunPlan, rig: ArmRig): Promise<void> {
+  const { sim, description, runtimeConfig } = plan;
+  rig.sensors = new ArmSensorPublisher(rig.transport, { jointStates: sim.joint_states_topic, camera: sim.camera.topic, clock: sim.clock_topic }, description.jointNames, description.baseLink);
+  rig.commands = new ArmCommandListener(rig.transport, sim.command.topic, sim.command.type, description.jointNames, description.home);
+  if (o.driver.kind === 'model') {
+    // createPolicy: a chunked model on the worker thread, or the policy server of `policy_server:`.
+    rig.policy = o.driver.policy ?? (rig.ownPolicy = await createPolicy(runtimeConfig!, o.log ? { log: o.log } : {}));
+    checkContractAgainstArm(rig.policy, description);
   }
-  const wallS = (performance.now() - wallStart) / 1000;
-  const driverName = o.driver.kind === 'model' ? `model ${runtimeConfig!.model.path}` : o.driver.kind;
-  return { episodes: results, summary: summarize(results, { kind, split, driver: driverName, wallS }), description, stepMs };
+  if (plan.render) rig.view = await ArmCameraView.create({ calibration: plan.calibration, mount: plan.mount, description, backend: sim.render.backend });
+}
+
+/** `<dir>/episodes.json`: the task, the joints, the step and each episode's layout and bag. */
+function writeEpisodeIndex(dir: string, plan: ArmRunPlan): void {
+  mkdirSync(dir, { recursive: true });
+  const index = { task: plan.kind, split: plan.split, joint_names: plan.description.jointNames, step_ms: plan.stepMs, episodes: plan.specs.map((s, i) => ({ bag: episodeBagName(i), ...s })) };
+  writeFileSync(join(dir, 'episodes.json'), JSON.stringify(index, null, 2) + '\n');
+}
+
+/** Episode `i` in a fresh world, with its own driver and, when recording, its own bag. */
+async function runEpisodeWithDriver(o: ArmSessionOptions, plan: ArmRunPlan, rig: ArmRig, i: number, driverInputTopics: readonly string[]): Promise<ArmEpisodeResult> {
+  const { sim, description, randomize, mode, stepMs } = plan;
+  const sensors = rig.sensors!;
+  const commands = rig.commands!;
+  const spec = plan.specs[i]!;
+  const world = new ArmWorld(description, spec, sim.substep_s);
+  rig.view?.setLook(randomize > 0 ? sampleArmLook(spec.seed, randomize) : NOMINAL_ARM_LOOK);
+  rig.view?.setEpisode(spec);
+  commands.reset(world.q);
+  let driver: SimDriver | undefined;
+  let recorder: Recorder | undefined;
+  try {
+    driver = await createEpisodeDriver(o, plan, rig, i, world);
+    if (o.record) {
+      const topics = recordedTopics(sim, plan.runtimeConfig);
+      const simTimeMs = mode === 'lockstep' ? () => world.timeMs : null;
+      recorder = await startRecording({ ...o.record, dir: join(o.record.dir, episodeBagName(i)), transport: rig.transport, topics, simTimeMs, log: o.log });
+    }
+    // ZeroMQ subscriptions made this episode (runtime, recorder) need a moment to connect.
+    if (plan.transportKind === 'zeromq' && (o.driver.kind === 'model' || recorder || i === 0)) await new Promise((r) => setTimeout(r, 100));
+    return await runEpisode({ index: i, spec, world, driver, sensors, commands, transport: rig.transport, view: rig.view, sim, mode, stepMs, driverInputTopics, options: o });
+  } finally {
+    // The runtime's last words (its stop command) go into the bag before it closes.
+    if (driver && driver !== rig.expertDriver) await driver.dispose();
+    if (recorder) {
+      const stats = await recorder.stop();
+      if (stats.dropped > 0 || stats.error) o.log?.(`record: ${episodeBagName(i)}: ${stats.written} messages, ${stats.dropped} dropped${stats.error ? `, ${stats.error.message}` : ''}`);
+    }
+  }
+}
+
+/** A fresh runtime on the shared policy, someone else over the transport, or the run's IK expert begun on `world`. */
+async function createEpisodeDriver(o: ArmSessionOptions, plan: ArmRunPlan, rig: ArmRig, i: number, world: ArmWorld): Promise<SimDriver> {
+  if (o.driver.kind === 'model') {
+    return RuntimeDriver.create(plan.runtimeConfig!, rig.transport, {
+      realtime: plan.mode === 'realtime',
+      policy: borrowed(rig.policy!),
+      // The runtime's start-up line once, not once per episode.
+      log: (line) => (i === 0 || !line.startsWith('pilot: model ')) && o.log?.(line),
+    });
+  }
+  if (o.driver.kind === 'external') return new ExternalDriver();
+  rig.expertDriver ??= new ArmExpertDriver(new ArmExpert(plan.description), rig.transport, plan.sim.command, plan.stepMs);
+  rig.expertDriver.begin(world);
+  return rig.expertDriver;
 }
 
 interface EpisodeContext {
@@ -282,7 +326,21 @@ async function runEpisode(c: EpisodeContext): Promise<ArmEpisodeResult> {
       break;
     }
   }
-  const stats = driver.runtimeStats();
+  return episodeResult(c, monitor, { steps, interventions, commandTimeouts, commandsRejected: commands.rejected - rejectedBefore, endReason });
+}
+
+/** What an episode counted as it ran. */
+interface EpisodeTally {
+  steps: number;
+  interventions: number;
+  commandTimeouts: number;
+  commandsRejected: number;
+  endReason: ArmEpisodeResult['endReason'];
+}
+
+function episodeResult(c: EpisodeContext, monitor: SuccessMonitor, t: EpisodeTally): ArmEpisodeResult {
+  const { spec, world } = c;
+  const stats = c.driver.runtimeStats();
   return {
     index: c.index,
     seed: spec.seed,
@@ -292,15 +350,16 @@ async function runEpisode(c: EpisodeContext): Promise<ArmEpisodeResult> {
     timeToSuccessS: monitor.succeeded ? monitor.enteredAtMs / 1000 : null,
     finalErrorM: world.taskError(),
     minErrorM: monitor.minErrorM,
-    steps,
+    steps: t.steps,
     simTimeS: world.timeMs / 1000,
-    jointLimitInterventions: interventions,
-    commandTimeouts,
-    commandsRejected: commands.rejected - rejectedBefore,
+    jointLimitInterventions: t.interventions,
+    commandTimeouts: t.commandTimeouts,
+    commandsRejected: t.commandsRejected,
     tableContacts: world.tableContacts,
-    endReason,
+    endReason: t.endReason,
     target: [...spec.target],
-    ...(stats ? { safetyReasons: stats.safetyReasons } : {}),
+    ...(stats ? { safetyReasons: stats.safetyReasons, deadlineMisses: stats.deadlineMisses } : {}),
+    ...(stats?.chunks ? { chunks: stats.chunks } : {}),
   };
 }
 
@@ -310,14 +369,15 @@ export function episodeBagName(index: number): string {
 
 function recordedTopics(sim: ArmSimConfig, runtime: PilotConfig | undefined): RecordTopic[] {
   const commandType = sim.command.type === 'joint_trajectory' ? 'trajectory_msgs/msg/JointTrajectory' : 'std_msgs/msg/Float64MultiArray';
-  const topics: RecordTopic[] = [
-    { topic: sim.camera.topic, type: 'sensor_msgs/msg/Image', qos: SENSOR_QOS },
-    { topic: sim.joint_states_topic, type: 'sensor_msgs/msg/JointState', qos: SENSOR_QOS },
-    { topic: sim.clock_topic, type: 'rosgraph_msgs/msg/Clock', qos: RELIABLE_QOS },
-    { topic: sim.command.topic, type: commandType, qos: RELIABLE_QOS },
-  ];
-  if (runtime) topics.push({ topic: runtime.outputs.diagnostics.topic, type: 'diagnostic_msgs/msg/DiagnosticArray', qos: RELIABLE_QOS });
-  return topics;
+  return withRuntimeTopics(
+    [
+      { topic: sim.camera.topic, type: 'sensor_msgs/msg/Image', qos: SENSOR_QOS },
+      { topic: sim.joint_states_topic, type: 'sensor_msgs/msg/JointState', qos: SENSOR_QOS },
+      { topic: sim.clock_topic, type: 'rosgraph_msgs/msg/Clock', qos: RELIABLE_QOS },
+      { topic: sim.command.topic, type: commandType, qos: RELIABLE_QOS },
+    ],
+    runtime,
+  );
 }
 
 /** The runtime config must read what the simulator publishes and publish what it listens to. */
@@ -327,8 +387,7 @@ function checkRuntimeAgainstSim(runtime: PilotConfig, sim: ArmSimConfig, simCame
   };
   if (runtime.loop.trigger === 'camera') fail('arm episodes step at the runtime rate: use loop.trigger: timer in the runtime config');
   const rc = loadCameraCalibration(runtime.calibration.camera);
-  const same = rc.width === simCamera.width && rc.height === simCamera.height && rc.k.every((v, i) => Math.abs(v - simCamera.k[i]!) < 1e-9);
-  if (!same) {
+  if (!sameCamera(rc, simCamera)) {
     fail(
       `the simulator renders the arm camera of ${sim.camera.calibration} (${simCamera.width}×${simCamera.height}, fx ${simCamera.k[0]}) but the runtime expects ` +
         `${runtime.calibration.camera} (${rc.width}×${rc.height}, fx ${rc.k[0]}): use the same calibration file for both`,
@@ -361,14 +420,6 @@ function checkContractAgainstArm(policy: Policy, arm: ArmDescription): void {
   }
 }
 
-/** Messages that really left on the driver's topics (send drops never arrive, so don't wait for them). */
-function sentOn(transport: Transport, sensors: ArmSensorPublisher, topics: readonly string[]): number {
-  let drops = 0;
-  const stats = transport.stats();
-  for (const t of topics) drops += stats.get(t)?.sendDrops ?? 0;
-  return sensors.sentOn(topics) - drops;
-}
-
 /** The policy as the runtime sees it, except that disposing it is left to its owner (each episode's runtime disposes its policy). */
 function borrowed(policy: Policy): Policy {
   return new Proxy(policy, {
@@ -378,9 +429,4 @@ function borrowed(policy: Policy): Policy {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-async function waitUntilWall(atMs: number): Promise<void> {
-  const wait = atMs - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }

@@ -5,13 +5,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadCameraCalibration, type CameraCalibration } from '../../src/core/calibration/camera.js';
-import { loadCameraMount } from '../../src/core/calibration/mount.js';
-import { loadVehicleCalibration } from '../../src/core/calibration/vehicle.js';
-import { loadConfig } from '../../src/core/config/load.js';
+import { loadCameraMount, type CameraMount } from '../../src/core/calibration/mount.js';
+import { loadVehicleCalibration, type VehicleCalibration } from '../../src/core/calibration/vehicle.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import type { Policy } from '../../src/runtime/index.js';
-import { createBagWriter } from '../../src/data/bags/index.js';
-import { Recorder, type RecordTopic } from '../../src/data/bags/index.js';
+import type { Recorder, RecordTopic } from '../../src/data/bags/index.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS } from '../../src/transport/index.js';
 import type { Transport } from '../../src/transport/index.js';
@@ -28,12 +26,13 @@ import { parseFaultConfig, TOPIC_CLASSES } from '../faults/config.js';
 import { FaultInjector } from '../faults/fault-injector.js';
 import { NanPolicy } from '../faults/nan-policy.js';
 import { createPolicy } from '../../src/runtime/index.js';
-import { sampleDomain, describeDomain } from '../world/domain-randomization.js';
+import { sampleDomain, describeDomain, type DomainParams } from '../world/domain-randomization.js';
 import { loadTrack, type Track, type TrackProjection } from '../world/track.js';
-import type { DriveResult, DriveSample } from './drive-result.js';
+import type { DriveDriverInfo, DriveResult, DriveSample } from './drive-result.js';
 import { ExpertCommandDriver, ExternalDriver, RuntimeDriver, type SimDriver } from './drivers.js';
 import type { DriveMetrics } from './metrics.js';
-import { runTestDrive } from './test-drive.js';
+import { runtimeConfigOf, sameCamera, startRecording, withRuntimeTopics } from './session-setup.js';
+import { runTestDrive, type TestDriveOptions } from './test-drive.js';
 
 export interface DriveSessionOptions {
   track: string | Track;
@@ -83,114 +82,31 @@ export interface DriveTruth {
 }
 
 export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResult> {
-  const seed = o.seed ?? 1;
-  const mode = o.mode ?? 'lockstep';
-  const track = typeof o.track === 'string' ? loadTrack(o.track) : o.track;
-  const sim = o.sim;
-  const camera = loadCameraCalibration(sim.camera.calibration);
-  const mount = loadCameraMount(sim.camera.mount);
-  const vehicle = loadVehicleCalibration(sim.vehicle.calibration);
-  if (camera.d.some((c) => c !== 0)) o.log?.(`sim: ${sim.camera.calibration} has distortion coefficients; the simulator renders an ideal pinhole and ignores them`);
-
-  let runtimeConfig: PilotConfig | undefined;
-  if (o.driver.kind === 'model') {
-    runtimeConfig = typeof o.driver.config === 'string' ? loadConfig(o.driver.config) : o.driver.config;
-    if (o.driver.modelPath) runtimeConfig = { ...runtimeConfig, model: { ...runtimeConfig.model, path: o.driver.modelPath } };
-    checkSameCamera(camera, sim.camera.calibration, loadCameraCalibration(runtimeConfig.calibration.camera), runtimeConfig.calibration.camera);
-    checkTopics(sim, runtimeConfig);
-  }
-  // The runtime's period in the loop; 10 ms physics steps for an external driver (commands land when they arrive).
-  const stepMs = runtimeConfig ? 1000 / runtimeConfig.loop.rate_hz : o.driver.kind === 'external' ? 10 : 1000 / sim.camera.rate_hz;
-  if (runtimeConfig?.loop.trigger === 'camera') {
-    throw new PilotError('E_SIM_CONFIG', 'test drives step at the runtime rate: use loop.trigger: timer in the runtime config (the camera then arrives every step it is due)');
-  }
-
-  const strength = o.randomize ?? 0;
-  const domain = strength > 0 ? sampleDomain(seed, strength) : null;
-  // Demonstrations need the camera: an expert drive renders it when recording.
-  const needCamera = o.driver.kind !== 'expert' || o.renderForExpert === true || o.record !== undefined;
-  if (o.driver.kind === 'external' && mode !== 'realtime') {
-    throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
-  }
-  const faults = faultInjector(sim, seed, o.driver.kind);
-  const renderer = needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height, backend: sim.render.backend }) : null;
+  const plan = planDrive(o);
+  const { camera, domain } = plan;
+  const renderer = plan.needCamera ? await HeadlessRenderer.create({ width: camera.width, height: camera.height, backend: o.sim.render.backend }) : null;
   const transport = createTransport(o.transport ?? 'zeromq');
-  let driver: SimDriver | undefined;
   const look = domain ? lookFromDomain(domain) : NOMINAL_LOOK;
-  o.onWorld?.(track, look);
-  const simulation = new Simulation({
-    track,
-    config: sim,
-    camera,
-    mount,
-    vehicle,
-    seed,
-    look,
-    effects: domain ? effectsFromDomain(domain, camera.width, camera.height) : null,
-    renderer,
-    noiseMultiplier: faults ? (sensor, simTimeMs) => faults.noiseMultiplier(sensor, simTimeMs) : null,
-  });
-  // The vehicle state and projection are live objects of the simulation: one view, updated in place.
-  const truth: DriveTruth = { tMs: 0, state: simulation.vehicle.state, projection: simulation.projection };
-  const truthAt = (tMs: number): DriveTruth => ((truth.tMs = tMs), truth);
+  o.onWorld?.(plan.track, look);
+  const simulation = buildSimulation(o.sim, plan, look, renderer);
+  let driver: SimDriver | undefined;
   let recorder: Recorder | undefined;
   try {
     await o.onTransport?.(transport);
     if (o.record) {
-      const writer = await createBagWriter(o.record.dir, { compression: o.record.compression ?? 'none', onError: (e) => o.log?.(`record: ${e.message}`) });
-      recorder = Recorder.start({
+      recorder = await startRecording({
+        ...o.record,
         transport,
-        writer,
-        topics: recordedTopics(sim, runtimeConfig),
-        ...(mode === 'lockstep' ? { clock: () => BigInt(Math.round(simulation.timeMs * 1e6)) } : {}),
-        onError: (e) => o.log?.(`record: ${e.message}`),
+        topics: recordedTopics(o.sim, plan.runtimeConfig),
+        simTimeMs: plan.mode === 'lockstep' ? () => simulation.timeMs : null,
+        log: o.log,
       });
     }
-    let driverInfo;
-    if (runtimeConfig) {
-      const given = o.driver.kind === 'model' ? o.driver.policy : undefined;
-      const policy = faults ? await withNanPolicy(faults, given, runtimeConfig, () => simulation.timeMs, o.log) : given;
-      driver = await RuntimeDriver.create(runtimeConfig, transport, {
-        realtime: mode === 'realtime',
-        ...(policy ? { policy } : {}),
-        ...(o.log ? { log: o.log } : {}),
-      });
-      driverInfo = { kind: 'model' as const, model: runtimeConfig.model.path, sha256: sha256(runtimeConfig.model.path) };
-    } else if (o.driver.kind === 'external') {
-      driver = new ExternalDriver();
-      driverInfo = { kind: 'external' as const, detail: `commands from ${sim.command.topic}` };
-    } else {
-      const expert = o.driver as { noiseRad?: number; recovery?: boolean };
-      driver = new ExpertCommandDriver(simulation, transport, sim.command.topic, {
-        wheelbaseM: vehicle.wheelbase_m,
-        maxSteeringRad: vehicle.max_steering_angle_rad,
-        maxSpeedMps: Math.min(2.0, vehicle.max_speed_mps),
-        seed,
-        steeringNoiseRad: expert.noiseRad ?? 0,
-        recovery: expert.recovery ? { everyS: 6, durationS: 0.8, offsetM: 0.3 } : null,
-      });
-      driverInfo = { kind: 'expert' as const, detail: 'pure pursuit on ground truth' };
-    }
+    const chosen = await createDriver(o, plan, simulation, transport);
+    driver = chosen.driver;
     // Give ZeroMQ subscriptions a moment to connect before the first exchange.
     if ((o.transport ?? 'zeromq') === 'zeromq') await new Promise((r) => setTimeout(r, 100));
-    return await runTestDrive({
-      sim: simulation,
-      driver,
-      driverInfo,
-      transport,
-      laps: o.laps,
-      seed,
-      mode,
-      stepMs,
-      driverInputTopics: runtimeConfig ? [runtimeConfig.inputs.camera.topic, ...new Set(runtimeConfig.inputs.state.map((s) => s.topic))] : [],
-      domain: domain ? describeDomain(domain) : 'nominal',
-      faults: faults ? faultHooks(faults) : null,
-      ...(o.maxSimTimeS ? { maxSimTimeS: o.maxSimTimeS } : {}),
-      ...(o.onStep ? { onStep: o.onStep } : {}),
-      ...(o.onFrame ? { onFrame: (rgb: Uint8Array, w: number, h: number) => o.onFrame!(rgb, w, h, truthAt(simulation.timeMs)) } : {}),
-      ...(o.overrideCommand ? { overrideCommand: (c: SteeringCommand, tMs: number) => o.overrideCommand!(c, truthAt(tMs)) } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    return await runTestDrive(testDriveOptions(o, plan, simulation, transport, chosen));
   } finally {
     // The runtime's last words (the stop command) go into the bag before it closes.
     await driver?.dispose();
@@ -204,22 +120,143 @@ export async function runDriveSession(o: DriveSessionOptions): Promise<DriveResu
   }
 }
 
+/** What a drive loads and decides before anything starts; every input error is found here. */
+interface DrivePlan {
+  seed: number;
+  mode: 'lockstep' | 'realtime';
+  track: Track;
+  camera: CameraCalibration;
+  mount: CameraMount;
+  vehicle: VehicleCalibration;
+  /** The runtime's config when a model drives. */
+  runtimeConfig: PilotConfig | undefined;
+  stepMs: number;
+  domain: DomainParams | null;
+  needCamera: boolean;
+  faults: FaultInjector | null;
+}
+
+function planDrive(o: DriveSessionOptions): DrivePlan {
+  const seed = o.seed ?? 1;
+  const mode = o.mode ?? 'lockstep';
+  const track = typeof o.track === 'string' ? loadTrack(o.track) : o.track;
+  const sim = o.sim;
+  const camera = loadCameraCalibration(sim.camera.calibration);
+  const mount = loadCameraMount(sim.camera.mount);
+  const vehicle = loadVehicleCalibration(sim.vehicle.calibration);
+  if (camera.d.some((c) => c !== 0)) o.log?.(`sim: ${sim.camera.calibration} has distortion coefficients; the simulator renders an ideal pinhole and ignores them`);
+  let runtimeConfig: PilotConfig | undefined;
+  if (o.driver.kind === 'model') {
+    runtimeConfig = runtimeConfigOf(o.driver);
+    checkSameCamera(camera, sim.camera.calibration, loadCameraCalibration(runtimeConfig.calibration.camera), runtimeConfig.calibration.camera);
+    checkTopics(sim, runtimeConfig);
+  }
+  // The runtime's period in the loop; 10 ms physics steps for an external driver (commands land when they arrive).
+  const stepMs = runtimeConfig ? 1000 / runtimeConfig.loop.rate_hz : o.driver.kind === 'external' ? 10 : 1000 / sim.camera.rate_hz;
+  if (runtimeConfig?.loop.trigger === 'camera') {
+    throw new PilotError('E_SIM_CONFIG', 'test drives step at the runtime rate: use loop.trigger: timer in the runtime config (the camera then arrives every step it is due)');
+  }
+  const strength = o.randomize ?? 0;
+  const domain = strength > 0 ? sampleDomain(seed, strength) : null;
+  // Demonstrations need the camera: an expert drive renders it when recording.
+  const needCamera = o.driver.kind !== 'expert' || o.renderForExpert === true || o.record !== undefined;
+  if (o.driver.kind === 'external' && mode !== 'realtime') {
+    throw new PilotError('E_SIM_CONFIG', 'an external driver runs on its own clock: the simulator must run in real time (not lockstep)');
+  }
+  return { seed, mode, track, camera, mount, vehicle, runtimeConfig, stepMs, domain, needCamera, faults: faultInjector(sim, seed, o.driver.kind) };
+}
+
+function buildSimulation(sim: SimConfig, plan: DrivePlan, look: SceneLook, renderer: HeadlessRenderer | null): Simulation {
+  const { track, camera, mount, vehicle, seed, domain, faults } = plan;
+  return new Simulation({
+    track,
+    config: sim,
+    camera,
+    mount,
+    vehicle,
+    seed,
+    look,
+    effects: domain ? effectsFromDomain(domain, camera.width, camera.height) : null,
+    renderer,
+    noiseMultiplier: faults ? (sensor, simTimeMs) => faults.noiseMultiplier(sensor, simTimeMs) : null,
+  });
+}
+
+interface ChosenDriver {
+  driver: SimDriver;
+  driverInfo: DriveDriverInfo;
+}
+
+/** The runtime with the model, someone else over the transport, or the expert on ground truth. */
+async function createDriver(o: DriveSessionOptions, plan: DrivePlan, simulation: Simulation, transport: Transport): Promise<ChosenDriver> {
+  const { runtimeConfig, faults, vehicle, seed } = plan;
+  if (runtimeConfig) {
+    const given = o.driver.kind === 'model' ? o.driver.policy : undefined;
+    const policy = faults ? await withNanPolicy(faults, given, runtimeConfig, () => simulation.timeMs, o.log) : given;
+    const driver = await RuntimeDriver.create(runtimeConfig, transport, {
+      realtime: plan.mode === 'realtime',
+      ...(policy ? { policy } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    return { driver, driverInfo: { kind: 'model', model: runtimeConfig.model.path, sha256: sha256(runtimeConfig.model.path) } };
+  }
+  if (o.driver.kind === 'external') {
+    return { driver: new ExternalDriver(), driverInfo: { kind: 'external', detail: `commands from ${o.sim.command.topic}` } };
+  }
+  const expert = o.driver as { noiseRad?: number; recovery?: boolean };
+  const driver = new ExpertCommandDriver(simulation, transport, o.sim.command.topic, {
+    wheelbaseM: vehicle.wheelbase_m,
+    maxSteeringRad: vehicle.max_steering_angle_rad,
+    maxSpeedMps: Math.min(2.0, vehicle.max_speed_mps),
+    seed,
+    steeringNoiseRad: expert.noiseRad ?? 0,
+    recovery: expert.recovery ? { everyS: 6, durationS: 0.8, offsetM: 0.3 } : null,
+  });
+  return { driver, driverInfo: { kind: 'expert', detail: 'pure pursuit on ground truth' } };
+}
+
+/** The test drive of this session; the callbacks that want ground truth get the simulation's live view of it. */
+function testDriveOptions(o: DriveSessionOptions, plan: DrivePlan, simulation: Simulation, transport: Transport, chosen: ChosenDriver): TestDriveOptions {
+  const { runtimeConfig, domain, faults } = plan;
+  // The vehicle state and projection are live objects of the simulation: one view, updated in place.
+  const truth: DriveTruth = { tMs: 0, state: simulation.vehicle.state, projection: simulation.projection };
+  const truthAt = (tMs: number): DriveTruth => ((truth.tMs = tMs), truth);
+  return {
+    sim: simulation,
+    driver: chosen.driver,
+    driverInfo: chosen.driverInfo,
+    transport,
+    laps: o.laps,
+    seed: plan.seed,
+    mode: plan.mode,
+    stepMs: plan.stepMs,
+    driverInputTopics: runtimeConfig ? [runtimeConfig.inputs.camera.topic, ...new Set(runtimeConfig.inputs.state.map((s) => s.topic))] : [],
+    domain: domain ? describeDomain(domain) : 'nominal',
+    faults: faults ? faultHooks(faults) : null,
+    ...(o.maxSimTimeS ? { maxSimTimeS: o.maxSimTimeS } : {}),
+    ...(o.onStep ? { onStep: o.onStep } : {}),
+    ...(o.onFrame ? { onFrame: (rgb: Uint8Array, w: number, h: number) => o.onFrame!(rgb, w, h, truthAt(simulation.timeMs)) } : {}),
+    ...(o.overrideCommand ? { overrideCommand: (c: SteeringCommand, tMs: number) => o.overrideCommand!(c, truthAt(tMs)) } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+}
+
 function recordedTopics(sim: SimConfig, runtime: PilotConfig | undefined): RecordTopic[] {
   const commandType = sim.command.type === 'ackermann' ? 'ackermann_msgs/msg/AckermannDriveStamped' : 'geometry_msgs/msg/Twist';
-  const topics: RecordTopic[] = [
-    { topic: sim.camera.topic, type: 'sensor_msgs/msg/Image', qos: SENSOR_QOS },
-    { topic: sim.sensors.imu_topic, type: 'sensor_msgs/msg/Imu', qos: SENSOR_QOS },
-    { topic: sim.sensors.odom_topic, type: 'nav_msgs/msg/Odometry', qos: SENSOR_QOS },
-    { topic: sim.clock_topic, type: 'rosgraph_msgs/msg/Clock', qos: RELIABLE_QOS },
-    { topic: sim.command.topic, type: commandType, qos: RELIABLE_QOS },
-  ];
-  if (runtime) topics.push({ topic: runtime.outputs.diagnostics.topic, type: 'diagnostic_msgs/msg/DiagnosticArray', qos: RELIABLE_QOS });
-  return topics;
+  return withRuntimeTopics(
+    [
+      { topic: sim.camera.topic, type: 'sensor_msgs/msg/Image', qos: SENSOR_QOS },
+      { topic: sim.sensors.imu_topic, type: 'sensor_msgs/msg/Imu', qos: SENSOR_QOS },
+      { topic: sim.sensors.odom_topic, type: 'nav_msgs/msg/Odometry', qos: SENSOR_QOS },
+      { topic: sim.clock_topic, type: 'rosgraph_msgs/msg/Clock', qos: RELIABLE_QOS },
+      { topic: sim.command.topic, type: commandType, qos: RELIABLE_QOS },
+    ],
+    runtime,
+  );
 }
 
 function checkSameCamera(sim: CameraCalibration, simPath: string, runtime: CameraCalibration, runtimePath: string): void {
-  const same = sim.width === runtime.width && sim.height === runtime.height && sim.k.every((v, i) => Math.abs(v - runtime.k[i]!) < 1e-9);
-  if (!same) {
+  if (!sameCamera(sim, runtime)) {
     throw new PilotError(
       'E_SIM_CONFIG',
       `the simulator renders the camera of ${simPath} (${sim.width}×${sim.height}, fx ${sim.k[0]}) but the runtime expects ${runtimePath} ` +

@@ -130,6 +130,8 @@ export class DriveMetrics implements DriveLiveStatus {
 
   // Running state.
   #n = 0;
+  /** Time since the previous step (since the start for the first one), set by `#beginStep`. */
+  #dtS = 0;
   #startS = 0;
   #lastS = 0;
   #lastX = 0;
@@ -243,8 +245,26 @@ export class DriveMetrics implements DriveLiveStatus {
 
   // --- per step (real-time path: no allocation beyond column growth) ------------------------
 
-  /** Account for one sim step. Samples must come in time order. */
+  /**
+   * Account for one sim step. Samples must come in time order. Each part reads the sample and the
+   * fields it updates (no per-step doubles are passed to a call: V8 may box them).
+   */
   add(s: DriveSample): void {
+    this.#beginStep(s);
+    // Laps first: a step past the line belongs to the new lap.
+    this.#closeCrossedLaps(s);
+    this.#addCrossTrack(s);
+    this.#addSpeed(s);
+    this.#addSteering(s);
+    this.#addOffRoad(s);
+    this.#addIntervention(s);
+    this.#addCollision(s);
+    if (s.safetyReason !== undefined) this.#safetyCounts.set(s.safetyReason, (this.#safetyCounts.get(s.safetyReason) ?? 0) + 1);
+    this.#endStep(s);
+  }
+
+  /** Checks the sample (finite, in time order), starts the clock on the first, sets `#dtS`. */
+  #beginStep(s: DriveSample): void {
     const t = s.tS;
     if (
       !Number.isFinite(t) ||
@@ -268,9 +288,13 @@ export class DriveMetrics implements DriveLiveStatus {
     } else if (t < this.#lastS) {
       throw new PilotError('E_DRIVE_SAMPLE', `sample time went backwards at step ${this.#n}: ${t} s after ${this.#lastS} s`);
     }
-    const dtS = t - (first ? this.#startS : this.#lastS);
+    this.#dtS = t - (first ? this.#startS : this.#lastS);
+  }
 
-    // Laps first: a step past the line belongs to the new lap.
+  /** Closes every lap whose line this step reached, the crossing time interpolated between steps. */
+  #closeCrossedLaps(s: DriveSample): void {
+    const t = s.tS;
+    const first = this.#n === 0;
     const progressM = s.progressM;
     while (progressM >= (this.#lapsCompleted + 1) * this.#lengthM) {
       const lineM = (this.#lapsCompleted + 1) * this.#lengthM;
@@ -283,8 +307,9 @@ export class DriveMetrics implements DriveLiveStatus {
       this.#evY = s.y;
       this.#closeLap();
     }
+  }
 
-    // Cross-track error.
+  #addCrossTrack(s: DriveSample): void {
     const cte = s.crossTrackM;
     const abs = cte < 0 ? -cte : cte;
     this.#sumAbs += abs;
@@ -296,15 +321,19 @@ export class DriveMetrics implements DriveLiveStatus {
     this.#lapN++;
     this.#lapSumAbs += abs;
     if (abs > this.#lapMaxAbsCte) this.#lapMaxAbsCte = abs;
+  }
 
-    // Speed.
+  #addSpeed(s: DriveSample): void {
     const v = s.speedMps;
     this.#sumSpeed += v;
     if (v > this.#maxSpeed) this.#maxSpeed = v;
     if (v < this.#minSpeed) this.#minSpeed = v;
+  }
 
-    // Steering smoothness (finite differences of the commanded angle).
+  /** Steering smoothness: finite differences of the commanded angle (an intervention restarts them). */
+  #addSteering(s: DriveSample): void {
     const steer = s.steeringRad;
+    const dtS = this.#dtS;
     if (this.#hasPrevSteer && dtS > 0) {
       const rate = (steer - this.#lastSteer) / dtS;
       const absRate = rate < 0 ? -rate : rate;
@@ -322,10 +351,13 @@ export class DriveMetrics implements DriveLiveStatus {
     }
     this.#hasPrevSteer = !s.intervention;
     if (s.intervention) this.#hasPrevRate = false;
+  }
 
-    // Off road: count entries; time is the steps spent off road.
+  /** Off road: count entries; time is the steps spent off road. */
+  #addOffRoad(s: DriveSample): void {
+    const t = s.tS;
     if (!s.onRoad) {
-      this.#offRoadTimeS += dtS;
+      this.#offRoadTimeS += this.#dtS;
       if (this.#wasOnRoad) {
         this.#offRoadEvents++;
         this.#lapOffRoadEvents++;
@@ -341,45 +373,49 @@ export class DriveMetrics implements DriveLiveStatus {
       this.#openOffRoad = -1;
     }
     this.#wasOnRoad = s.onRoad;
+  }
 
-    // Interventions: marked where the car was before the reset.
-    if (s.intervention) {
-      this.#interventions++;
-      this.#lapInterventionCount++;
-      const lastCteAbs = this.#lastCte < 0 ? -this.#lastCte : this.#lastCte;
+  /** Interventions: marked where the car was before the reset. */
+  #addIntervention(s: DriveSample): void {
+    if (!s.intervention) return;
+    const first = this.#n === 0;
+    this.#interventions++;
+    this.#lapInterventionCount++;
+    const lastCteAbs = this.#lastCte < 0 ? -this.#lastCte : this.#lastCte;
+    this.#evT = s.tS;
+    this.#evX = first ? s.x : this.#lastX;
+    this.#evY = first ? s.y : this.#lastY;
+    this.#evValue = first ? NaN : lastCteAbs;
+    this.#pushEvent(KIND_INTERVENTION);
+    this.#pendingFlags |= FLAG_BREAK;
+  }
+
+  /** Collisions, debounced: contact within `collisionDebounceS` of the last one is the same collision. */
+  #addCollision(s: DriveSample): void {
+    if (!s.collided) return;
+    const t = s.tS;
+    if (!this.#everCollided || t - this.#lastContactS > this.#debounceS) {
+      this.#collisions++;
+      this.#lapCollisionCount++;
       this.#evT = t;
-      this.#evX = first ? s.x : this.#lastX;
-      this.#evY = first ? s.y : this.#lastY;
-      this.#evValue = first ? NaN : lastCteAbs;
-      this.#pushEvent(KIND_INTERVENTION);
-      this.#pendingFlags |= FLAG_BREAK;
+      this.#evX = s.x;
+      this.#evY = s.y;
+      this.#evValue = s.speedMps;
+      this.#pushEvent(KIND_COLLISION);
     }
+    this.#everCollided = true;
+    this.#lastContactS = t;
+  }
 
-    // Collisions, debounced.
-    if (s.collided) {
-      if (!this.#everCollided || t - this.#lastContactS > this.#debounceS) {
-        this.#collisions++;
-        this.#lapCollisionCount++;
-        this.#evT = t;
-        this.#evX = s.x;
-        this.#evY = s.y;
-        this.#evValue = v;
-        this.#pushEvent(KIND_COLLISION);
-      }
-      this.#everCollided = true;
-      this.#lastContactS = t;
-    }
-
-    if (s.safetyReason !== undefined) this.#safetyCounts.set(s.safetyReason, (this.#safetyCounts.get(s.safetyReason) ?? 0) + 1);
-
-    this.#lastS = t;
+  /** Remembers the step as the latest and records it into the path when it is a sampled one. */
+  #endStep(s: DriveSample): void {
+    this.#lastS = s.tS;
     this.#lastX = s.x;
     this.#lastY = s.y;
-    this.#lastCte = cte;
-    this.#lastSpeed = v;
-    this.#lastSteer = steer;
-    this.#lastProgressM = progressM;
-
+    this.#lastCte = s.crossTrackM;
+    this.#lastSpeed = s.speedMps;
+    this.#lastSteer = s.steeringRad;
+    this.#lastProgressM = s.progressM;
     this.#lastFlags = (s.onRoad ? 0 : FLAG_OFF_ROAD) | (s.collided ? FLAG_COLLIDED : 0);
     if (this.#n % this.#sampleEvery === 0) this.#storeLast(this.#n);
     this.#n++;
@@ -470,11 +506,41 @@ export class DriveMetrics implements DriveLiveStatus {
     const o = this.#o;
     const n = this.#n;
     if (n > 0 && this.#lastStored !== n - 1) this.#storeLast(n - 1);
-
-    const sortedAbs = this.#absCte.slice(0, n).sort();
     const simTimeS = this.simTimeS;
     const completed = this.#lapsCompleted >= this.lapsRequested;
+    const result: DriveResult = {
+      schema: DRIVE_RESULT_SCHEMA,
+      track: { name: o.track.name, split: o.track.split, lengthM: o.track.lengthM, widthM: o.track.widthM },
+      driver: { ...o.driver },
+      seed: o.seed,
+      mode: o.mode,
+      domain: o.domain ?? 'nominal',
+      lapsRequested: this.lapsRequested,
+      lapsCompleted: this.#lapsCompleted,
+      completed,
+      endReason: info.endReason ?? (completed ? 'laps completed' : 'stopped before the requested laps'),
+      lapTimesS: this.#laps.toArray('timeS'),
+      laps: this.#lapList(completed),
+      samples: n,
+      simTimeS,
+      wallTimeS: info.wallTimeS,
+      realtimeFactor: info.wallTimeS > 0 ? simTimeS / info.wallTimeS : NaN,
+      crossTrack: this.#crossTrackSummary(),
+      offRoadEvents: this.#offRoadEvents,
+      offRoadTimeS: this.#offRoadTimeS,
+      interventions: this.#interventions,
+      collisions: this.#collisions,
+      steeringSmoothness: this.#steeringSummary(),
+      speed: this.#speedSummary(),
+      path: this.#decimatedPath(),
+      events: this.#eventList(),
+    };
+    this.#addOptionalParts(result, info);
+    return result;
+  }
 
+  /** The completed laps, and the lap under way when the drive stopped short. */
+  #lapList(completed: boolean): LapResult[] {
     const laps: LapResult[] = [];
     const lc = this.#laps.columns;
     for (let i = 0; i < this.#laps.length; i++) {
@@ -501,48 +567,39 @@ export class DriveMetrics implements DriveLiveStatus {
         collisions: this.#lapCollisionCount,
       });
     }
+    return laps;
+  }
 
-    const result: DriveResult = {
-      schema: DRIVE_RESULT_SCHEMA,
-      track: { name: o.track.name, split: o.track.split, lengthM: o.track.lengthM, widthM: o.track.widthM },
-      driver: { ...o.driver },
-      seed: o.seed,
-      mode: o.mode,
-      domain: o.domain ?? 'nominal',
-      lapsRequested: this.lapsRequested,
-      lapsCompleted: this.#lapsCompleted,
-      completed,
-      endReason: info.endReason ?? (completed ? 'laps completed' : 'stopped before the requested laps'),
-      lapTimesS: this.#laps.toArray('timeS'),
-      laps,
-      samples: n,
-      simTimeS,
-      wallTimeS: info.wallTimeS,
-      realtimeFactor: info.wallTimeS > 0 ? simTimeS / info.wallTimeS : NaN,
-      crossTrack: {
-        meanAbsM: n > 0 ? this.#sumAbs / n : NaN,
-        meanM: n > 0 ? this.#sumCte / n : NaN,
-        rmsM: n > 0 ? Math.sqrt(this.#sumSq / n) : NaN,
-        maxAbsM: n > 0 ? this.#maxAbs : NaN,
-        p95AbsM: percentileSorted(sortedAbs, 95),
-      },
-      offRoadEvents: this.#offRoadEvents,
-      offRoadTimeS: this.#offRoadTimeS,
-      interventions: this.#interventions,
-      collisions: this.#collisions,
-      steeringSmoothness: {
-        meanAbsRateRadps: this.#nRate > 0 ? this.#sumAbsRate / this.#nRate : NaN,
-        maxAbsRateRadps: this.#nRate > 0 ? this.#maxAbsRate : NaN,
-        rmsAccelRadps2: this.#nAccel > 0 ? Math.sqrt(this.#sumSqAccel / this.#nAccel) : NaN,
-      },
-      speed: {
-        meanMps: n > 0 ? this.#sumSpeed / n : NaN,
-        maxMps: n > 0 ? this.#maxSpeed : NaN,
-        minMps: n > 0 ? this.#minSpeed : NaN,
-      },
-      path: this.#decimatedPath(),
-      events: this.#eventList(),
+  #crossTrackSummary(): DriveResult['crossTrack'] {
+    const n = this.#n;
+    return {
+      meanAbsM: n > 0 ? this.#sumAbs / n : NaN,
+      meanM: n > 0 ? this.#sumCte / n : NaN,
+      rmsM: n > 0 ? Math.sqrt(this.#sumSq / n) : NaN,
+      maxAbsM: n > 0 ? this.#maxAbs : NaN,
+      p95AbsM: percentileSorted(this.#absCte.slice(0, n).sort(), 95),
     };
+  }
+
+  #steeringSummary(): DriveResult['steeringSmoothness'] {
+    return {
+      meanAbsRateRadps: this.#nRate > 0 ? this.#sumAbsRate / this.#nRate : NaN,
+      maxAbsRateRadps: this.#nRate > 0 ? this.#maxAbsRate : NaN,
+      rmsAccelRadps2: this.#nAccel > 0 ? Math.sqrt(this.#sumSqAccel / this.#nAccel) : NaN,
+    };
+  }
+
+  #speedSummary(): DriveResult['speed'] {
+    const n = this.#n;
+    return {
+      meanMps: n > 0 ? this.#sumSpeed / n : NaN,
+      maxMps: n > 0 ? this.#maxSpeed : NaN,
+      minMps: n > 0 ? this.#minSpeed : NaN,
+    };
+  }
+
+  /** The parts a result has only when there is something in them, in the result's key order. */
+  #addOptionalParts(result: DriveResult, info: DriveFinishInfo): void {
     if (this.#safetyCounts.size > 0) result.stepsBySafetyReason = Object.fromEntries(this.#safetyCounts);
     if (info.runtime) result.runtime = structuredClone(info.runtime);
     if (info.lockstep) result.lockstep = { ...info.lockstep };
@@ -553,7 +610,6 @@ export class DriveMetrics implements DriveLiveStatus {
     }
     if (omitted) result.eventsOmitted = omitted;
     if (this.#outline) result.trackOutline = this.#outline;
-    return result;
   }
 
   #decimatedPath(): DriveResult['path'] {

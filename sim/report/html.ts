@@ -8,7 +8,7 @@
  * speed and steering over time with lap boundaries; laps; runtime statistics; events.
  */
 import { escapeHtml, htmlPage } from '../../src/core/util/html.js';
-import type { DriveEvent, DriveResult } from '../drive/drive-result.js';
+import type { DriveEvent, DriveResult, TrackOutline } from '../drive/drive-result.js';
 import { defaultThresholds, evaluateDrive, type DriveEvaluation, type DriveThresholds } from './evaluate.js';
 import { decimalsForStep, fmt, fmtCount, fmtDurationS, fmtSigned, niceLimit, niceTicks } from './format.js';
 import { formatCheck } from './terminal.js';
@@ -141,6 +141,26 @@ interface MapRender {
 }
 
 function renderMap(r: DriveResult, scaleMaxM: number): MapRender {
+  const { height, toSvg } = mapFrame(r);
+  const parts: string[] = [];
+  parts.push(`<svg id="track-map" class="map" viewBox="0 0 ${MAP_WIDTH} ${height}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="track map">`);
+  parts.push(`<rect class="ground" x="0" y="0" width="${MAP_WIDTH}" height="${height}"/>`);
+  const outline = r.trackOutline;
+  if (outline && outline.left.length > 1 && outline.right.length > 1) parts.push(...roadLayer(outline, toSvg));
+  parts.push(...drivePathLayer(r.path, scaleMaxM, toSvg));
+  parts.push('<g id="markers">');
+  for (const e of r.events) {
+    if (e.kind === 'lap') continue;
+    parts.push(marker(e, toSvg));
+  }
+  parts.push('</g>');
+  parts.push('<circle id="cursor-dot" r="6" visibility="hidden"/>');
+  parts.push('</svg>');
+  return { svg: parts.join('\n'), toSvg };
+}
+
+/** The map's height and the world → SVG transform: the track and the path fill the width, north up. */
+function mapFrame(r: DriveResult): { height: number; toSvg: ToSvg } {
   const outline = r.trackOutline;
   const path = r.path;
   let minX = Infinity;
@@ -168,32 +188,40 @@ function renderMap(r: DriveResult, scaleMaxM: number): MapRender {
   const s = Math.min((MAP_WIDTH - 2 * MAP_PAD) / dx, (height - 2 * MAP_PAD) / dy);
   const ox = (MAP_WIDTH - s * dx) / 2;
   const oy = (height - s * dy) / 2;
-  const toSvg: ToSvg = (x, y) => [round1(ox + (x - minX) * s), round1(oy + (maxY - y) * s)];
-  const pt = (x: number, y: number): string => {
-    const [a, b] = toSvg(x, y);
-    return `${a} ${b}`;
-  };
-  const ring = (points: [number, number][], close: boolean): string =>
-    points.length === 0 ? '' : `M${points.map((p) => pt(p[0], p[1])).join('L')}${close ? 'Z' : ''}`;
+  return { height, toSvg: (x, y) => [round1(ox + (x - minX) * s), round1(oy + (maxY - y) * s)] };
+}
 
+/** "x y" of a world point in SVG coordinates. */
+function svgPoint(toSvg: ToSvg, x: number, y: number): string {
+  const [a, b] = toSvg(x, y);
+  return `${a} ${b}`;
+}
+
+/** An SVG path through `points`, closed when `close`. */
+function svgRing(toSvg: ToSvg, points: [number, number][], close: boolean): string {
+  return points.length === 0 ? '' : `M${points.map((p) => svgPoint(toSvg, p[0], p[1])).join('L')}${close ? 'Z' : ''}`;
+}
+
+/** The road surface, its edges, the centre line, the start line and the driving direction. */
+function roadLayer(outline: TrackOutline, toSvg: ToSvg): string[] {
   const parts: string[] = [];
-  parts.push(`<svg id="track-map" class="map" viewBox="0 0 ${MAP_WIDTH} ${height}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="track map">`);
-  parts.push(`<rect class="ground" x="0" y="0" width="${MAP_WIDTH}" height="${height}"/>`);
-  if (outline && outline.left.length > 1 && outline.right.length > 1) {
-    const road = outline.closed
-      ? `${ring(outline.left, true)}${ring(outline.right, true)}`
-      : `${ring(outline.left, false)}L${[...outline.right].reverse().map((p) => pt(p[0], p[1])).join('L')}Z`;
-    parts.push(`<path class="road" fill-rule="evenodd" d="${road}"/>`);
-    parts.push(`<path class="edge" d="${ring(outline.left, outline.closed)}"/>`);
-    parts.push(`<path class="edge" d="${ring(outline.right, outline.closed)}"/>`);
-    if (outline.centre.length > 1) parts.push(`<path class="centre" d="${ring(outline.centre, outline.closed)}"/>`);
-    const [lx, ly] = toSvg(outline.left[0]![0], outline.left[0]![1]);
-    const [rx, ry] = toSvg(outline.right[0]![0], outline.right[0]![1]);
-    parts.push(`<line class="start" x1="${lx}" y1="${ly}" x2="${rx}" y2="${ry}"><title>start line</title></line>`);
-    if (outline.centre.length > 1) parts.push(startArrow(outline.centre, toSvg));
-  }
+  const road = outline.closed
+    ? `${svgRing(toSvg, outline.left, true)}${svgRing(toSvg, outline.right, true)}`
+    : `${svgRing(toSvg, outline.left, false)}L${[...outline.right].reverse().map((p) => svgPoint(toSvg, p[0], p[1])).join('L')}Z`;
+  parts.push(`<path class="road" fill-rule="evenodd" d="${road}"/>`);
+  parts.push(`<path class="edge" d="${svgRing(toSvg, outline.left, outline.closed)}"/>`);
+  parts.push(`<path class="edge" d="${svgRing(toSvg, outline.right, outline.closed)}"/>`);
+  if (outline.centre.length > 1) parts.push(`<path class="centre" d="${svgRing(toSvg, outline.centre, outline.closed)}"/>`);
+  const [lx, ly] = toSvg(outline.left[0]![0], outline.left[0]![1]);
+  const [rx, ry] = toSvg(outline.right[0]![0], outline.right[0]![1]);
+  parts.push(`<line class="start" x1="${lx}" y1="${ly}" x2="${rx}" y2="${ry}"><title>start line</title></line>`);
+  if (outline.centre.length > 1) parts.push(startArrow(outline.centre, toSvg));
+  return parts;
+}
 
-  // The driven path: one <path> per colour class, each segment an "L" (a new "M" where a run breaks).
+/** The driven path: one <path> per colour class, each segment an "L" (a new "M" where a run breaks). */
+function drivePathLayer(path: DriveResult['path'], scaleMaxM: number, toSvg: ToSvg): string[] {
+  const pt = (x: number, y: number): string => svgPoint(toSvg, x, y);
   const n = path.x.length;
   const isBreak = new Uint8Array(n);
   for (const b of path.breaks) if (b > 0 && b < n) isBreak[b] = 1;
@@ -208,7 +236,7 @@ function renderMap(r: DriveResult, scaleMaxM: number): MapRender {
     runEnd[c] = j;
     segments++;
   }
-  parts.push(`<g id="drive-path" data-points="${n}" data-segments="${segments}">`);
+  const parts = [`<g id="drive-path" data-points="${n}" data-segments="${segments}">`];
   for (let c = 0; c < ERROR_COLOUR_CLASSES; c++) {
     if (d[c] !== '') parts.push(`<path class="drive" stroke="${errorColour((c + 0.5) / ERROR_COLOUR_CLASSES)}" d="${d[c]}"/>`);
   }
@@ -217,16 +245,7 @@ function renderMap(r: DriveResult, scaleMaxM: number): MapRender {
     parts.push(`<circle class="drive-dot" cx="${a}" cy="${b}" r="3" fill="${errorColour(Math.abs(path.crossTrackM[0]!) / scaleMaxM)}"/>`);
   }
   parts.push('</g>');
-
-  parts.push('<g id="markers">');
-  for (const e of r.events) {
-    if (e.kind === 'lap') continue;
-    parts.push(marker(e, toSvg));
-  }
-  parts.push('</g>');
-  parts.push('<circle id="cursor-dot" r="6" visibility="hidden"/>');
-  parts.push('</svg>');
-  return { svg: parts.join('\n'), toSvg };
+  return parts;
 }
 
 function startArrow(centre: [number, number][], toSvg: ToSvg): string {

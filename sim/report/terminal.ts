@@ -124,89 +124,123 @@ export interface SummaryOptions {
 export function formatSummary(result: DriveResult, options: SummaryOptions = {}): string {
   const evaluation = evaluateDrive(result, options.thresholds ?? defaultThresholds(result));
   const paint = (pass: boolean, text: string): string => (options.color ? `\x1b[${pass ? 32 : 31}m${text}\x1b[0m` : text);
-  const lines: string[] = [];
-  const row = (label: string, value: string): void => {
-    lines.push(`  ${label.padEnd(15)} ${value}`);
-  };
+  return [
+    summaryTitle(result),
+    ...drivingRows(result),
+    ...(result.runtime ? runtimeRows(result.runtime) : []),
+    ...harnessRows(result),
+    ...lapTable(result.laps),
+    ...checkLines(evaluation, paint),
+  ].join('\n');
+}
 
+/** One labelled line of the summary. */
+function summaryRow(label: string, value: string): string {
+  return `  ${label.padEnd(15)} ${value}`;
+}
+
+function summaryTitle(result: DriveResult): string {
   const d = result.driver;
   const driver =
     d.kind === 'model'
       ? `model ${sanitize(d.model ?? '?')}${d.sha256 ? ` (sha256 ${sanitize(d.sha256.slice(0, 12))})` : ''}`
       : `expert${d.detail ? ` (${sanitize(d.detail)})` : ''}`;
-  lines.push(
-    `drive  ${sanitize(result.track.name)} [${sanitize(result.track.split)}] · ${driver} · seed ${result.seed} · ${result.mode} · ${sanitize(result.domain)}`,
-  );
-  row('laps', `${result.lapsCompleted}/${result.lapsRequested} · ${sanitize(result.endReason)}`);
+  return `drive  ${sanitize(result.track.name)} [${sanitize(result.track.split)}] · ${driver} · seed ${result.seed} · ${result.mode} · ${sanitize(result.domain)}`;
+}
+
+/** Laps, cross-track error, off road, interventions, collisions, steering, speed and time. */
+function drivingRows(result: DriveResult): string[] {
+  const rows = [summaryRow('laps', `${result.lapsCompleted}/${result.lapsRequested} · ${sanitize(result.endReason)}`)];
   if (result.lapTimesS.length > 0) {
     const best = Math.min(...result.lapTimesS);
     const mean = result.lapTimesS.reduce((a, b) => a + b, 0) / result.lapTimesS.length;
     const times = result.lapTimesS.length <= 8 ? result.lapTimesS.map((t) => fmt(t, 3)).join('  ') + ' s · ' : '';
-    row('lap times', `${times}best ${fmt(best, 3)} s · mean ${fmt(mean, 3)} s`);
+    rows.push(summaryRow('lap times', `${times}best ${fmt(best, 3)} s · mean ${fmt(mean, 3)} s`));
   }
   const ct = result.crossTrack;
-  row('cross-track', `mean |e| ${fmt(ct.meanAbsM, 3)} m · rms ${fmt(ct.rmsM, 3)} m · p95 ${fmt(ct.p95AbsM, 3)} m · max ${fmt(ct.maxAbsM, 3)} m · bias ${fmtSigned(ct.meanM, 3)} m`);
-  row('off road', `${result.offRoadEvents} events · ${fmt(result.offRoadTimeS, 2)} s`);
-  row('interventions', String(result.interventions));
-  row('collisions', String(result.collisions));
   const st = result.steeringSmoothness;
-  row('steering', `mean |rate| ${fmt(st.meanAbsRateRadps, 3)} rad/s · max |rate| ${fmt(st.maxAbsRateRadps, 3)} rad/s · rms accel ${fmt(st.rmsAccelRadps2, 2)} rad/s²`);
-  row('speed', `mean ${fmt(result.speed.meanMps, 2)} m/s · max ${fmt(result.speed.maxMps, 2)} m/s`);
-  row('time', `sim ${fmt(result.simTimeS, 1)} s · wall ${fmt(result.wallTimeS, 1)} s · ×${fmt(result.realtimeFactor, 1)} real time`);
-  const rt = result.runtime;
-  if (rt) {
-    row('runtime', `${fmtCount(rt.ticks)} ticks · ${fmtCount(rt.deadlineMisses)} deadline misses · ${fmtCount(rt.skippedCycles)} skipped · ${fmtCount(rt.staleInput)} stale input`);
-    row(
+  rows.push(
+    summaryRow('cross-track', `mean |e| ${fmt(ct.meanAbsM, 3)} m · rms ${fmt(ct.rmsM, 3)} m · p95 ${fmt(ct.p95AbsM, 3)} m · max ${fmt(ct.maxAbsM, 3)} m · bias ${fmtSigned(ct.meanM, 3)} m`),
+    summaryRow('off road', `${result.offRoadEvents} events · ${fmt(result.offRoadTimeS, 2)} s`),
+    summaryRow('interventions', String(result.interventions)),
+    summaryRow('collisions', String(result.collisions)),
+    summaryRow('steering', `mean |rate| ${fmt(st.meanAbsRateRadps, 3)} rad/s · max |rate| ${fmt(st.maxAbsRateRadps, 3)} rad/s · rms accel ${fmt(st.rmsAccelRadps2, 2)} rad/s²`),
+    summaryRow('speed', `mean ${fmt(result.speed.meanMps, 2)} m/s · max ${fmt(result.speed.maxMps, 2)} m/s`),
+    summaryRow('time', `sim ${fmt(result.simTimeS, 1)} s · wall ${fmt(result.wallTimeS, 1)} s · ×${fmt(result.realtimeFactor, 1)} real time`),
+  );
+  return rows;
+}
+
+/** The embedded runtime's ticks, latency, safety reasons and action queue. */
+function runtimeRows(rt: NonNullable<DriveResult['runtime']>): string[] {
+  const rows = [
+    summaryRow('runtime', `${fmtCount(rt.ticks)} ticks · ${fmtCount(rt.deadlineMisses)} deadline misses · ${fmtCount(rt.skippedCycles)} skipped · ${fmtCount(rt.staleInput)} stale input`),
+    summaryRow(
       'latency',
       `p50 ${fmt(rt.latencyMs.p50, 2)} · p90 ${fmt(rt.latencyMs.p90, 2)} · p99 ${fmt(rt.latencyMs.p99, 2)} · max ${fmt(rt.latencyMs.max, 2)} ms · ` +
         `inference p50 ${fmt(rt.inferenceMs.p50, 2)} · p99 ${fmt(rt.inferenceMs.p99, 2)} ms`,
-    );
-    const reasons = countsLine(rt.safetyReasons);
-    if (reasons) row('safety', reasons);
-    const q = rt.chunks;
-    if (q) {
-      row(
+    ),
+  ];
+  const reasons = countsLine(rt.safetyReasons);
+  if (reasons) rows.push(summaryRow('safety', reasons));
+  const q = rt.chunks;
+  if (q) {
+    rows.push(
+      summaryRow(
         'action queue',
         `chunks ${q.steps} × ${q.stepMs} ms, ${q.blend} · ${fmtCount(q.inferences)} inferences (p50 ${fmt(q.inferenceMs.p50, 1)} ms) · ` +
           `depth p50 ${fmt(q.queueDepthSteps.p50, 1)} min ${fmt(q.queueDepthSteps.min, 1)} steps · chunk age p50 ${fmt(q.chunkAgeMs.p50, 0)} max ${fmt(q.chunkAgeMs.max, 0)} ms · ` +
           `${fmtCount(q.blendedActions)} blended / ${fmtCount(q.freshActions)} single · ${fmtCount(q.emptyQueueFallbacks)} empty-queue fallbacks · ${fmtCount(q.chunksExpired)} expired`,
-      );
-    }
+      ),
+    );
   }
+  return rows;
+}
+
+/** What the harness counted: lockstep timeouts and injected faults. */
+function harnessRows(result: DriveResult): string[] {
+  const rows: string[] = [];
   if (result.lockstep) {
     const ls = result.lockstep;
-    row('lockstep', `${fmtCount(ls.steps)} steps · ${fmtCount(ls.commandTimeouts)} command timeouts${ls.deliveryTimeouts !== undefined ? ` · ${fmtCount(ls.deliveryTimeouts)} delivery timeouts` : ''}`);
+    rows.push(summaryRow('lockstep', `${fmtCount(ls.steps)} steps · ${fmtCount(ls.commandTimeouts)} command timeouts${ls.deliveryTimeouts !== undefined ? ` · ${fmtCount(ls.deliveryTimeouts)} delivery timeouts` : ''}`));
   }
   if (result.faults) {
     const faults = countsLine(result.faults);
-    if (faults) row('faults', faults);
+    if (faults) rows.push(summaryRow('faults', faults));
   }
+  return rows;
+}
 
-  if (result.laps.length > 0) {
-    const cells = (c: string[]): string => `  ${c[0]!.padEnd(4)}${c[1]!.padStart(10)}${c[2]!.padStart(12)}${c[3]!.padStart(11)}${c[4]!.padStart(10)}${c[5]!.padStart(15)}${c[6]!.padStart(12)}`;
-    lines.push(cells(['lap', 'time s ', 'mean|e| m', 'max|e| m', 'off-road', 'interventions', 'collisions']));
-    for (const lap of result.laps) {
-      lines.push(
-        cells([
-          String(lap.lap),
-          `${fmt(lap.timeS, 3)}${lap.complete ? ' ' : '*'}`,
-          fmt(lap.meanAbsCrossTrackM, 3),
-          fmt(lap.maxAbsCrossTrackM, 3),
-          fmtCount(lap.offRoadEvents),
-          fmtCount(lap.interventions),
-          fmtCount(lap.collisions),
-        ]),
-      );
-    }
-    if (result.laps.some((l) => !l.complete)) lines.push('  * lap not completed: time driven in it');
+/** One line per lap; a lap not completed is marked with `*`. */
+function lapTable(laps: DriveResult['laps']): string[] {
+  if (laps.length === 0) return [];
+  const cells = (c: string[]): string => `  ${c[0]!.padEnd(4)}${c[1]!.padStart(10)}${c[2]!.padStart(12)}${c[3]!.padStart(11)}${c[4]!.padStart(10)}${c[5]!.padStart(15)}${c[6]!.padStart(12)}`;
+  const lines = [cells(['lap', 'time s ', 'mean|e| m', 'max|e| m', 'off-road', 'interventions', 'collisions'])];
+  for (const lap of laps) {
+    lines.push(
+      cells([
+        String(lap.lap),
+        `${fmt(lap.timeS, 3)}${lap.complete ? ' ' : '*'}`,
+        fmt(lap.meanAbsCrossTrackM, 3),
+        fmt(lap.maxAbsCrossTrackM, 3),
+        fmtCount(lap.offRoadEvents),
+        fmtCount(lap.interventions),
+        fmtCount(lap.collisions),
+      ]),
+    );
   }
+  if (laps.some((l) => !l.complete)) lines.push('  * lap not completed: time driven in it');
+  return lines;
+}
 
-  lines.push('checks');
+/** The checks, each PASS or FAIL, and the verdict. */
+function checkLines(evaluation: DriveEvaluation, paint: (pass: boolean, text: string) => string): string[] {
+  const lines = ['checks'];
   for (const c of evaluation.checks) lines.push(`  ${paint(c.pass, c.pass ? 'PASS' : 'FAIL')}  ${formatCheck(c)}`);
   if (evaluation.checks.length === 0) lines.push('  (no thresholds)');
   const passed = evaluation.checks.filter((c) => c.pass).length;
   lines.push(`verdict  ${paint(evaluation.pass, evaluation.pass ? 'PASS' : 'FAIL')} (${passed}/${evaluation.checks.length} checks)`);
-  return lines.join('\n');
+  return lines;
 }
 
 /** `interventions  2 ≤ 0`, or `… not measured ≤ 5 ms`. */

@@ -153,91 +153,134 @@ export function sampleDomain(seed: number, strength = 1): DomainParams {
     throw new PilotError('E_DOMAIN', `sampleDomain: strength: must be in [0, 1] (got ${strength})`);
   }
   if (!Number.isInteger(seed)) throw new PilotError('E_DOMAIN', `sampleDomain: seed: must be an integer (got ${seed})`);
-  const random = mulberry32(seed);
-  const R = DOMAIN_RANGES;
-  const N = NOMINAL_DOMAIN;
-  const k = strength;
-  const uniform = (range: readonly [number, number]) => range[0] + (range[1] - range[0]) * random();
-  const towards = (nominal: number, sampled: number) => nominal + k * (sampled - nominal);
-  // Every draw happens regardless of strength, so the stream stays aligned across strengths.
-  const pick = <T>(nominal: T, options: readonly T[]): T => {
-    const switchDraw = random();
-    const option = options[Math.floor(random() * options.length)]!;
-    return switchDraw < k ? option : nominal;
+  const draws = new DomainDraws(seed, strength);
+  // In this order: the stream of draws is part of what a seed means.
+  const light = drawLight(draws);
+  const surfaces = drawSurfaces(draws);
+  const camera = drawCamera(draws);
+  // Occluders last: their count changes how many draws follow.
+  const occluders = drawOccluders(draws);
+  return {
+    seed,
+    strength,
+    ...light,
+    ...surfaces,
+    cameraNoiseSigma: camera.cameraNoiseSigma,
+    blurRadiusPx: camera.blurRadiusPx,
+    exposureGain: camera.exposureGain,
+    occluders,
+    fogDensityPerM: camera.fogDensityPerM,
+    textureSeed: camera.textureSeed,
   };
-  const jitter = (base: Rgb, spread: number, tint: Rgb = { r: 0, g: 0, b: 0 }): Rgb => {
-    const common = (random() * 2 - 1) * spread;
-    const hue = (random() * 2 - 1) * spread * 0.3;
+}
+
+/**
+ * The random draws of one domain, each scaled by the strength `k`. Every draw happens regardless of
+ * strength, so the stream stays aligned across strengths.
+ */
+class DomainDraws {
+  readonly random: () => number;
+  readonly k: number;
+
+  constructor(seed: number, strength: number) {
+    this.random = mulberry32(seed);
+    this.k = strength;
+  }
+
+  uniform(range: readonly [number, number]): number {
+    return range[0] + (range[1] - range[0]) * this.random();
+  }
+
+  /** `sampled` pulled towards `nominal`: all the way at strength 0, not at all at 1. */
+  towards(nominal: number, sampled: number): number {
+    return nominal + this.k * (sampled - nominal);
+  }
+
+  /** One of `options` with probability `k`, else `nominal` (both draws always happen). */
+  pick<T>(nominal: T, options: readonly T[]): T {
+    const switchDraw = this.random();
+    const option = options[Math.floor(this.random() * options.length)]!;
+    return switchDraw < this.k ? option : nominal;
+  }
+
+  /** `base` moved by a common brightness change and a small hue shift, up to `spread`, plus `tint`. */
+  jitter(base: Rgb, spread: number, tint: Rgb = { r: 0, g: 0, b: 0 }): Rgb {
+    const k = this.k;
+    const common = (this.random() * 2 - 1) * spread;
+    const hue = (this.random() * 2 - 1) * spread * 0.3;
     return {
       r: clamp01(base.r + k * (common + hue + tint.r)),
       g: clamp01(base.g + k * (common + tint.g)),
       b: clamp01(base.b + k * (common - hue + tint.b)),
     };
-  };
+  }
+}
 
-  const sunAzimuthRad = wrapPi(towards(N.sunAzimuthRad, N.sunAzimuthRad + uniform([-Math.PI, Math.PI])));
-  const sunElevationRad = towards(N.sunElevationRad, uniform(R.sunElevationRad));
-  const lightColourTempK = towards(N.lightColourTempK, uniform(R.lightColourTempK));
-  const lightIntensity = towards(N.lightIntensity, uniform(R.lightIntensity));
-  const ambientIntensity = towards(N.ambientIntensity, uniform(R.ambientIntensity));
+type DomainLight = Pick<DomainParams, 'sunAzimuthRad' | 'sunElevationRad' | 'lightColourTempK' | 'lightColour' | 'lightIntensity' | 'ambientIntensity'>;
 
-  const roadKind = pick(N.roadKind, ROAD_KINDS);
+/** The sun and the ambient light. */
+function drawLight(d: DomainDraws): DomainLight {
+  const R = DOMAIN_RANGES;
+  const N = NOMINAL_DOMAIN;
+  const sunAzimuthRad = wrapPi(d.towards(N.sunAzimuthRad, N.sunAzimuthRad + d.uniform([-Math.PI, Math.PI])));
+  const sunElevationRad = d.towards(N.sunElevationRad, d.uniform(R.sunElevationRad));
+  const lightColourTempK = d.towards(N.lightColourTempK, d.uniform(R.lightColourTempK));
+  const lightIntensity = d.towards(N.lightIntensity, d.uniform(R.lightIntensity));
+  const ambientIntensity = d.towards(N.ambientIntensity, d.uniform(R.ambientIntensity));
+  return { sunAzimuthRad, sunElevationRad, lightColourTempK, lightColour: colourTemperatureToRgb(lightColourTempK), lightIntensity, ambientIntensity };
+}
+
+type DomainSurfaces = Pick<DomainParams, 'roadColour' | 'roadKind' | 'groundColour' | 'groundKind' | 'lineColour' | 'centreLineColour' | 'skyColour'>;
+
+/** Road, ground, lines and sky; the road keeps its contrast to the ground and the lines to the road. */
+function drawSurfaces(d: DomainDraws): DomainSurfaces {
+  const R = DOMAIN_RANGES;
+  const N = NOMINAL_DOMAIN;
+  const roadKind = d.pick(N.roadKind, ROAD_KINDS);
   const road = ROAD_COLOURS[roadKind];
-  const roadColour = jitter(road.base, road.spread, road.tint);
-  const groundKind = pick(N.groundKind, GROUND_KINDS);
-  const groundColour = separate(jitter(GROUND_COLOURS[groundKind].base, GROUND_COLOURS[groundKind].spread), roadColour, R.minRoadGroundContrast);
-  const white = uniform([0.8, 1]);
+  const roadColour = d.jitter(road.base, road.spread, road.tint);
+  const groundKind = d.pick(N.groundKind, GROUND_KINDS);
+  const groundColour = separate(d.jitter(GROUND_COLOURS[groundKind].base, GROUND_COLOURS[groundKind].spread), roadColour, R.minRoadGroundContrast);
+  const white = d.uniform([0.8, 1]);
   const lineColour = separate(
-    { r: towards(N.lineColour.r, white), g: towards(N.lineColour.g, white), b: towards(N.lineColour.b, white) },
+    { r: d.towards(N.lineColour.r, white), g: d.towards(N.lineColour.g, white), b: d.towards(N.lineColour.b, white) },
     roadColour,
     R.minLineRoadContrast,
   );
   // The centre line is yellow or white; either way it must stand out from the road.
-  const whiteCentre = random() < 0.3 * k;
-  const yellow = separate(jitter(N.centreLineColour, 0.05), roadColour, R.minLineRoadContrast * 0.7);
+  const whiteCentre = d.random() < 0.3 * d.k;
+  const yellow = separate(d.jitter(N.centreLineColour, 0.05), roadColour, R.minLineRoadContrast * 0.7);
   const centreLineColour = whiteCentre ? lineColour : yellow;
-  const overcast = random() * k;
-  const skyJitter = jitter(N.skyColour, 0.06);
+  const overcast = d.random() * d.k;
+  const skyJitter = d.jitter(N.skyColour, 0.06);
   const grey = 0.72;
   const skyColour = { r: mix(skyJitter.r, grey, overcast), g: mix(skyJitter.g, grey, overcast), b: mix(skyJitter.b, grey + 0.03, overcast) };
+  return { roadColour, roadKind, groundColour, groundKind, lineColour, centreLineColour, skyColour };
+}
 
-  const cameraNoiseSigma = towards(N.cameraNoiseSigma, uniform(R.cameraNoiseSigma));
-  const blurRadiusPx = towards(N.blurRadiusPx, uniform(R.blurRadiusPx));
-  const exposureGain = Math.exp(towards(0, Math.log(R.exposureGain[0]) + (Math.log(R.exposureGain[1]) - Math.log(R.exposureGain[0])) * random()));
-  const fogDraw = random();
-  const fogLevel = uniform(R.fogDensityPerM);
-  const fogDensityPerM = fogDraw < 0.3 * k ? towards(0, fogLevel) : 0;
-  const textureDraw = Math.floor(random() * 0x7fffffff);
+type DomainCamera = Pick<DomainParams, 'cameraNoiseSigma' | 'blurRadiusPx' | 'exposureGain' | 'fogDensityPerM' | 'textureSeed'>;
+
+/** Camera noise, blur and exposure, fog, and the seed of the surface textures. */
+function drawCamera(d: DomainDraws): DomainCamera {
+  const R = DOMAIN_RANGES;
+  const N = NOMINAL_DOMAIN;
+  const k = d.k;
+  const cameraNoiseSigma = d.towards(N.cameraNoiseSigma, d.uniform(R.cameraNoiseSigma));
+  const blurRadiusPx = d.towards(N.blurRadiusPx, d.uniform(R.blurRadiusPx));
+  const exposureGain = Math.exp(d.towards(0, Math.log(R.exposureGain[0]) + (Math.log(R.exposureGain[1]) - Math.log(R.exposureGain[0])) * d.random()));
+  const fogDraw = d.random();
+  const fogLevel = d.uniform(R.fogDensityPerM);
+  const fogDensityPerM = fogDraw < 0.3 * k ? d.towards(0, fogLevel) : 0;
+  const textureDraw = Math.floor(d.random() * 0x7fffffff);
   const textureSeed = k > 0 ? textureDraw : N.textureSeed;
+  return { cameraNoiseSigma, blurRadiusPx, exposureGain, fogDensityPerM, textureSeed };
+}
 
-  // Occluders last: their count changes how many draws follow.
+function drawOccluders(d: DomainDraws): Occluder[] {
   const occluders: Occluder[] = [];
-  const count = random() < 0.35 * k ? 1 + Math.floor(random() * R.maxOccluders) : 0;
-  for (let i = 0; i < count; i++) occluders.push(occluder(random, k));
-
-  return {
-    seed,
-    strength,
-    sunAzimuthRad,
-    sunElevationRad,
-    lightColourTempK,
-    lightColour: colourTemperatureToRgb(lightColourTempK),
-    lightIntensity,
-    ambientIntensity,
-    roadColour,
-    roadKind,
-    groundColour,
-    groundKind,
-    lineColour,
-    centreLineColour,
-    skyColour,
-    cameraNoiseSigma,
-    blurRadiusPx,
-    exposureGain,
-    occluders,
-    fogDensityPerM,
-    textureSeed,
-  };
+  const count = d.random() < 0.35 * d.k ? 1 + Math.floor(d.random() * DOMAIN_RANGES.maxOccluders) : 0;
+  for (let i = 0; i < count; i++) occluders.push(occluder(d.random, d.k));
+  return occluders;
 }
 
 /** One line for reports and logs: what differs from a plain daylight scene. */

@@ -11,6 +11,7 @@ import { parseTaskKind, UNSEEN_PLACEMENTS, type ArmTaskKind, type PlacementSplit
 import { PilotError } from '../core/util/errors.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
+import { applyDriveChunking, DRIVE_CHUNK_OPTIONS, wantsChunking, type DriveChunkValues } from './drive-chunking.js';
 import { flag, number, text } from './options.js';
 import type { Output } from './output.js';
 import { claimReportPath } from './report-path.js';
@@ -37,13 +38,14 @@ const OPTIONS = {
   json: text('--json [file]', 'the JSON report to this file; bare --json or - prints it on stdout', { defaultLabel: 'runs/arm-<task>-<split>-<n>.json', preset: '-' }),
   'min-success': number('--min-success <0..1>', 'the success rate needed to pass (exit 0)', { default: 0.9, min: 0, max: 1, message: fraction }),
   'time-limit': number('--time-limit <s>', 'the time an episode gets', { positive: true, defaultLabel: "the task's" }),
+  ...DRIVE_CHUNK_OPTIONS,
 } as const;
 
 export const ARM = defineCommand({
   name: 'arm',
   summary: 'arm episodes in the simulator with a model or the IK expert; exit 1 below --min-success',
   options: OPTIONS,
-  examples: ['pilot arm --model models/pilot-arm.onnx --task reach --episodes 100 --unseen'],
+  examples: ['pilot arm --model models/pilot-arm.onnx --task reach --episodes 100 --unseen', 'pilot arm --model models/pilot-arm.onnx --chunked --inference-delay-ms 60'],
   run: runArm,
 });
 
@@ -71,10 +73,7 @@ async function episodes(values: ArmValues, task: ArmTaskKind, split: PlacementSp
   const { episodes, seed, randomize } = values;
   const timeLimitS = values['time-limit'];
   const sim = loadArmSimConfig(values['sim-config']);
-  const driver: ArmDriverOption = values.expert
-    ? { kind: 'expert' }
-    : { kind: 'model', config: values.config ?? 'launch/arm.yaml', ...(values.model ? { modelPath: values.model } : {}) };
-
+  const driver = driverOf(values, out);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -98,6 +97,19 @@ async function episodes(values: ArmValues, task: ArmTaskKind, split: PlacementSp
   } finally {
     process.off('SIGINT', onSignal);
   }
+}
+
+function driverOf(values: ArmValues, out: Output): ArmDriverOption {
+  const driver: ArmDriverOption = values.expert
+    ? { kind: 'expert' }
+    : { kind: 'model', config: values.config, ...(values.model ? { modelPath: values.model } : {}) };
+  const chunking: DriveChunkValues = { ...values, chunked: values.chunked || undefined };
+  if (!wantsChunking(chunking)) return driver;
+  // Chunked and/or remote policy, as `pilot drive` (drive-chunking.ts): the runtime config gets chunking / policy_server.
+  if (driver.kind !== 'model') throw new CliError('--chunked, --inference-delay-ms, --blend and --policy-server apply to a model, not the expert');
+  const applied = applyDriveChunking(driver.config, driver.modelPath, chunking, !values.realtime);
+  if (applied.note) out.log(applied.note);
+  return { ...driver, config: applied.config, ...(applied.modelPath ? { modelPath: applied.modelPath } : {}) };
 }
 
 /** The summary on stdout (stderr when the JSON report goes to stdout), and the pass/fail exit code. */

@@ -3,10 +3,12 @@ import { benchLoop, benchProviders, formatLoopBench, formatProviderComparison } 
 import { benchTransportLatency } from '../runtime/bench/transport-bench.js';
 import { benchChunking, formatChunkingBench } from '../runtime/bench/chunking-bench.js';
 import { benchRoundTrip, formatRoundTrip } from '../runtime/bench/policy-server-bench.js';
+import { benchWithViewer, formatViewerBench } from '../foxglove/viewer-bench.js';
 import { BLEND_MODES } from '../runtime/chunking/action-queue.js';
 import { PROVIDER_NAMES } from '../core/config/schema.js';
 import { packageRoot } from '../core/util/package-root.js';
 import { CliError } from './args.js';
+import { REALTIME_OPTIONS, realtimeOptions } from './bench-realtime-options.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
 import { choice, flag, number, text } from './options.js';
 import type { Output } from './output.js';
@@ -22,8 +24,15 @@ const OPTIONS = {
   transport: transportOption(),
   json: flag('--json', 'the results as JSON on stdout'),
   'image-latency': flag('--image-latency', 'also time a 640×480 image through the transport'),
-  baseline: flag('--baseline', 'also time bare inference (no loop) for comparison'),
+  baseline: flag('--baseline', 'the loop and the bare model take turns in blocks, in the same process, and are compared'),
+  'block-ticks': number('--block-ticks <n>', 'with --baseline: ticks per block', { integer: true, positive: true, defaultLabel: '100' }),
+  peer: choice('--peer <where>', 'where the synthetic camera and the command subscriber run: a child process or this one', ['process', 'inline'], {
+    defaultLabel: 'process over zeromq, inline in process',
+    message: (flag, raw) => `${flag} must be process (camera and command subscriber in a child process) or inline (in this process), got '${raw}'`,
+  }),
+  ...REALTIME_OPTIONS,
   worker: flag('--worker', 'run inference on a worker thread'),
+  foxglove: flag('--foxglove', 'the loop without and then with a connected Foxglove viewer, side by side'),
   chunked: flag('--chunked', 'the chunked loop against the plain loop, with the same slow model'),
   'inference-delay-ms': number('--inference-delay-ms <ms>', 'with --chunked: extra inference time', { min: 0, defaultLabel: '3 loop periods' }),
   blend: choice('--blend <mode>', 'with --chunked: how overlapping chunks combine', BLEND_MODES, {
@@ -39,7 +48,13 @@ export const BENCH = defineCommand({
   name: 'bench',
   summary: 'measure the real control loop: tick latency, deadline misses, heap growth (results on stdout, progress on stderr)',
   options: OPTIONS,
-  examples: ['pilot bench --ticks 2000 --ep cpu --json', 'pilot bench --compare-eps', 'pilot bench --chunked --ticks 10000'],
+  examples: [
+    'pilot bench --ticks 2000 --ep cpu --json',
+    'pilot bench --compare-eps',
+    'pilot bench --baseline --ticks 10000 --priority 50 --gc-every-ticks 20',
+    'pilot bench --chunked --ticks 10000',
+    'pilot bench --foxglove',
+  ],
   run: runBench,
 });
 
@@ -49,7 +64,8 @@ export function benchCommand(args: readonly string[]): Promise<number> {
   return invoke(BENCH, args);
 }
 
-async function runBench({ values, out }: Parsed<typeof OPTIONS>): Promise<number> {
+async function runBench({ values, given, out }: Parsed<typeof OPTIONS>): Promise<number> {
+  if (values['block-ticks'] !== undefined && !values.baseline) throw new CliError('--block-ticks goes with --baseline');
   const root = packageRoot();
   const ticks = values.ticks ?? (values.chunked ? 10_000 : 2000);
   const common = {
@@ -61,6 +77,9 @@ async function runBench({ values, out }: Parsed<typeof OPTIONS>): Promise<number
     projectDir: root,
     calibrationDir: resolve(root, 'calibration'),
     ...(values.baseline ? { baselineRuns: ticks } : {}),
+    ...(values['block-ticks'] !== undefined ? { blockTicks: values['block-ticks'] } : {}),
+    ...(values.peer !== undefined ? { peer: values.peer } : {}),
+    ...realtimeOptions(values),
     inferenceThread: values.worker ? ('worker' as const) : ('main' as const),
     ...(values.json || !out.live ? {} : { onProgress: progress }),
   };
@@ -72,9 +91,10 @@ async function runBench({ values, out }: Parsed<typeof OPTIONS>): Promise<number
     return 0;
   }
   if (values.chunked) return chunked(values, common, chunkedModel, roundTrip, out);
-  for (const flag of ['inference-delay-ms', 'blend', 'remote', 'skip-round-trip'] as const) {
-    if (values[flag] !== undefined && values[flag] !== false) throw new CliError(`--${flag} goes with --chunked (or --round-trip)`);
+  for (const flag of ['inference-delay-ms', 'blend', 'remote', 'skip-round-trip', 'requests'] as const) {
+    if (given.has(flag)) throw new CliError(`--${flag} goes with --chunked (or --round-trip)`);
   }
+  if (values.foxglove) return withViewer(values, common, out);
   if (values['compare-eps']) return compareEps(values, common, out);
   const result = await benchLoop({ ...common, providers: values.ep ?? ['cpu'] });
   const imageLatency = values['image-latency'] ? await benchTransportLatency({ transport: values.transport, count: 500, width: 640, height: 480 }) : undefined;
@@ -111,6 +131,15 @@ async function chunked(values: BenchValues, common: Common, modelPath: string, r
   const rt = values['skip-round-trip'] ? undefined : await roundTrip();
   if (values.json) out.result(JSON.stringify({ chunking: result, ...(rt ? { roundTrip: rt } : {}) }, null, 2));
   else out.result(formatChunkingBench(result) + (rt ? `\n\n${formatRoundTrip(rt)}` : ''));
+  return 0;
+}
+
+/** `--foxglove`: the loop without and with a connected viewer (foxglove/viewer-bench.ts). */
+async function withViewer(values: BenchValues, common: Common, out: Output): Promise<number> {
+  if (values['compare-eps'] || values['image-latency']) throw new CliError('--foxglove compares the loop with and without a viewer; run --compare-eps and --image-latency separately');
+  const result = await benchWithViewer({ ...common, providers: values.ep ?? ['cpu'] });
+  if (common.onProgress) process.stderr.write('\r\x1b[K');
+  out.result(values.json ? JSON.stringify({ foxglove: result }, null, 2) : `${formatLoopBench(result.withoutViewer)}\n\n${formatViewerBench(result)}`);
   return 0;
 }
 

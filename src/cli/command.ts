@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { showNativeDiagnostics } from '../../sim/index.js';
 import { CliError } from './args.js';
-import { COMMON_OPTIONS, type OptionDef, type OptionDefs, type Values } from './options.js';
+import { COMMON_OPTIONS, longFlag, type OptionDef, type OptionDefs, type Values } from './options.js';
 import { createOutput, type Output } from './output.js';
 
 export interface ArgumentDef {
@@ -170,6 +170,32 @@ export function outputFor(values: Record<string, unknown>): Output {
 }
 
 /**
+ * `--flag word` where the flag's value is optional and `word` is not one (its valuePattern): `--flag=<preset>`
+ * then `word`, so the word stays an argument of the command (`pilot bag play --foxglove runs/oval`).
+ */
+function keepArguments(options: OptionDefs, args: readonly string[]): string[] {
+  const byFlag = new Map<string, OptionDef<unknown>>();
+  for (const o of Object.values(options)) if (o.valuePattern && o.preset !== undefined) byFlag.set(longFlag(o.flags), o);
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      words.push(...args.slice(i));
+      break;
+    }
+    const o = byFlag.get(arg);
+    const next = args[i + 1];
+    words.push(o && next !== undefined && !next.startsWith('-') && !o.valuePattern!.test(next) ? `${arg}=${o.preset}` : arg);
+  }
+  return words;
+}
+
+/** The arguments commander parses for `def`: its own (without `--ros-args ...`), optional values sorted out. */
+export function parserArgs(def: CommandDef, args: readonly string[]): string[] {
+  return keepArguments(allOptions(def), def.ownArgs ? def.ownArgs(args) : args);
+}
+
+/**
  * Parses `args` (the command's arguments, after its name) for `def`. Help asked for is printed and
  * comes back as a ParseExit with exit code 0; usage errors as CliErrors.
  */
@@ -179,7 +205,7 @@ export async function parseCommand<O extends OptionDefs>(def: CommandDef<O>, arg
     parsed = { values: values as Values<O & typeof COMMON_OPTIONS>, positionals, given, args, out: outputFor(values) };
   });
   try {
-    await cmd.parseAsync([...(def.ownArgs ? def.ownArgs(args) : args)], { from: 'user' });
+    await cmd.parseAsync(parserArgs(def as unknown as CommandDef, args), { from: 'user' });
   } catch (err) {
     if (err instanceof ParseExit && err.exitCode !== 0) throw new CliError(err.message);
     throw err;

@@ -19,6 +19,7 @@ import { applyDriveChunking, DRIVE_CHUNK_OPTIONS, wantsChunking, type DriveChunk
 import { flag, number, text } from './options.js';
 import type { Output } from './output.js';
 import { claimReportPath, safeName } from './report-path.js';
+import { closeLiveViewOption, driveWithLiveView, foxgloveOption, startLiveViewOption } from './foxglove-option.js';
 import { compressionOption, simConfigOption, transportOption } from './shared-options.js';
 import { startViewerFeed, VIEWER_OPTIONS } from './viewer-option.js';
 import { writeReport } from './write-report.js';
@@ -54,6 +55,7 @@ const OPTIONS = {
   'list-tracks': flag('--list-tracks', 'list the tracks and exit'),
   'allow-nonfinite': flag('--allow-nonfinite', 'load a model whose check inference returns NaN/Infinity (testing the safety layer)'),
   ...DRIVE_CHUNK_OPTIONS,
+  foxglove: foxgloveOption(),
 } as const;
 
 export const DRIVE = defineCommand({
@@ -61,7 +63,7 @@ export const DRIVE = defineCommand({
   summary: 'a closed-loop test drive in the simulator, with a model or the expert; reports and a pass/fail exit code',
   description: 'Exit 0 when the drive meets its bars, 1 when it misses one. Reports: runs/drive-<track>-<n>.json and .html, n the first free number.',
   options: OPTIONS,
-  examples: ['pilot drive --track lake --laps 2 --model models/pilot-drive.onnx', 'pilot drive --expert --track chicane --json - --quiet'],
+  examples: ['pilot drive --track lake --laps 2 --model models/pilot-drive.onnx', 'pilot drive --expert --track chicane --json - --quiet', 'pilot drive --realtime --track lake --foxglove'],
   run: runDrive,
 });
 
@@ -98,13 +100,14 @@ function driverOf(values: DriveValues, out: Output): DriveSessionOptions['driver
 async function drive(values: DriveValues, driver: DriveSessionOptions['driver'], out: Output): Promise<DriveResult> {
   const sim = loadSimConfig(values['sim-config']);
   const viewer = values.view ? await startViewerFeed(values.port, values.expert ? 'expert' : (values.model ?? 'model')) : undefined;
+  const liveView = await startLiveViewOption(values.foxglove, out);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   const progress = out.quiet ? undefined : new DriveProgress({ label: values.track });
   let live: DriveLiveStatus | undefined;
   try {
-    return await runDriveSession({
+    return await runDriveSession(driveWithLiveView({
       track: values.track,
       laps: values.laps,
       driver,
@@ -124,11 +127,12 @@ async function drive(values: DriveValues, driver: DriveSessionOptions['driver'],
       signal: controller.signal,
       ...(values.record ? { record: { dir: values.record, compression: values.compression } } : {}),
       log: out.log,
-    });
+    }, liveView));
   } finally {
     process.off('SIGINT', onSignal);
     if (live) progress?.finish(live);
     await viewer?.close();
+    await closeLiveViewOption(liveView, out);
   }
 }
 

@@ -8,7 +8,7 @@ import { ARM } from './arm-command.js';
 import { BAG } from './bag-command.js';
 import { BENCH } from './bench-command.js';
 import { BRIDGE } from './bridge-command.js';
-import { buildCommand, configure, isGroup, outputFor, ParseExit, type AnyCommand, type CommandDef, type Parsed, type ParsedValues } from './command.js';
+import { buildCommand, configure, isGroup, outputFor, parserArgs, ParseExit, type AnyCommand, type CommandDef, type Parsed, type ParsedValues } from './command.js';
 import { DRIVE } from './drive-command.js';
 import { EVAL } from './eval-command.js';
 import { MODEL } from './model-command.js';
@@ -18,10 +18,11 @@ import { REPLAY } from './replay-command.js';
 import { RUN } from './run-command.js';
 import { SERVE } from './serve-command.js';
 import { SIM } from './sim-command.js';
+import { SWEEP } from './sweep-command.js';
 import { PRETRAIN, TRAIN } from './train-command.js';
 
 /** Every command, in the order `pilot --help` lists them. */
-export const COMMANDS: readonly AnyCommand[] = [RUN, DRIVE, SIM, REPLAY, BAG, MODEL, BENCH, SERVE, EVAL, PRETRAIN, TRAIN, ARM, NODE, BRIDGE];
+export const COMMANDS: readonly AnyCommand[] = [RUN, DRIVE, SIM, REPLAY, BAG, MODEL, BENCH, SERVE, EVAL, SWEEP, PRETRAIN, TRAIN, ARM, NODE, BRIDGE];
 
 interface Pending extends ParsedValues {
   readonly def: CommandDef;
@@ -67,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { path, leaf, rest } = locate(argv);
   let pending: Pending | undefined;
   try {
-    const words = leaf?.ownArgs ? [...path, ...leaf.ownArgs(rest)] : [...argv];
+    const words = leaf ? [...path, ...parserArgs(leaf, rest)] : [...argv];
     await program((p) => (pending = p)).parseAsync(words, { from: 'user' });
     if (!pending) return 0;
     const { def, values, positionals, given } = pending as Pending;

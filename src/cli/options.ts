@@ -20,6 +20,11 @@ export interface OptionDef<T> {
   readonly parse?: (raw: string, previous: T | undefined) => T;
   /** The value of a bare `--flag` whose argument is optional (`--randomize [0..1]`). */
   readonly preset?: string;
+  /**
+   * An optional argument is only taken from the next word when it matches (`--foxglove 8766`); any other
+   * word stays an argument of the command (`--foxglove runs/oval`). `--flag=value` is always the value.
+   */
+  readonly valuePattern?: RegExp;
   /** Shown in the help as the allowed values. */
   readonly choices?: readonly string[];
   /** Marks a `--flag` without a value (true when given). */
@@ -43,6 +48,8 @@ interface Common<T> {
   readonly hidden?: boolean;
   /** The raw value of a bare `--flag` whose argument is optional (`[value]` in the flags). */
   readonly preset?: string;
+  /** With `preset`: the words after the flag that are its value (see OptionDef). */
+  readonly valuePattern?: RegExp;
 }
 type Out<T, O> = O extends { readonly default: unknown } ? T : T | undefined;
 
@@ -53,9 +60,10 @@ export function longFlag(flags: string): string {
   return m[0];
 }
 
-function common<T>(o: Common<T> | undefined): Pick<OptionDef<T>, 'defaultValue' | 'defaultLabel' | 'hidden' | 'preset'> {
+function common<T>(o: Common<T> | undefined): Pick<OptionDef<T>, 'defaultValue' | 'defaultLabel' | 'hidden' | 'preset' | 'valuePattern'> {
   return {
     ...(o?.preset !== undefined ? { preset: o.preset } : {}),
+    ...(o?.valuePattern !== undefined ? { valuePattern: o.valuePattern } : {}),
     ...(o?.default !== undefined ? { defaultValue: o.default } : {}),
     ...(o?.defaultLabel !== undefined ? { defaultLabel: o.defaultLabel } : {}),
     ...(o?.hidden ? { hidden: true } : {}),

@@ -3,8 +3,10 @@ import { formatSize } from '../data/bags/format.js';
 import { openBag } from '../data/bags/node-io.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
+import { closeLiveViewOption, foxgloveOption, startLiveViewOption } from './foxglove-option.js';
 import { flag, number, repeated, text } from './options.js';
 import { distroOption, transportOption } from './shared-options.js';
+import { bagLiveTap } from '../foxglove/bag-live.js';
 import { createTransport } from '../transport/index.js';
 import { playBag } from '../data/replay/bag-player.js';
 import { parseRemaps } from '../data/replay/remap.js';
@@ -23,6 +25,7 @@ const OPTIONS = {
   'ipc-dir': text('--ipc-dir <dir>', 'the ZeroMQ ipc folder'),
   recover: flag('--recover', 'skip unreadable parts of a damaged bag, saying what was skipped'),
   distro: distroOption(),
+  foxglove: foxgloveOption(),
 } as const;
 
 export const PLAY = defineCommand({
@@ -30,7 +33,7 @@ export const PLAY = defineCommand({
   summary: "publish a bag's topics with their recorded timing, like ros2 bag play",
   arguments: [{ name: '<bag>', description: 'a bag folder or one .mcap file' }],
   options: OPTIONS,
-  examples: ['pilot bag play runs/lake-drive --clock --rate 0.5'],
+  examples: ['pilot bag play runs/lake-drive --clock --rate 0.5', 'pilot bag play runs/oval --foxglove'],
   run: play,
 });
 
@@ -46,6 +49,8 @@ async function play({ values, positionals, out }: Parsed<typeof OPTIONS>): Promi
   const topics = values.topics;
   const reader = await openBag(path, { warn: (m) => out.warn(`pilot: warning: ${m}`), ...(values.distro ? { distro: values.distro } : {}) });
   const transport = createTransport(kind, values['ipc-dir'] ? { ipcDir: values['ipc-dir'] } : {});
+  const remap = parseRemaps(values.remap);
+  const liveView = await startLiveViewOption(values.foxglove, out);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -63,7 +68,7 @@ async function play({ values, positionals, out }: Parsed<typeof OPTIONS>): Promi
       rate: values.rate,
       loop: values.loop,
       ...(topics ? { topics } : {}),
-      remap: parseRemaps(values.remap),
+      remap,
       clock: values.clock,
       ...(values['clock-hz'] !== undefined ? { clockHz: values['clock-hz'] } : {}),
       ...(values.start !== undefined ? { startS: values.start } : {}),
@@ -72,10 +77,12 @@ async function play({ values, positionals, out }: Parsed<typeof OPTIONS>): Promi
       delayS: values.delay ?? (kind === 'zeromq' ? 0.3 : 0),
       recover: values.recover,
       signal: controller.signal,
+      ...(liveView ? { onMessage: bagLiveTap(liveView, reader, remap, topics) } : {}),
     });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await closeLiveViewOption(liveView, out);
     await reader.close();
   }
   const transportStats = transport.stats();

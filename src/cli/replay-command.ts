@@ -9,6 +9,7 @@ import { formatSize } from '../data/bags/format.js';
 import { createBagWriter, openBag } from '../data/bags/node-io.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
+import { closeLiveViewOption, foxgloveOption, startLiveViewOption } from './foxglove-option.js';
 import { flag, number, repeated, text } from './options.js';
 import type { Output } from './output.js';
 import { claimReportPath, safeName } from './report-path.js';
@@ -41,6 +42,7 @@ const OPTIONS = {
   html: text('--html <file>', 'the HTML report to this file; - writes none', { defaultLabel: 'beside the JSON' }),
   segment: number('--segment <s>', 'segment length for the per-segment errors', { positive: true, defaultLabel: '5' }),
   worst: number('--worst <n>', 'how many worst segments to list', { integer: true, positive: true, defaultLabel: '10' }),
+  foxglove: foxgloveOption(),
 } as const;
 
 export const REPLAY = defineCommand({
@@ -52,7 +54,7 @@ export const REPLAY = defineCommand({
     { name: '[b.onnx]', description: 'with --compare: the second model' },
   ],
   options: OPTIONS,
-  examples: ['pilot replay runs/lake-drive --model models/pilot-drive.onnx', 'pilot replay runs/lake-drive --compare models/a.onnx models/b.onnx --json -'],
+  examples: ['pilot replay runs/lake-drive --model models/pilot-drive.onnx', 'pilot replay runs/lake-drive --compare models/a.onnx models/b.onnx --json -', 'pilot replay runs/oval --model models/pilot-drive.onnx --realtime --foxglove'],
   run: replay,
 });
 
@@ -101,6 +103,7 @@ async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpe
     await reader.close();
     throw err;
   }) : undefined;
+  const liveView = await startLiveViewOption(values.foxglove, out);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -116,6 +119,7 @@ async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpe
       remap,
       ...(referenceTopic !== undefined ? { referenceTopic } : {}),
       ...(writer ? { output: writer } : {}),
+      ...(liveView ? { tap: liveView.messageTap() } : {}),
       recover: values.recover,
       evaluate: { ...(values.segment !== undefined ? { segmentS: values.segment } : {}), ...(values.worst !== undefined ? { worst: values.worst } : {}) },
       log: out.log,
@@ -130,6 +134,7 @@ async function play(values: ReplayValues, bagPath: string, specs: ReplayModelSpe
   } finally {
     process.off('SIGINT', onSignal);
     if (out.live) process.stderr.write('\r\x1b[K');
+    await closeLiveViewOption(liveView, out);
     await reader.close();
     if (writer) {
       const status = await writer.close();

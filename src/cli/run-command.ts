@@ -1,4 +1,4 @@
-import { recordBlackBox } from '../data/bags/black-box.js';
+import { blackBoxTopics, recordBlackBox } from '../data/bags/black-box.js';
 import { createBagWriter } from '../data/bags/node-io.js';
 import { loadConfig } from '../core/config/load.js';
 import { WallClock } from '../runtime/loop/clock.js';
@@ -6,6 +6,7 @@ import { Pilot } from '../runtime/pilot.js';
 import { createTransport } from '../transport/index.js';
 import { CliError, TRANSPORT_KINDS } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
+import { closeLiveViewOption, foxgloveOption, startLiveViewOption } from './foxglove-option.js';
 import { choice, flag, number, text } from './options.js';
 
 const OPTIONS = {
@@ -14,13 +15,14 @@ const OPTIONS = {
   duration: number('--duration <s>', 'stop after this many seconds', { positive: true }),
   record: text('--record <bag dir>', 'record what pilot reads and writes (the black box) into this bag'),
   'allow-nonfinite': flag('--allow-nonfinite', 'load a model whose check inference returns NaN/Infinity (testing the safety layer)'),
+  foxglove: foxgloveOption(),
 } as const;
 
 export const RUN = defineCommand({
   name: 'run',
   summary: 'run the control loop from a config until Ctrl-C or --duration',
   options: OPTIONS,
-  examples: ['pilot run --config launch/drive.yaml --duration 60 --record runs/black-box'],
+  examples: ['pilot run --config launch/drive.yaml --duration 60 --record runs/black-box', 'pilot run --config launch/pilot.yaml --foxglove'],
   run: runRun,
 });
 
@@ -32,8 +34,8 @@ async function runRun({ values, out }: Parsed<typeof OPTIONS>): Promise<number> 
   if (!values.config) throw new CliError('run needs --config <yaml>');
   const fromFile = loadConfig(values.config);
   const loaded = values['allow-nonfinite'] ? { ...fromFile, model: { ...fromFile.model, allow_nonfinite: true } } : fromFile;
-  // The black box records the per-tick timeline too, so the runtime publishes it while recording.
-  const config = values.record ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
+  // The black box records the per-tick timeline too (and the live view shows it), so the runtime publishes it then.
+  const config = values.record || values.foxglove !== undefined ? { ...loaded, outputs: { ...loaded.outputs, timeline: { ...loaded.outputs.timeline, enabled: true } } } : loaded;
   const kind = values.transport ?? config.transport.kind;
   const transport = createTransport(kind, {
     ...(config.transport.ipc_dir ? { ipcDir: config.transport.ipc_dir, ipcDirSetting: `transport.ipc_dir in ${values.config}` } : {}),
@@ -51,6 +53,8 @@ async function runRun({ values, out }: Parsed<typeof OPTIONS>): Promise<number> 
   const recorder = values.record
     ? recordBlackBox({ transport, writer: await createBagWriter(values.record), config, onError: (e) => out.warn(`pilot: record: ${e.message}`) })
     : undefined;
+  const live = await startLiveViewOption(values.foxglove, out);
+  live?.tapTransport(transport, blackBoxTopics(config));
   pilot.start();
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
@@ -63,6 +67,7 @@ async function runRun({ values, out }: Parsed<typeof OPTIONS>): Promise<number> 
     const stats = await recorder.stop();
     out.result(`pilot: recorded ${stats.written} messages (${(stats.bytesWritten / 1e6).toFixed(1)} MB, ${stats.dropped} dropped) to ${values.record}`);
   }
+  await closeLiveViewOption(live, out);
   await transport.close();
   out.result(
     `pilot: stopped after ${pilot.loop.stats.ticks} ticks, ${pilot.counters.lateResults} deadline misses, safety: ` +

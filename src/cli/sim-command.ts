@@ -8,6 +8,7 @@ import { runDriveSession } from '../../sim/index.js';
 import { DriveProgress } from '../../sim/index.js';
 import type { DriveLiveStatus } from '../../sim/index.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
+import { closeLiveViewOption, driveWithLiveView, foxgloveOption, startLiveViewOption } from './foxglove-option.js';
 import { number, text } from './options.js';
 import { simConfigOption, transportOption } from './shared-options.js';
 import { startViewerFeed, VIEWER_OPTIONS } from './viewer-option.js';
@@ -20,13 +21,14 @@ const OPTIONS = {
   randomize: number('--randomize <0..1>', 'domain randomisation strength', { default: 0, min: 0, max: 1 }),
   transport: transportOption(),
   duration: number('--duration <s>', 'stop after this many seconds', { positive: true, defaultLabel: 'until Ctrl-C' }),
+  foxglove: foxgloveOption(),
 } as const;
 
 export const SIM = defineCommand({
   name: 'sim',
   summary: 'the simulator alone, in real time, for a runtime in another process (pilot run)',
   options: OPTIONS,
-  examples: ['pilot sim --track lake --view    # then, in another terminal: pilot run --config launch/drive.yaml'],
+  examples: ['pilot sim --track lake --view    # then, in another terminal: pilot run --config launch/drive.yaml', 'pilot sim --track oval --foxglove'],
   run: runSim,
 });
 
@@ -37,6 +39,7 @@ export function simCommand(args: readonly string[]): Promise<number> {
 async function runSim({ values, out }: Parsed<typeof OPTIONS>): Promise<number> {
   const sim = loadSimConfig(values['sim-config']);
   const viewer = values.view ? await startViewerFeed(values.port, 'external runtime') : undefined;
+  const liveView = await startLiveViewOption(values.foxglove, out);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -49,7 +52,7 @@ async function runSim({ values, out }: Parsed<typeof OPTIONS>): Promise<number> 
       `  drive it from another terminal: npx pilot run --config launch/drive.yaml`,
   );
   try {
-    await runDriveSession({
+    await runDriveSession(driveWithLiveView({
       track: values.track,
       laps: 1_000_000, // until Ctrl-C or --duration
       driver: { kind: 'external' },
@@ -68,12 +71,13 @@ async function runSim({ values, out }: Parsed<typeof OPTIONS>): Promise<number> 
       },
       onFrame: (rgb, w, h) => viewer?.feed.frame(rgb, w, h),
       log: out.log,
-    });
+    }, liveView));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     if (live) progress?.finish(live);
     await viewer?.close();
+    await closeLiveViewOption(liveView, out);
   }
   return 0;
 }

@@ -16,18 +16,9 @@
  */
 import { CdrCodec } from '../core/messages/cdr.js';
 import type { MessageRegistry } from '../core/messages/registry.js';
-import { StatsTable, warnOncePerTopic, type TransportErrorListener } from '../transport/stats-table.js';
-import {
-  SENSOR_QOS,
-  TransportError,
-  type MessageHandler,
-  type Publisher,
-  type QosProfile,
-  type Subscription,
-  type TopicStats,
-  type Transport,
-  type TypeName,
-} from '../transport/transport.js';
+import type { TransportErrorListener } from '../transport/stats-table.js';
+import { deliver, TransportCore } from '../transport/transport-core.js';
+import { SENSOR_QOS, TransportError, type MessageHandler, type Publisher, type QosProfile, type Subscription, type TopicStats, type Transport, type TypeName } from '../transport/transport.js';
 import { rosMessageRegistry } from './interfaces.js';
 import { MessageChecker, isRosMessageType, normalizeTypeName } from './message-check.js';
 import { aptPackage, packageOf } from './preflight.js';
@@ -66,8 +57,7 @@ export class Ros2Transport implements Transport {
   readonly name = 'ros2';
   readonly #api: RclnodejsApi;
   readonly #node: NodeApi;
-  readonly #stats = new StatsTable();
-  readonly #onError: TransportErrorListener;
+  readonly #core: TransportCore<Entity>;
   readonly #registry: MessageRegistry;
   readonly #codec: CdrCodec;
   readonly #checker: MessageChecker;
@@ -75,14 +65,12 @@ export class Ros2Transport implements Transport {
   readonly #namespaced: boolean;
   readonly #global: ReadonlySet<string>;
   readonly #onClose: (() => void | Promise<void>) | undefined;
-  readonly #publishers = new Map<string, Entity>();
   readonly #subscriptions = new Set<Entity>();
-  #closed = false;
 
   constructor(api: RclnodejsApi, node: NodeApi, options: Ros2TransportOptions = {}) {
     this.#api = api;
     this.#node = node;
-    this.#onError = options.onError ?? warnOncePerTopic(this.name);
+    this.#core = new TransportCore(this.name, options.onError);
     this.#registry = options.registry ?? rosMessageRegistry();
     this.#codec = new CdrCodec(this.#registry);
     this.#checker = new MessageChecker(this.#registry);
@@ -104,11 +92,10 @@ export class Ros2Transport implements Transport {
   }
 
   advertise<T>(topic: string, type: TypeName, qos: QosProfile = SENSOR_QOS): Publisher<T> {
-    this.#assertOpen();
-    if (this.#publishers.has(topic)) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' already has a publisher in this transport`);
+    this.#core.assertCanAdvertise(topic);
     const rosType = this.#rosType(topic, type);
     const publisher = this.#advertise<T, typeof rosType>(topic, rosType, qos);
-    this.#publishers.set(topic, publisher);
+    this.#core.publishers.set(topic, publisher);
     return publisher;
   }
 
@@ -117,18 +104,17 @@ export class Ros2Transport implements Transport {
    * transient local), e.g. /tf_static and camera_info.
    */
   advertiseLatched<T>(topic: string, type: TypeName): Publisher<T> {
-    this.#assertOpen();
-    if (this.#publishers.has(topic)) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' already has a publisher in this transport`);
+    this.#core.assertCanAdvertise(topic);
     const rosType = this.#rosType(topic, type);
     const publisher = this.#advertise<T, typeof rosType>(topic, rosType, 'latched');
-    this.#publishers.set(topic, publisher);
+    this.#core.publishers.set(topic, publisher);
     return publisher;
   }
 
   subscribe<T>(topic: string, type: TypeName, handler: MessageHandler<T>, qos: QosProfile = SENSOR_QOS): Subscription {
-    this.#assertOpen();
+    this.#core.assertOpen();
     const rosType = this.#rosType(topic, type);
-    const stats = this.#stats.of(topic);
+    const stats = this.#core.stats.of(topic);
     let seq = 0;
     const onRaw = (raw: Buffer): void => {
       let message: T;
@@ -136,16 +122,10 @@ export class Ros2Transport implements Transport {
         message = this.#codec.decode<T>(rosType, raw);
       } catch (err) {
         stats.decodeErrors++;
-        this.#onError(err, topic);
+        this.#core.onError(err, topic);
         return;
       }
-      stats.received++;
-      try {
-        handler(message, { seq: seq++, sentAtMs: Date.now() });
-      } catch (err) {
-        stats.handlerErrors++;
-        this.#onError(err, topic);
-      }
+      deliver(handler, message, { seq: seq++, sentAtMs: Date.now() }, stats, this.#core.onError, topic);
     };
     const ros = this.#create(topic, 'subscription', rosType, () =>
       this.#node.createSubscription(rosType, this.rosTopicName(topic), { qos: rosQos(this.#api, qos), isRaw: true }, onRaw),
@@ -158,7 +138,7 @@ export class Ros2Transport implements Transport {
         if (closed) return;
         closed = true;
         this.#subscriptions.delete(subscription);
-        if (!this.#closed) this.#destroy(topic, () => this.#node.destroySubscription(ros));
+        if (!this.#core.closed) this.#destroy(topic, () => this.#node.destroySubscription(ros));
       },
     };
     this.#subscriptions.add(subscription);
@@ -166,31 +146,31 @@ export class Ros2Transport implements Transport {
   }
 
   stats(): ReadonlyMap<string, Readonly<TopicStats>> {
-    return this.#stats.snapshot();
+    return this.#core.stats.snapshot();
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    for (const p of [...this.#publishers.values()]) p.close();
+    if (this.#core.closed) return;
+    for (const p of [...this.#core.publishers.values()]) p.close();
     for (const s of [...this.#subscriptions]) s.close();
-    this.#closed = true;
+    this.#core.markClosed();
     await this.#onClose?.();
   }
 
   #advertise<T, K extends RosMessageTypeName>(topic: string, rosType: K, qos: QosProfile | 'latched'): Publisher<T> & Entity {
-    const stats = this.#stats.of(topic);
+    const stats = this.#core.stats.of(topic);
     const ros = this.#create(topic, 'publisher', rosType, () => this.#node.createPublisher(rosType, this.rosTopicName(topic), { qos: rosQos(this.#api, qos) }));
     const raw = RAW_PUBLISH_TYPES.has(rosType);
     let closed = false;
     const drop = (err: unknown): void => {
       stats.sendDrops++;
-      this.#onError(err, topic);
+      this.#core.onError(err, topic);
     };
     const publisher: Publisher<T> & Entity = {
       topic,
       type: rosType,
       publish: (message: T): void => {
-        if (closed || this.#closed) {
+        if (closed || this.#core.closed) {
           stats.sendDrops++;
           return;
         }
@@ -213,8 +193,8 @@ export class Ros2Transport implements Transport {
       close: (): void => {
         if (closed) return;
         closed = true;
-        if (this.#publishers.get(topic) === publisher) this.#publishers.delete(topic);
-        if (!this.#closed) this.#destroy(topic, () => this.#node.destroyPublisher(ros));
+        this.#core.forget(topic, publisher);
+        if (!this.#core.closed) this.#destroy(topic, () => this.#node.destroyPublisher(ros));
       },
     };
     return publisher;
@@ -250,11 +230,7 @@ export class Ros2Transport implements Transport {
     try {
       destroy();
     } catch (err) {
-      this.#onError(err, topic);
+      this.#core.onError(err, topic);
     }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new TransportError('E_CLOSED', `${this.name} transport is closed`);
   }
 }

@@ -9,6 +9,8 @@
  * velocity and acceleration limits and the workspace check from the arm description, and publishes
  * nothing until the first joint state has arrived.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { cameraInfoTopicFor, loadCameraCalibration, type CameraCalibration } from '../core/calibration/camera.js';
 import { loadVehicleCalibration, type VehicleCalibration } from '../core/calibration/vehicle.js';
 import { ActionDecoder } from './actions/action-decoder.js';
@@ -19,7 +21,7 @@ import { InputSlot } from './input/input-slot.js';
 import { JointStateReader } from './input/joint-state-reader.js';
 import { FieldPath } from './input/state-reader.js';
 import { loadArmDescription, type ArmDescription } from '../core/kinematics/arm-description.js';
-import type { Clock } from './loop/clock.js';
+import { WallClock, type Clock } from './loop/clock.js';
 import { LoopRunner } from './loop/loop-runner.js';
 import { Timeline, type TickRecord } from './loop/timeline.js';
 import { TICK_TIMELINE_TYPE, type TickTimelineMessage } from '../core/messages/tick-timeline.js';
@@ -35,7 +37,16 @@ import { SafetyLayer, type SafetyReason } from './safety/safety-layer.js';
 import { buildSafetyFields } from './safety/safety-spec.js';
 import { WorkspaceCheck } from './safety/workspace-check.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Publisher, type Subscription, type Transport } from '../transport/transport.js';
+import { realtimeAsked, startRealtime, type RealtimeGrant } from './realtime/apply-realtime.js';
+import { threadsStartedDuring } from './realtime/proc-threads.js';
+import type { RealtimeReport } from './realtime/realtime-report.js';
 import { checkContractAgainstConfig, isJointStateInput } from './check-contract.js';
+
+/**
+ * Timer mode: a camera frame arriving this close before a tick is due (or during one) is preprocessed
+ * right after that tick, so the tick neither starts late nor runs longer for it.
+ */
+const FRAME_GUARD_MS = 1;
 
 /** How long stop() waits for a tick in flight before it publishes the stop command anyway (wall time). */
 const STOP_WAIT_MS = 1000;
@@ -56,6 +67,8 @@ export interface PilotDeps {
    * simulation passes wall time here, because its clock stands still while the runtime computes.
    */
   readonly stopwatch?: () => number;
+  /** With `policy`: the threads it runs inference on besides the caller's (realtime.inference_cpus). */
+  readonly inferenceThreads?: readonly number[];
 }
 
 interface StateSource {
@@ -74,7 +87,7 @@ export class Pilot {
   readonly safety: SafetyLayer;
   readonly decoder: ActionDecoder;
   readonly camera: InputSlot<Image | CompressedImage>;
-  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0, commandsWithheld: 0 };
+  readonly counters: PilotCounters = { lateResults: 0, policyErrors: 0, commandsPublished: 0, commandsWithheld: 0, framesDeferred: 0 };
   /** Arm only: the JointState input, its by-name reader, and the workspace check (when enabled). */
   readonly jointStates: InputSlot<JointState> | undefined;
   readonly jointStateReader: JointStateReader | undefined;
@@ -116,6 +129,21 @@ export class Pilot {
   readonly #log: (line: string) => void;
   #state: 'created' | 'running' | 'stopped' | 'disposed' = 'created';
   #newestFrameRejected = false;
+  /** A tick is in progress (frames handled meanwhile are charged to it in the timeline). */
+  #inTick = false;
+  /** Decode time of the frame being handled, ms (0 for raw images). */
+  #frameDecodeMs = 0;
+  #realtime: RealtimeGrant | undefined;
+  /** The newest frame that arrived during a tick or just before one: preprocessed right after it (timer mode). */
+  #pendingFrame: Image | CompressedImage | undefined;
+  /**
+   * Timer mode on the wall clock. Not in camera mode (frames trigger the ticks) nor on a simulated or
+   * replayed clock, where every tick must see exactly the frames sent before it.
+   */
+  readonly #deferFrames: boolean;
+  /** realtime.gc_every_ticks: a young-generation GC after every Nth tick (wall-clock timer loop only). */
+  readonly #minorGc: (() => void) | undefined;
+  #ticksSinceGc = 0;
 
   private constructor(
     readonly config: PilotConfig,
@@ -130,6 +158,8 @@ export class Pilot {
     stopwatch: (() => number) | undefined,
   ) {
     this.#clock = clock;
+    this.#deferFrames = config.loop.trigger === 'timer' && clock instanceof WallClock;
+    this.#minorGc = this.#deferFrames && config.realtime.gc_every_ticks > 0 ? minorGcFunction() : undefined;
     this.#stopwatch = stopwatch ?? (() => clock.now());
     this.#log = log;
     const contract = policy.contract;
@@ -236,13 +266,38 @@ export class Pilot {
     // An arm deployment has no vehicle: its limits come from the arm description.
     const arm = config.arm ? loadArmDescription(config.arm.description) : undefined;
     const vehicle = arm ? undefined : loadVehicleCalibration(config.calibration.vehicle);
-    const policy = deps.policy ?? (await createPolicy(config, { log }));
+    const rt = config.realtime;
+    // The threads that appear while the policy is created run inference (ORT's pool, the inference worker).
+    const created = deps.policy
+      ? { value: deps.policy, tids: deps.inferenceThreads ?? [] }
+      : realtimeAsked(rt)
+        ? await threadsStartedDuring(() => createPolicy(config, { log }))
+        : { value: await createPolicy(config, { log }), tids: [] };
+    const policy = created.value;
+    let pilot: Pilot | undefined;
     try {
-      return new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
+      pilot = new Pilot(config, policy, camera, vehicle, arm, deps.transport, deps.clock, log, deps.timelineCapacity ?? 4096, deps.stopwatch);
+      // After the topics are open: the transport's I/O threads exist by then.
+      pilot.#realtime = await startRealtime(rt, created.tids, log);
+      return pilot;
     } catch (err) {
+      if (pilot) pilot.#closeTopics();
       if (!deps.policy) await policy.dispose();
       throw err;
     }
+  }
+
+  /**
+   * Timer mode on the wall clock, loop running: work that can wait (a frame that arrives just before a
+   * tick, the diagnostics report) is done right after the next tick instead of delaying it.
+   */
+  get housekeepingAfterTicks(): boolean {
+    return this.#deferFrames && this.loop.running;
+  }
+
+  /** What the `realtime:` settings were granted (undefined when none were asked). */
+  get realtime(): RealtimeReport | undefined {
+    return this.#realtime?.report;
   }
 
   /** The camera geometry of the newest accepted frame size, and how often it was not the calibration's own. */
@@ -304,6 +359,10 @@ export class Pilot {
     this.#syncMeasured();
     this.safety.update('shutdown', null);
     this.#publish();
+    this.#closeTopics();
+  }
+
+  #closeTopics(): void {
     for (const s of this.#subscriptions) s.close();
     this.#commandPub.close();
     this.#timelinePub?.close();
@@ -311,6 +370,7 @@ export class Pilot {
 
   async dispose(): Promise<void> {
     await this.stop();
+    this.#realtime?.restore();
     this.#state = 'disposed';
     await this.policy.dispose();
   }
@@ -325,6 +385,10 @@ export class Pilot {
     rec.scheduledMs = scheduledMs;
     rec.preprocessMs = NaN;
     rec.inferenceMs = NaN;
+    rec.startLatenessMs = start - scheduledMs;
+    rec.frameDecodeMs = 0;
+    rec.framePreprocessMs = 0;
+    this.#inTick = true;
     // Input ready: frame arrival in camera mode, tick start in timer mode.
     const inputReady = this.config.loop.trigger === 'camera' ? Math.max(this.camera.receivedAtMs, scheduledMs) : start;
     rec.inputAgeMs = this.camera.ageMs(start);
@@ -335,6 +399,7 @@ export class Pilot {
     if (reason === 'ok' && (this.#newestFrameRejected || this.#newestJointStateRejected)) reason = 'bad_input';
     if (reason === 'ok') reason = this.#readState();
     const afterPre = watch();
+    rec.inputMs = afterPre - watchStart;
 
     let inflight: Promise<void> | undefined;
     if (this.chunks) {
@@ -382,8 +447,15 @@ export class Pilot {
     rec.publishMs = end - beforePublish;
     // Waiting before the tick (clock) plus the tick's own work (stopwatch).
     rec.tickLatencyMs = start - inputReady + (end - watchStart);
+    this.#inTick = false;
     this.timeline.commit();
     if (this.#timelinePub) this.#publishTimeline(rec);
+    if (this.#pendingFrame) this.#takePendingFrame();
+    this.diagnostics.afterTick();
+    if (this.#minorGc && ++this.#ticksSinceGc >= this.config.realtime.gc_every_ticks) {
+      this.#ticksSinceGc = 0;
+      this.#minorGc();
+    }
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
   }
@@ -463,8 +535,11 @@ export class Pilot {
    */
   #preprocess(msg: Image | CompressedImage): string {
     let frame: RawFrame;
+    this.#frameDecodeMs = 0;
     if ('format' in msg) {
+      const decodeStart = this.#stopwatch();
       const decoded = decodeCompressed(msg.format, msg.data);
+      this.#frameDecodeMs = this.#stopwatch() - decodeStart;
       if (!decoded.ok) return decoded.reason;
       frame = decoded.frame;
     } else {
@@ -510,6 +585,21 @@ export class Pilot {
   }
 
   readonly #onCamera = (msg: Image | CompressedImage): void => {
+    if (this.#deferFrames && (this.#inTick || this.loop.dueWithinMs(FRAME_GUARD_MS))) {
+      this.#pendingFrame = msg;
+      this.counters.framesDeferred++;
+      return;
+    }
+    this.#takeFrame(msg);
+  };
+
+  #takePendingFrame(): void {
+    const msg = this.#pendingFrame!;
+    this.#pendingFrame = undefined;
+    this.#takeFrame(msg);
+  }
+
+  #takeFrame(msg: Image | CompressedImage): void {
     if (!msg || typeof msg !== 'object' || !(msg.data instanceof Uint8Array)) {
       this.camera.reject('message has no byte data');
       this.#newestFrameRejected = true;
@@ -522,11 +612,20 @@ export class Pilot {
       this.#newestFrameRejected = true;
       return;
     }
-    this.timeline.windows.preprocessMs.push(this.#stopwatch() - start);
+    const frameMs = this.#stopwatch() - start;
+    this.timeline.windows.preprocessMs.push(frameMs);
+    if (this.#inTick) this.#chargeFrameToTick(frameMs);
     this.#newestFrameRejected = false;
     this.camera.put(msg);
     this.loop.onFrame();
-  };
+  }
+
+  /** A frame handled while a tick awaited its inference: its time shows in that tick's record. */
+  #chargeFrameToTick(frameMs: number): void {
+    const rec = this.timeline.last;
+    rec.frameDecodeMs += this.#frameDecodeMs;
+    rec.framePreprocessMs += frameMs - this.#frameDecodeMs;
+  }
 
   readonly #onJointState = (msg: JointState): void => {
     const slot = this.jointStates!;
@@ -557,6 +656,14 @@ export class Pilot {
     if (engaged !== this.safety.estopped) this.#log(`pilot: e-stop ${engaged ? 'ENGAGED' : 'released'} via ${this.config.safety.estop_topic}`);
     this.safety.setEstop(engaged);
   };
+}
+
+/** V8's gc() (exposed at run time), asked for a young-generation collection. */
+function minorGcFunction(): () => void {
+  if (typeof globalThis.gc !== 'function') setFlagsFromString('--expose-gc');
+  const gc = (typeof globalThis.gc === 'function' ? globalThis.gc : runInNewContext('gc')) as (options: { type: 'minor' }) => void;
+  const options = { type: 'minor' as const };
+  return () => gc(options);
 }
 
 /** Element-wise equality of two numeric arrays (camera_info's k and d). */

@@ -3,18 +3,9 @@
  * and the single-process simulator are deterministic. Messages are passed by reference (no copy):
  * handlers must not mutate them.
  */
-import { StatsTable, warnOncePerTopic, type TransportErrorListener } from './stats-table.js';
-import {
-  SENSOR_QOS,
-  TransportError,
-  type MessageHandler,
-  type Publisher,
-  type QosProfile,
-  type Subscription,
-  type TopicStats,
-  type Transport,
-  type TypeName,
-} from './transport.js';
+import type { TransportErrorListener } from './stats-table.js';
+import { deliver, TransportCore } from './transport-core.js';
+import { SENSOR_QOS, TransportError, type MessageHandler, type Publisher, type QosProfile, type Subscription, type TopicStats, type Transport, type TypeName } from './transport.js';
 
 export interface InProcessTransportOptions {
   /** Caught handler exceptions and type mismatches; default: one process warning per topic and kind. */
@@ -28,28 +19,24 @@ interface Sink {
 
 export class InProcessTransport implements Transport {
   readonly name = 'inprocess';
-  readonly #stats = new StatsTable();
-  readonly #publishers = new Map<string, Publisher>();
+  readonly #core: TransportCore<Publisher>;
   /** Replaced, never mutated, so a delivery loop is unaffected by (un)subscribes from inside a handler. */
   readonly #sinks = new Map<string, readonly Sink[]>();
-  readonly #onError: TransportErrorListener;
-  #closed = false;
 
   constructor(options: InProcessTransportOptions = {}) {
-    this.#onError = options.onError ?? warnOncePerTopic(this.name);
+    this.#core = new TransportCore(this.name, options.onError);
   }
 
   advertise<T>(topic: string, type: TypeName, _qos: QosProfile = SENSOR_QOS): Publisher<T> {
-    this.#assertOpen();
-    if (this.#publishers.has(topic)) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' already has a publisher in this transport`);
-    const stats = this.#stats.of(topic);
+    this.#core.assertCanAdvertise(topic);
+    const stats = this.#core.stats.of(topic);
     let seq = 0;
     let closed = false;
     const publisher: Publisher<T> = {
       topic,
       type,
       publish: (message: T): void => {
-        if (closed || this.#closed) {
+        if (closed || this.#core.closed) {
           stats.sendDrops++;
           return;
         }
@@ -60,16 +47,16 @@ export class InProcessTransport implements Transport {
       close: (): void => {
         if (closed) return;
         closed = true;
-        if (this.#publishers.get(topic) === publisher) this.#publishers.delete(topic);
+        this.#core.forget(topic, publisher as Publisher);
       },
     };
-    this.#publishers.set(topic, publisher as Publisher);
+    this.#core.publishers.set(topic, publisher as Publisher);
     return publisher;
   }
 
   subscribe<T>(topic: string, type: TypeName, handler: MessageHandler<T>, _qos: QosProfile = SENSOR_QOS): Subscription {
-    this.#assertOpen();
-    this.#stats.of(topic);
+    this.#core.assertOpen();
+    this.#core.stats.of(topic);
     const sink: Sink = { type, handler: handler as MessageHandler<unknown> };
     this.#sinks.set(topic, [...(this.#sinks.get(topic) ?? []), sink]);
     let closed = false;
@@ -87,12 +74,12 @@ export class InProcessTransport implements Transport {
   }
 
   stats(): ReadonlyMap<string, Readonly<TopicStats>> {
-    return this.#stats.snapshot();
+    return this.#core.stats.snapshot();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#publishers.clear();
+    this.#core.markClosed();
+    this.#core.publishers.clear();
     this.#sinks.clear();
   }
 
@@ -100,19 +87,9 @@ export class InProcessTransport implements Transport {
     if (sink.type !== type) {
       // Same outcome as on the wire: the subscriber cannot use a message of another type.
       stats.decodeErrors++;
-      this.#onError(new TransportError('E_TYPE_MISMATCH', `topic '${topic}' carries ${type}, subscriber expects ${sink.type}`), topic);
+      this.#core.onError(new TransportError('E_TYPE_MISMATCH', `topic '${topic}' carries ${type}, subscriber expects ${sink.type}`), topic);
       return;
     }
-    stats.received++;
-    try {
-      sink.handler(message, info);
-    } catch (error) {
-      stats.handlerErrors++;
-      this.#onError(error, topic);
-    }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new TransportError('E_CLOSED', `${this.name} transport is closed`);
+    deliver(sink.handler, message, info, stats, this.#core.onError, topic);
   }
 }

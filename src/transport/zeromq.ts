@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
 import { assertBindable, assertConnectable, defaultIpcDir, ensureIpcDir, IPC_DIR_ENV, ipcPathFor } from './endpoints.js';
 import { EndpointLock } from './ownership.js';
-import { StatsTable, warnOncePerTopic, type TransportErrorListener } from './stats-table.js';
+import type { TransportErrorListener } from './stats-table.js';
+import { deliver, TransportCore } from './transport-core.js';
 import {
   SENSOR_QOS,
   TransportError,
@@ -61,17 +62,14 @@ export class ZeroMqTransport implements Transport {
   readonly name = 'zeromq';
   readonly ipcDir: string;
   readonly #options: ZeroMqTransportOptions;
-  readonly #stats = new StatsTable();
-  readonly #onError: TransportErrorListener;
-  readonly #publishers = new Map<string, ZmqPublisher<unknown>>();
+  readonly #core: TransportCore<ZmqPublisher<unknown>>;
   readonly #subscriptions = new Set<ZmqSubscription>();
-  #closed = false;
 
   constructor(options: ZeroMqTransportOptions = {}) {
     this.#options = options;
     this.ipcDir = options.ipcDir ?? defaultIpcDir();
     ensureIpcDir(this.ipcDir, options.ipcDir === undefined && !process.env[IPC_DIR_ENV]);
-    this.#onError = options.onError ?? warnOncePerTopic(this.name);
+    this.#core = new TransportCore(this.name, options.onError);
   }
 
   /** The endpoint a topic's publisher binds and its subscribers connect to. */
@@ -82,11 +80,10 @@ export class ZeroMqTransport implements Transport {
   }
 
   advertise<T>(topic: string, type: TypeName, qos: QosProfile = SENSOR_QOS): Publisher<T> {
-    this.#assertOpen();
-    if (this.#publishers.has(topic)) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' already has a publisher in this transport`);
+    this.#core.assertCanAdvertise(topic);
     const endpoint = this.endpointFor(topic);
     assertBindable(endpoint, this.#options.allowRemote ?? false, this.#options.allowRemoteSetting);
-    for (const other of this.#publishers.values()) {
+    for (const other of this.#core.publishers.values()) {
       if (other.endpoint === endpoint) throw new TransportError('E_TOPIC_TAKEN', `topic '${topic}' maps to '${endpoint}', already bound by '${other.topic}'`);
     }
     // An ipc path belongs to one live process: take its lock before libzmq unlinks whatever is there.
@@ -101,20 +98,20 @@ export class ZeroMqTransport implements Transport {
     }
     lock?.boundSocket();
     const publisher = new ZmqPublisher<T>(topic, type, endpoint, socket, qos, {
-      stats: this.#stats.of(topic),
-      onError: this.#onError,
+      stats: this.#core.stats.of(topic),
+      onError: this.#core.onError,
       bulkThresholdBytes: this.#options.bulkThresholdBytes ?? DEFAULT_BULK_THRESHOLD_BYTES,
       onClose: () => {
-        this.#publishers.delete(topic);
+        this.#core.publishers.delete(topic);
         lock?.release(); // our socket file and lock, never those of a process that took the path since
       },
     });
-    this.#publishers.set(topic, publisher as ZmqPublisher<unknown>);
+    this.#core.publishers.set(topic, publisher as ZmqPublisher<unknown>);
     return publisher;
   }
 
   subscribe<T>(topic: string, type: TypeName, handler: MessageHandler<T>, qos: QosProfile = SENSOR_QOS): Subscription {
-    this.#assertOpen();
+    this.#core.assertOpen();
     const endpoint = this.endpointFor(topic);
     assertConnectable(endpoint, this.#options.allowRemote ?? false, this.#options.allowRemoteSetting);
     const socket = new zmq.Subscriber({
@@ -126,7 +123,7 @@ export class ZeroMqTransport implements Transport {
     });
     socket.connect(endpoint);
     socket.subscribe(topic);
-    const subscription = new ZmqSubscription(topic, type, handler as MessageHandler<unknown>, socket, this.#stats.of(topic), this.#onError, () =>
+    const subscription = new ZmqSubscription(topic, type, handler as MessageHandler<unknown>, socket, this.#core.stats.of(topic), this.#core.onError, () =>
       this.#subscriptions.delete(subscription),
     );
     this.#subscriptions.add(subscription);
@@ -134,14 +131,14 @@ export class ZeroMqTransport implements Transport {
   }
 
   stats(): ReadonlyMap<string, Readonly<TopicStats>> {
-    return this.#stats.snapshot();
+    return this.#core.stats.snapshot();
   }
 
   /** Closes every socket and removes the ipc files this transport bound; resolves when receive loops ended. */
   async close(): Promise<void> {
-    this.#closed = true;
+    this.#core.markClosed();
     const loops = [...this.#subscriptions].map((s) => s.closeAndWait());
-    for (const p of [...this.#publishers.values()]) p.close();
+    for (const p of [...this.#core.publishers.values()]) p.close();
     await Promise.all(loops);
   }
 
@@ -159,9 +156,6 @@ export class ZeroMqTransport implements Transport {
     return this.#options.highWaterMark?.[qos.kind] ?? DEFAULT_HWM[qos.kind];
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new TransportError('E_CLOSED', `${this.name} transport is closed`);
-  }
 }
 
 interface PublisherContext {
@@ -325,13 +319,7 @@ class ZmqSubscription implements Subscription {
     // A smaller seq means the publisher restarted: a new stream, not a gap.
     if (this.#lastSeq !== undefined && seq > this.#lastSeq + 1) this.stats.receiveGaps += seq - this.#lastSeq - 1;
     this.#lastSeq = seq;
-    this.stats.received++;
-    try {
-      this.handler(decoded.message, { seq, sentAtMs });
-    } catch (error) {
-      this.stats.handlerErrors++;
-      this.onError(error, this.topic);
-    }
+    deliver(this.handler, decoded.message, { seq, sentAtMs }, this.stats, this.onError, this.topic);
   }
 }
 

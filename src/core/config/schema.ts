@@ -233,6 +233,36 @@ const PolicyServerSection = z
   })
   .strict();
 
+const CpuList = z.array(z.number().int().min(0).max(1023)).default([]);
+
+/**
+ * Real-time scheduling of the control loop on a robot computer (README "Real-time"): applied when the
+ * runtime starts, what was granted is printed; the defaults change nothing.
+ */
+const RealtimeSection = z
+  .object({
+    /** SCHED_FIFO priority (1–99) of the loop thread and the inference threads; 0: normal scheduling. */
+    priority: z.number().int().min(0).max(99).default(0),
+    /** CPUs the loop thread runs on (ids as in /proc/cpuinfo); [] leaves it as it is. */
+    cpu_affinity: CpuList,
+    /** CPUs of the inference threads: ONNX Runtime's pool (model.intra_op_threads > 1) or the inference worker. */
+    inference_cpus: CpuList,
+    /**
+     * Lock the code of node and its native libraries (ONNX Runtime, ZeroMQ) in RAM (mlock of the file
+     * mappings). Not mlockall: V8 aborts when it releases locked heap pages; with swap off the heap stays in RAM.
+     */
+    lock_memory: z.boolean().default(false),
+    /**
+     * A young-generation GC right after every Nth tick (timer loop on the wall clock; 0: off, V8 decides):
+     * frames' and messages' garbage is then collected in small batches between ticks, not all at once.
+     */
+    gc_every_ticks: z.number().int().min(0).max(100_000).default(0),
+    /** Refuse to start when something asked for here is not granted (default: a warning, and run anyway). */
+    required: z.boolean().default(false),
+  })
+  .strict();
+export type RealtimeSettings = z.infer<typeof RealtimeSection>;
+
 export const PilotConfig = z
   .object({
     model: ModelSection,
@@ -258,6 +288,7 @@ export const PilotConfig = z
     ros2: Ros2Section.optional(),
     chunking: ChunkingSection.default({ enabled: true, blend: 'ensemble', ensemble_k: 0.01, queue_capacity: 8 }),
     policy_server: PolicyServerSection.optional(),
+    realtime: RealtimeSection.default({ priority: 0, cpu_affinity: [], inference_cpus: [], lock_memory: false, gc_every_ticks: 0, required: false }),
   })
   .strict();
 

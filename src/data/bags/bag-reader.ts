@@ -12,7 +12,7 @@ import { interfaceBaseType } from '../../core/messages/interface-schema.js';
 import { parseSchema } from '../../core/messages/parse-schema.js';
 import { MessageRegistry } from '../../core/messages/registry.js';
 import { DEFAULT_ROS_DISTRO, ROS_DISTROS, standardDistroFor, type RosDistro } from '../../core/messages/ros-distro.js';
-import { fullTypeName } from '../../core/messages/type-names.js';
+import { fullTypeName, INTERFACE_TYPE_NAME } from '../../core/messages/type-names.js';
 import { loadCompression, zstdDecompress, type CompressionCodecs } from './compression.js';
 import { Db3FileReader } from './db3-file-reader.js';
 import { BagError, errorText } from './errors.js';
@@ -98,10 +98,15 @@ interface MergedTopic {
 interface ResolvedDefinitions {
   readonly codec: CdrCodec;
   readonly sources: ReadonlyMap<string, DefinitionSource>;
+  /** Full `ros2msg` texts the bag itself defines, by type. */
+  readonly bagTexts: ReadonlyMap<string, string>;
   readonly schemaErrors: ReadonlyMap<string, string>;
   /** The distro of the standard definitions consulted (for messages), used or not; undefined when none were. */
   readonly consulted: RosDistro | undefined;
 }
+
+/** What `BagReader.decodeOrSkip` returns for a message that did not decode and was reported. */
+export const SKIPPED: unique symbol = Symbol('skipped');
 
 export class BagReader {
   readonly path: string;
@@ -118,6 +123,7 @@ export class BagReader {
   /** Topic types from the files or metadata.yaml, for messages on MCAP channels without a schema. */
   readonly #types: ReadonlyMap<string, string>;
   readonly #schemaErrors: ReadonlyMap<string, string>;
+  readonly #bagTexts: ReadonlyMap<string, string>;
   readonly #consulted: RosDistro | undefined;
   readonly #messageCompression: boolean;
 
@@ -146,6 +152,7 @@ export class BagReader {
     this.#formats = new Map(args.topics.map((t) => [t.name, t.serializationFormat]));
     this.#types = new Map(args.topics.filter((t) => t.type !== '').map((t) => [t.name, t.type]));
     this.#schemaErrors = args.definitions.schemaErrors;
+    this.#bagTexts = args.definitions.bagTexts;
     this.#consulted = args.definitions.consulted;
     this.#messageCompression = args.messageCompression;
   }
@@ -204,6 +211,11 @@ export class BagReader {
 
   topics(): readonly BagTopicInfo[] {
     return this.#topics;
+  }
+
+  /** The full `ros2msg` text of `type` as the bag defines it; undefined when it defines none. */
+  definitionText(type: string): string | undefined {
+    return this.#bagTexts.get(type) ?? (INTERFACE_TYPE_NAME.test(type) ? this.#bagTexts.get(fullTypeName(type)) : undefined);
   }
 
   info(): BagInfo {
@@ -308,15 +320,19 @@ export class BagReader {
    */
   async *decoded<T = unknown>(query: MessageQuery = {}): AsyncGenerator<DecodedBagMessage<T>> {
     for await (const m of this.messages(query)) {
-      let message: T;
-      try {
-        message = this.decode<T>(m);
-      } catch (err) {
-        if (!query.onError || !(err instanceof BagError)) throw err;
-        query.onError(err);
-        continue;
-      }
-      yield { ...m, message };
+      const message = this.decodeOrSkip<T>(m, query.onError);
+      if (message !== SKIPPED) yield { ...m, message };
+    }
+  }
+
+  /** `decode`, except that with `onError` a message that does not decode is reported and SKIPPED returned. */
+  decodeOrSkip<T = unknown>(msg: BagMessage, onError: ((err: BagError) => void) | undefined): T | typeof SKIPPED {
+    try {
+      return this.decode<T>(msg);
+    } catch (err) {
+      if (!onError || !(err instanceof BagError)) throw err;
+      onError(err);
+      return SKIPPED;
     }
   }
 
@@ -655,7 +671,7 @@ function resolveDefinitions(
   // The bag's other definitions too: a topic whose type changed between split files decodes in each.
   for (const type of texts.keys()) inBag(type);
   for (const [type, text] of fromBag) codec.addSchemaText(type, text);
-  return { codec, sources, schemaErrors, consulted: standard.chosen()?.distro };
+  return { codec, sources, bagTexts: fromBag, schemaErrors, consulted: standard.chosen()?.distro };
 }
 
 async function openStorageFile(

@@ -3,6 +3,7 @@
  * sqlite3 folders and files, recovery, and the Recorder that records a Transport.
  */
 export { BagError, type BagErrorCode, type BagErrorLocation } from './errors.js';
+export { SkipLog } from './skip-log.js';
 export {
   MemoryBagFolder,
   MemoryReadable,
@@ -22,7 +23,7 @@ export {
   type BagWriterOptions,
   type BagWriterStatus,
 } from './bag-writer.js';
-export { BagReader, position, type BagInfo, type BagReaderOptions, type BagTopicInfo, type DefinitionSource } from './bag-reader.js';
+export { BagReader, position, SKIPPED, type BagInfo, type BagReaderOptions, type BagTopicInfo, type DefinitionSource } from './bag-reader.js';
 export type {
   BagMessage,
   DecodedBagMessage,

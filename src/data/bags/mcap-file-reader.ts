@@ -12,63 +12,17 @@
  */
 import { McapIndexedReader } from '@mcap/core';
 import type { CompressionCodecs } from './compression.js';
-import { crc32 } from './crc.js';
 import { BagError, errorText } from './errors.js';
 import type { BagReadable } from './io.js';
-import {
-  chunkRecords,
-  MAGIC,
-  Opcode,
-  parseChannel,
-  parseChunkHeader,
-  parseSchema,
-  RECORD_PREFIX,
-  type ChannelRecord,
-  type InnerRecord,
-  type MessageRecord,
-  type SchemaRecord,
-} from './mcap-records.js';
-import type { BagMessage, MessageQuery, StorageDefinition, StorageFileInfo, StorageReader, StorageTopic } from './types.js';
+import { chunkRecords, MAGIC, parseChunkHeader, RECORD_PREFIX, type ChannelRecord, type InnerRecord, type MessageRecord, type SchemaRecord } from './mcap-records.js';
+import { scanMcap, type Block } from './mcap-scan.js';
+import { corrupt, decompressChunk, mcapFileInfo } from './mcap-walk.js';
+import type { BagMessage, MessageQuery, StorageDefinition, StorageFileInfo, StorageReader } from './types.js';
 
 export interface McapFileReaderOptions {
   readonly codecs: CompressionCodecs;
   /** Check chunk CRCs (default true). */
   readonly validateCrcs?: boolean;
-}
-
-/** A run of records to read together: one chunk, or consecutive unchunked message records. */
-interface Block {
-  readonly kind: 'chunk' | 'records';
-  readonly offset: bigint;
-  readonly length: bigint;
-  readonly startTime: bigint;
-  readonly endTime: bigint;
-  /** Channels in the block when known (from the chunk index). */
-  readonly channels?: ReadonlySet<number>;
-  /** Found unreadable during the scan; reported when iteration reaches it. */
-  readonly error?: BagError;
-}
-
-const OPCODE_NAMES: Record<number, string> = {
-  [Opcode.HEADER]: 'header',
-  [Opcode.FOOTER]: 'footer',
-  [Opcode.SCHEMA]: 'schema',
-  [Opcode.CHANNEL]: 'channel',
-  [Opcode.MESSAGE]: 'message',
-  [Opcode.CHUNK]: 'chunk',
-  [Opcode.MESSAGE_INDEX]: 'message index',
-  [Opcode.CHUNK_INDEX]: 'chunk index',
-  [Opcode.ATTACHMENT]: 'attachment',
-  [Opcode.ATTACHMENT_INDEX]: 'attachment index',
-  [Opcode.STATISTICS]: 'statistics',
-  [Opcode.METADATA]: 'metadata',
-  [Opcode.METADATA_INDEX]: 'metadata index',
-  [Opcode.SUMMARY_OFFSET]: 'summary offset',
-  [Opcode.DATA_END]: 'data end',
-};
-
-export function opcodeName(opcode: number): string {
-  return OPCODE_NAMES[opcode] ?? `unknown (0x${opcode.toString(16)})`;
 }
 
 const decoder = new TextDecoder();
@@ -128,7 +82,8 @@ export class McapFileReader implements StorageReader {
     if (indexed && (indexed.chunkIndexes.length > 0 || (indexed.statistics?.messageCount ?? 0n) === 0n)) {
       return McapFileReader.#fromIndex(path, readable, options, size, indexed);
     }
-    return McapFileReader.#fromScan(path, readable, options, size);
+    const scan = await scanMcap(path, readable, options, size);
+    return new McapFileReader({ path, readable, options, ...scan });
   }
 
   static async #fromIndex(path: string, readable: BagReadable, options: McapFileReaderOptions, size: bigint, r: McapIndexedReader): Promise<McapFileReader> {
@@ -160,172 +115,21 @@ export class McapFileReader implements StorageReader {
       start = r.statistics.messageStartTime;
       end = r.statistics.messageEndTime;
     }
-    const messageCount = Number([...counts.values()].reduce((a, b) => a + b, 0n));
-    const info: StorageFileInfo = {
+    const info = mcapFileInfo({
       path,
-      storage: 'mcap',
-      sizeBytes: Number(size),
-      messageCount,
-      startNs: messageCount > 0 ? start : undefined,
-      endNs: messageCount > 0 ? end : undefined,
+      size,
+      channels,
+      schemas,
+      counts,
+      start,
+      end,
       indexed: true,
-      compression: [...new Set(r.chunkIndexes.map((c) => c.compression))].sort(),
+      compression: r.chunkIndexes.map((c) => c.compression),
       chunkCount: r.chunkIndexes.length,
-      topics: topicsOf(channels, schemas, counts),
       problems: [],
       library: `${r.header.library} (profile ${r.header.profile || 'none'})`,
-    };
+    });
     return new McapFileReader({ path, readable, options, info, channels, schemas, blocks, endProblem: undefined });
-  }
-
-  /** The streaming fallback: one pass over the records, stopping where the file is cut short. */
-  static async #fromScan(path: string, readable: BagReadable, options: McapFileReaderOptions, size: bigint): Promise<McapFileReader> {
-    const channels = new Map<number, ChannelRecord>();
-    const schemas = new Map<number, SchemaRecord>();
-    const counts = new Map<number, bigint>();
-    const blocks: Block[] = [];
-    const problems: BagError[] = [];
-    const compressions = new Set<string>();
-    let library = '';
-    let start: bigint | undefined;
-    let end: bigint | undefined;
-    let chunkCount = 0;
-    let endProblem: BagError | undefined;
-    let run: { offset: bigint; length: bigint; startTime: bigint; endTime: bigint } | undefined;
-    const closeRun = (): void => {
-      if (run) blocks.push({ kind: 'records', ...run });
-      run = undefined;
-    };
-    const seen = (channelId: number, logTime: bigint): void => {
-      counts.set(channelId, (counts.get(channelId) ?? 0n) + 1n);
-      if (start === undefined || logTime < start) start = logTime;
-      if (end === undefined || logTime > end) end = logTime;
-    };
-    let offset = BigInt(MAGIC.length);
-    let messages = 0;
-    scan: while (offset < size) {
-      const remaining = size - offset;
-      if (remaining < BigInt(RECORD_PREFIX)) {
-        endProblem = truncated(path, offset, 'record header', BigInt(RECORD_PREFIX), remaining, messages);
-        break;
-      }
-      const prefix = await readable.read(offset, BigInt(RECORD_PREFIX));
-      const pv = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-      const opcode = pv.getUint8(0);
-      const length = pv.getBigUint64(1, true);
-      const total = BigInt(RECORD_PREFIX) + length;
-      if (total > remaining) {
-        endProblem = truncated(path, offset, `${opcodeName(opcode)} record`, total, remaining, messages);
-        break;
-      }
-      const contentOffset = offset + BigInt(RECORD_PREFIX);
-      const readContent = (): Promise<Uint8Array> => readable.read(contentOffset, length);
-      try {
-        switch (opcode) {
-          case Opcode.HEADER: {
-            const content = await readContent();
-            const dv = new DataView(content.buffer, content.byteOffset, content.byteLength);
-            const profileLength = dv.getUint32(0, true);
-            const profile = decoder.decode(content.subarray(4, 4 + profileLength));
-            const libraryLength = dv.getUint32(4 + profileLength, true);
-            library = `${decoder.decode(content.subarray(8 + profileLength, 8 + profileLength + libraryLength))} (profile ${profile || 'none'})`;
-            break;
-          }
-          case Opcode.SCHEMA: {
-            const s = parseSchema(await readContent());
-            schemas.set(s.id, s);
-            break;
-          }
-          case Opcode.CHANNEL: {
-            const c = parseChannel(await readContent());
-            channels.set(c.id, c);
-            break;
-          }
-          case Opcode.MESSAGE: {
-            const content = await readContent();
-            const dv = new DataView(content.buffer, content.byteOffset, content.byteLength);
-            const channelId = dv.getUint16(0, true);
-            const logTime = dv.getBigUint64(6, true);
-            seen(channelId, logTime);
-            messages++;
-            if (run && run.offset + run.length === offset) {
-              run.length += total;
-              if (logTime < run.startTime) run.startTime = logTime;
-              if (logTime > run.endTime) run.endTime = logTime;
-            } else {
-              closeRun();
-              run = { offset, length: total, startTime: logTime, endTime: logTime };
-            }
-            break;
-          }
-          case Opcode.CHUNK: {
-            closeRun();
-            chunkCount++;
-            const content = await readContent();
-            let header;
-            try {
-              header = parseChunkHeader(content);
-            } catch (err) {
-              throw corrupt(path, offset, `chunk header does not parse: ${errorText(err)}`);
-            }
-            compressions.add(header.compression);
-            let error: BagError | undefined;
-            try {
-              const records = decompressChunk(path, offset, header, options.codecs, options.validateCrcs ?? true);
-              for (const rec of chunkRecords(records)) {
-                if (rec.kind === 'schema') schemas.set(rec.schema.id, rec.schema);
-                else if (rec.kind === 'channel') channels.set(rec.channel.id, rec.channel);
-                else if (rec.kind === 'message') {
-                  seen(rec.message.channelId, rec.message.logTime);
-                  messages++;
-                }
-              }
-            } catch (err) {
-              error = err instanceof BagError ? err : corrupt(path, offset, errorText(err));
-              problems.push(error);
-            }
-            blocks.push({
-              kind: 'chunk',
-              offset,
-              length: total,
-              startTime: header.messageStartTime,
-              endTime: header.messageEndTime,
-              ...(error ? { error } : {}),
-            });
-            break;
-          }
-          case Opcode.DATA_END:
-          case Opcode.FOOTER:
-            break scan;
-          default:
-            // Message indexes, attachments, metadata and unknown records carry no messages.
-            closeRun();
-        }
-      } catch (err) {
-        // A record that fits in the file but does not parse: the rest cannot be trusted in sync.
-        endProblem = err instanceof BagError ? err : corrupt(path, offset, `${opcodeName(opcode)} record does not parse: ${errorText(err)}`);
-        break;
-      }
-      offset += total;
-    }
-    closeRun();
-    if (endProblem) problems.push(endProblem);
-    const messageCount = Number([...counts.values()].reduce((a, b) => a + b, 0n));
-    const info: StorageFileInfo = {
-      path,
-      storage: 'mcap',
-      sizeBytes: Number(size),
-      messageCount,
-      startNs: start,
-      endNs: end,
-      indexed: false,
-      compression: [...compressions].sort(),
-      chunkCount,
-      topics: topicsOf(channels, schemas, counts),
-      problems,
-      library,
-    };
-    return new McapFileReader({ path, readable, options, info, channels, schemas, blocks, endProblem });
   }
 
   async *messages(query: MessageQuery = {}): AsyncGenerator<BagMessage> {
@@ -483,55 +287,6 @@ class BlockBytes {
   }
 }
 
-function truncated(path: string, offset: bigint, what: string, needs: bigint, left: bigint, messages: number): BagError {
-  return new BagError(
-    'E_BAG_TRUNCATED',
-    `${path}: file ends inside a ${what} at offset ${offset} (it needs ${needs} bytes, ${left} are left); ` +
-      `the ${messages} messages before it are readable; \`pilot bag recover\` makes the file whole`,
-    { file: path, offset },
-  );
-}
-
-function corrupt(path: string, offset: bigint, why: string): BagError {
-  return new BagError('E_BAG_CORRUPT', `${path}: chunk at offset ${offset}: ${why}`, { file: path, offset });
-}
-
-/** Decompresses and CRC-checks a chunk's records. */
-export function decompressChunk(
-  path: string,
-  offset: bigint,
-  header: ReturnType<typeof parseChunkHeader>,
-  codecs: CompressionCodecs,
-  validateCrc: boolean,
-): Uint8Array {
-  let records = header.records;
-  if (header.compression !== '') {
-    const decompress = codecs.decompressor(header.compression);
-    if (!decompress) {
-      throw new BagError(
-        'E_BAG_COMPRESSION',
-        `${path}: chunk at offset ${offset} uses compression '${header.compression}', which pilot cannot decompress (supported: ${codecs.decompressible.join(', ')}, or none)`,
-        { file: path, offset },
-      );
-    }
-    try {
-      records = decompress(header.records, header.uncompressedSize);
-    } catch (err) {
-      throw corrupt(path, offset, `${header.compression} data does not decompress: ${errorText(err)}`);
-    }
-    if (BigInt(records.byteLength) !== header.uncompressedSize) {
-      throw corrupt(path, offset, `decompressed to ${records.byteLength} bytes, header says ${header.uncompressedSize}`);
-    }
-  }
-  if (validateCrc && header.uncompressedCrc !== 0) {
-    const crc = crc32(records);
-    if (crc !== header.uncompressedCrc) {
-      throw corrupt(path, offset, `CRC ${crc.toString(16)} does not match ${header.uncompressedCrc.toString(16)} (data damaged)`);
-    }
-  }
-  return records;
-}
-
 async function countFromMessageIndexes(readable: BagReadable, r: McapIndexedReader): Promise<Map<number, bigint>> {
   const counts = new Map<number, bigint>();
   for (const chunk of r.chunkIndexes) {
@@ -543,14 +298,4 @@ async function countFromMessageIndexes(readable: BagReadable, r: McapIndexedRead
     }
   }
   return counts;
-}
-
-function topicsOf(channels: ReadonlyMap<number, ChannelRecord>, schemas: ReadonlyMap<number, SchemaRecord>, counts: ReadonlyMap<number, bigint>): StorageTopic[] {
-  return [...channels.values()].map((c) => ({
-    name: c.topic,
-    type: schemas.get(c.schemaId)?.name ?? '',
-    serializationFormat: c.messageEncoding,
-    offeredQosProfiles: c.metadata.get('offered_qos_profiles') ?? '',
-    messageCount: Number(counts.get(c.id) ?? 0n),
-  }));
 }

@@ -6,9 +6,9 @@ import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { McapIndexedReader } from '@mcap/core';
-import { BagReader, type BagReaderOptions } from './bag-reader.js';
+import { BagReader, type BagInfo, type BagReaderOptions } from './bag-reader.js';
 import { BagWriter, type BagWriterOptions } from './bag-writer.js';
-import { loadCompression } from './compression.js';
+import { loadCompression, type CompressionCodecs } from './compression.js';
 import { BagError, errorText } from './errors.js';
 import type { BagOutputFile, BagReadable, BagSink, BagSource } from './io.js';
 import { METADATA_FILE, METADATA_VERSION, renderMetadataYaml, type BagMetadata } from './metadata.js';
@@ -183,59 +183,70 @@ export async function recoverBag(path: string): Promise<BagRecoveryResult> {
   if (names.length === 0) throw new BagError('E_BAG_NOT_FOUND', `${path}: no .mcap or .db3 files to recover`);
   const codecs = await loadCompression();
   const reports: McapRecoveryReport[] = [];
-  for (const name of mcaps) {
-    const filePath = source.singleFile ? path : join(path, name);
-    const readable = await FileReadable.open(filePath);
-    let intact = false;
-    try {
-      await McapIndexedReader.Initialize({ readable });
-      intact = true;
-    } catch {
-      intact = false;
-    }
-    if (intact) {
-      await readable.close();
-      const reader = await openBag(filePath);
-      const info = reader.info();
-      await reader.close();
-      reports.push({
-        file: name,
-        status: 'intact',
-        messageCount: info.messageCount,
-        chunkCount: info.files[0]?.chunkCount ?? 0,
-        topics: new Map(info.topics.map((t) => [t.name, t.messageCount])),
-        startNs: info.startNs,
-        endNs: info.endNs,
-        stoppedAt: undefined,
-        reason: undefined,
-        droppedBytes: 0n,
-        skippedChunks: [],
-      });
-      continue;
-    }
-    let plan;
-    try {
-      plan = await planMcapRecovery(name, readable, codecs);
-    } finally {
-      await readable.close();
-    }
-    const handle = await open(filePath, fsConstants.O_RDWR);
-    try {
-      await handle.truncate(Number(plan.keepBytes));
-      await handle.write(plan.tail, 0, plan.tail.byteLength, Number(plan.keepBytes));
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    reports.push(plan.report);
-  }
+  for (const name of mcaps) reports.push(await recoverMcapFile(name, source.singleFile ? path : join(path, name), codecs));
   if (source.singleFile) return { path, files: reports, metadataWritten: false, metadata: undefined };
 
   // metadata.yaml from what the files hold now (the old one, if any, may predate the crash).
   const reader = await BagReader.open(source, {});
+  const metadata = metadataOf(reader.info());
+  await reader.close();
+  await new DirectoryBagSink(path).replaceFile(METADATA_FILE, new TextEncoder().encode(renderMetadataYaml(metadata)));
+  return { path, files: reports, metadataWritten: true, metadata };
+}
+
+/** One MCAP file: reported intact when it has a valid summary, else made whole in place. */
+async function recoverMcapFile(name: string, filePath: string, codecs: CompressionCodecs): Promise<McapRecoveryReport> {
+  const readable = await FileReadable.open(filePath);
+  let intact = false;
+  try {
+    await McapIndexedReader.Initialize({ readable });
+    intact = true;
+  } catch {
+    intact = false;
+  }
+  if (intact) {
+    await readable.close();
+    return intactReport(name, filePath);
+  }
+  let plan;
+  try {
+    plan = await planMcapRecovery(name, readable, codecs);
+  } finally {
+    await readable.close();
+  }
+  const handle = await open(filePath, fsConstants.O_RDWR);
+  try {
+    await handle.truncate(Number(plan.keepBytes));
+    await handle.write(plan.tail, 0, plan.tail.byteLength, Number(plan.keepBytes));
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  return plan.report;
+}
+
+async function intactReport(name: string, filePath: string): Promise<McapRecoveryReport> {
+  const reader = await openBag(filePath);
   const info = reader.info();
   await reader.close();
-  const metadata: BagMetadata = {
+  return {
+    file: name,
+    status: 'intact',
+    messageCount: info.messageCount,
+    chunkCount: info.files[0]?.chunkCount ?? 0,
+    topics: new Map(info.topics.map((t) => [t.name, t.messageCount])),
+    startNs: info.startNs,
+    endNs: info.endNs,
+    stoppedAt: undefined,
+    reason: undefined,
+    droppedBytes: 0n,
+    skippedChunks: [],
+  };
+}
+
+/** metadata.yaml's content for a bag as read. */
+function metadataOf(info: BagInfo): BagMetadata {
+  return {
     version: METADATA_VERSION,
     storageIdentifier: info.storage,
     relativeFilePaths: info.files.map((f) => f.path),
@@ -258,8 +269,4 @@ export async function recoverBag(path: string): Promise<BagRecoveryResult> {
       messageCount: f.messageCount,
     })),
   };
-  await new DirectoryBagSink(path).replaceFile(METADATA_FILE, new TextEncoder().encode(renderMetadataYaml(metadata)));
-  return { path, files: reports, metadataWritten: true, metadata };
 }
-
-

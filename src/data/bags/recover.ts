@@ -11,7 +11,6 @@ import type { ChunkIndex, Statistics } from '@mcap/core';
 import type { CompressionCodecs } from './compression.js';
 import { BagError, errorText } from './errors.js';
 import type { BagReadable } from './io.js';
-import { decompressChunk, opcodeName } from './mcap-file-reader.js';
 import {
   chunkRecords,
   MAGIC,
@@ -25,6 +24,7 @@ import {
   type SchemaRecord,
 } from './mcap-records.js';
 import { buildSummaryTail } from './mcap-summary.js';
+import { decompressChunk, MessageTally, opcodeName, walkRecords, type WalkedRecord } from './mcap-walk.js';
 
 export interface McapRecoveryReport {
   readonly file: string;
@@ -75,217 +75,236 @@ export async function planMcapRecovery(file: string, readable: BagReadable, code
   if (head.length < MAGIC.length + RECORD_PREFIX || head[MAGIC.length] !== Opcode.HEADER) {
     throw new BagError('E_BAG_TRUNCATED', `${file}: no header record after the magic; nothing to recover`, { file, offset: MAGIC.length });
   }
-  const schemas = new Map<number, SchemaRecord>();
-  const channels = new Map<number, ChannelRecord>();
-  const counts = new Map<number, bigint>();
-  const chunkIndexes: ChunkIndex[] = [];
-  const skipped: { offset: bigint; reason: string }[] = [];
-  let start: bigint | undefined;
-  let end: bigint | undefined;
-  let messages = 0;
-  let pending: PendingChunk | undefined;
-  let keepEnd = BigInt(MAGIC.length);
-  let regenerate: PendingChunk | undefined;
-  let stoppedAt: bigint | undefined;
-  let reason: string | undefined;
-  let dataEndSeen = false;
+  const walk = new RecoveryWalk(file, readable, codecs);
+  await walk.run(size);
+  return walk.plan(size);
+}
 
-  const seen = (channelId: number, logTime: bigint): void => {
-    counts.set(channelId, (counts.get(channelId) ?? 0n) + 1n);
-    if (start === undefined || logTime < start) start = logTime;
-    if (end === undefined || logTime > end) end = logTime;
-    messages++;
-  };
-  /** Closes the index group of the previous chunk: complete → indexed in place; else not indexable. */
-  const settle = (atEof: boolean): void => {
-    if (!pending) return;
-    const p = pending;
-    pending = undefined;
-    const complete = [...p.entries.keys()].every((c) => p.found.has(c));
-    if (complete) {
-      chunkIndexes.push({ ...p.index, messageIndexOffsets: p.found, messageIndexLength: p.foundEnd - p.end });
-      keepEnd = p.foundEnd;
-    } else if (atEof) {
-      // The last chunk lost (some of) its message indexes: cut them and write them anew.
-      regenerate = p;
-      keepEnd = p.end;
-    } else {
-      skipped.push({ offset: p.index.chunkStartOffset, reason: 'its message indexes are missing' });
-      keepEnd = p.foundEnd;
-    }
-  };
+/** One pass over the records: what is kept, what is indexed, and where the readable data stops. */
+class RecoveryWalk {
+  readonly #schemas = new Map<number, SchemaRecord>();
+  readonly #channels = new Map<number, ChannelRecord>();
+  readonly #tally = new MessageTally();
+  readonly #chunkIndexes: ChunkIndex[] = [];
+  readonly #skipped: { offset: bigint; reason: string }[] = [];
+  /** The last chunk, while its message indexes are being found. */
+  #pending: PendingChunk | undefined;
+  /** The last chunk, whose message indexes were cut: written anew in the tail. */
+  #regenerate: PendingChunk | undefined;
+  #keepEnd = BigInt(MAGIC.length);
+  #stoppedAt: bigint | undefined;
+  #reason: string | undefined;
 
-  let offset = BigInt(MAGIC.length);
-  walk: while (offset < size) {
-    const remaining = size - offset;
-    if (remaining < BigInt(RECORD_PREFIX)) {
-      stoppedAt = offset;
-      reason = `file ends inside a record header (${remaining} of ${RECORD_PREFIX} bytes)`;
-      break;
+  constructor(
+    readonly file: string,
+    readonly readable: BagReadable,
+    readonly codecs: CompressionCodecs,
+  ) {}
+
+  async run(size: bigint): Promise<void> {
+    let dataEnd: bigint | undefined;
+    for await (const r of walkRecords(this.readable, size)) {
+      if (r.kind === 'cut') {
+        this.#stop(r.offset, `file ends inside a record header (${r.remaining} of ${RECORD_PREFIX} bytes)`);
+        break;
+      }
+      if (r.opcode === 0 || r.total > r.remaining) {
+        this.#stop(
+          r.offset,
+          r.opcode === 0
+            ? 'zero bytes where a record should start (space the OS allocated but never wrote)'
+            : `file ends inside a ${opcodeName(r.opcode)} record (it needs ${r.total} bytes, ${r.remaining} are left)`,
+        );
+        break;
+      }
+      if (r.opcode !== Opcode.MESSAGE_INDEX) this.#settle(false);
+      try {
+        const content = await this.readable.read(r.offset + BigInt(RECORD_PREFIX), r.length);
+        if (r.opcode === Opcode.DATA_END) {
+          dataEnd = r.offset;
+          break;
+        }
+        this.#record(r, content);
+      } catch (err) {
+        this.#stop(r.offset, `${opcodeName(r.opcode)} record does not parse: ${errorText(err)}`);
+        break;
+      }
+      if (r.opcode !== Opcode.MESSAGE_INDEX && r.opcode !== Opcode.CHUNK) this.#keepEnd = r.end;
     }
-    const prefix = await readable.read(offset, BigInt(RECORD_PREFIX));
-    const pv = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
-    const opcode = pv.getUint8(0);
-    const length = pv.getBigUint64(1, true);
-    const total = BigInt(RECORD_PREFIX) + length;
-    if (opcode === 0 || total > remaining) {
-      stoppedAt = offset;
-      reason =
-        opcode === 0
-          ? 'zero bytes where a record should start (space the OS allocated but never wrote)'
-          : `file ends inside a ${opcodeName(opcode)} record (it needs ${total} bytes, ${remaining} are left)`;
-      break;
+    this.#settle(dataEnd === undefined);
+    if (dataEnd !== undefined) this.#keepEnd = dataEnd;
+  }
+
+  /** Keep the bytes up to the last good record; append the missing message indexes and the summary. */
+  plan(size: bigint): McapRecoveryPlan {
+    const tail = this.#tail();
+    const topics = new Map<string, number>();
+    for (const [id, n] of this.#tally.counts) {
+      const topic = this.#channels.get(id)?.topic ?? `(channel ${id})`;
+      topics.set(topic, (topics.get(topic) ?? 0) + Number(n));
     }
-    const recordEnd = offset + total;
-    if (opcode !== Opcode.MESSAGE_INDEX) settle(false);
-    let content: Uint8Array;
+    const tally = this.#tally;
+    return {
+      keepBytes: this.#keepEnd,
+      tail,
+      report: {
+        file: this.file,
+        status: 'recovered',
+        messageCount: tally.messages,
+        chunkCount: this.#chunkIndexes.length,
+        topics,
+        startNs: tally.start,
+        endNs: tally.end,
+        stoppedAt: this.#stoppedAt,
+        reason: this.#reason,
+        droppedBytes: size - this.#keepEnd,
+        skippedChunks: this.#skipped,
+      },
+    };
+  }
+
+  #stop(offset: bigint, reason: string): void {
+    this.#stoppedAt = offset;
+    this.#reason = reason;
+  }
+
+  /** One record that fits and whose content was read. Attachments, metadata, stray index records: kept as they are, not indexed. */
+  #record(r: WalkedRecord, content: Uint8Array): void {
+    switch (r.opcode) {
+      case Opcode.SCHEMA: {
+        const s = parseSchema(content);
+        if (!this.#schemas.has(s.id)) this.#schemas.set(s.id, s);
+        break;
+      }
+      case Opcode.CHANNEL: {
+        const c = parseChannel(content);
+        if (!this.#channels.has(c.id)) this.#channels.set(c.id, c);
+        break;
+      }
+      case Opcode.MESSAGE: {
+        const dv = new DataView(content.buffer, content.byteOffset, content.byteLength);
+        this.#tally.seen(dv.getUint16(0, true), dv.getBigUint64(6, true));
+        break;
+      }
+      case Opcode.CHUNK:
+        this.#chunk(r, content);
+        break;
+      case Opcode.MESSAGE_INDEX: {
+        const { channelId } = parseMessageIndex(content);
+        const pending = this.#pending;
+        if (pending && pending.foundEnd === r.offset) {
+          pending.found.set(channelId, r.offset);
+          pending.foundEnd = r.end;
+        }
+        break;
+      }
+    }
+  }
+
+  /** A chunk whose records all read is kept and waits for its message indexes; else it is skipped (left in place). */
+  #chunk(r: WalkedRecord, content: Uint8Array): void {
+    const { file, codecs } = this;
+    const offset = r.offset;
+    this.#keepEnd = r.end;
+    let header;
+    let records: Uint8Array;
     try {
-      content = await readable.read(offset + BigInt(RECORD_PREFIX), length);
-      switch (opcode) {
-        case Opcode.HEADER:
-          break;
-        case Opcode.SCHEMA: {
-          const s = parseSchema(content);
-          if (!schemas.has(s.id)) schemas.set(s.id, s);
-          break;
+      header = parseChunkHeader(content);
+      records = decompressChunk(file, offset, header, codecs, true);
+    } catch (err) {
+      this.#skipped.push({ offset, reason: errorText(err).replace(`${file}: chunk at offset ${offset}: `, '') });
+      return;
+    }
+    const entries = new Map<number, [bigint, bigint][]>();
+    const chunkSchemas: SchemaRecord[] = [];
+    const chunkChannels: ChannelRecord[] = [];
+    const chunkMessages: [number, bigint][] = [];
+    try {
+      for (const rec of chunkRecords(records)) {
+        if (rec.kind === 'schema') chunkSchemas.push(rec.schema);
+        else if (rec.kind === 'channel') chunkChannels.push(rec.channel);
+        else if (rec.kind === 'message') {
+          let list = entries.get(rec.message.channelId);
+          if (!list) entries.set(rec.message.channelId, (list = []));
+          list.push([rec.message.logTime, BigInt(rec.message.offset)]);
+          chunkMessages.push([rec.message.channelId, rec.message.logTime]);
         }
-        case Opcode.CHANNEL: {
-          const c = parseChannel(content);
-          if (!channels.has(c.id)) channels.set(c.id, c);
-          break;
-        }
-        case Opcode.MESSAGE: {
-          const dv = new DataView(content.buffer, content.byteOffset, content.byteLength);
-          seen(dv.getUint16(0, true), dv.getBigUint64(6, true));
-          break;
-        }
-        case Opcode.CHUNK: {
-          let header;
-          let records: Uint8Array;
-          try {
-            header = parseChunkHeader(content);
-            records = decompressChunk(file, offset, header, codecs, true);
-          } catch (err) {
-            skipped.push({ offset, reason: errorText(err).replace(`${file}: chunk at offset ${offset}: `, '') });
-            keepEnd = recordEnd;
-            break;
-          }
-          const entries = new Map<number, [bigint, bigint][]>();
-          const chunkSchemas: SchemaRecord[] = [];
-          const chunkChannels: ChannelRecord[] = [];
-          const chunkMessages: [number, bigint][] = [];
-          try {
-            for (const rec of chunkRecords(records)) {
-              if (rec.kind === 'schema') chunkSchemas.push(rec.schema);
-              else if (rec.kind === 'channel') chunkChannels.push(rec.channel);
-              else if (rec.kind === 'message') {
-                let list = entries.get(rec.message.channelId);
-                if (!list) entries.set(rec.message.channelId, (list = []));
-                list.push([rec.message.logTime, BigInt(rec.message.offset)]);
-                chunkMessages.push([rec.message.channelId, rec.message.logTime]);
-              }
-            }
-          } catch (err) {
-            skipped.push({ offset, reason: `a record inside does not parse: ${errorText(err)}` });
-            keepEnd = recordEnd;
-            break;
-          }
-          for (const s of chunkSchemas) if (!schemas.has(s.id)) schemas.set(s.id, s);
-          for (const c of chunkChannels) if (!channels.has(c.id)) channels.set(c.id, c);
-          for (const [c, t] of chunkMessages) seen(c, t);
-          pending = {
-            index: {
-              messageStartTime: header.messageStartTime,
-              messageEndTime: header.messageEndTime,
-              chunkStartOffset: offset,
-              chunkLength: total,
-              compression: header.compression,
-              compressedSize: BigInt(header.records.byteLength),
-              uncompressedSize: header.uncompressedSize,
-            },
-            entries,
-            end: recordEnd,
-            found: new Map(),
-            foundEnd: recordEnd,
-          };
-          keepEnd = recordEnd;
-          break;
-        }
-        case Opcode.MESSAGE_INDEX: {
-          const { channelId } = parseMessageIndex(content);
-          if (pending && pending.foundEnd === offset) {
-            pending.found.set(channelId, offset);
-            pending.foundEnd = recordEnd;
-          }
-          break;
-        }
-        case Opcode.DATA_END:
-          dataEndSeen = true;
-          break walk;
-        default:
-          // Attachments, metadata, stray index records: kept as they are, not indexed.
-          break;
       }
     } catch (err) {
-      stoppedAt = offset;
-      reason = `${opcodeName(opcode)} record does not parse: ${errorText(err)}`;
-      break;
+      this.#skipped.push({ offset, reason: `a record inside does not parse: ${errorText(err)}` });
+      return;
     }
-    if (opcode !== Opcode.MESSAGE_INDEX && opcode !== Opcode.CHUNK) keepEnd = recordEnd;
-    offset = recordEnd;
+    for (const s of chunkSchemas) if (!this.#schemas.has(s.id)) this.#schemas.set(s.id, s);
+    for (const c of chunkChannels) if (!this.#channels.has(c.id)) this.#channels.set(c.id, c);
+    for (const [c, t] of chunkMessages) this.#tally.seen(c, t);
+    this.#pending = {
+      index: {
+        messageStartTime: header.messageStartTime,
+        messageEndTime: header.messageEndTime,
+        chunkStartOffset: offset,
+        chunkLength: r.total,
+        compression: header.compression,
+        compressedSize: BigInt(header.records.byteLength),
+        uncompressedSize: header.uncompressedSize,
+      },
+      entries,
+      end: r.end,
+      found: new Map(),
+      foundEnd: r.end,
+    };
   }
-  settle(!dataEndSeen);
-  if (dataEndSeen) keepEnd = offset;
 
-  const b = new McapRecordBuilder();
-  if (regenerate) {
-    const r = regenerate;
-    const offsets = new Map<number, bigint>();
-    for (const [channelId, records] of r.entries) {
-      offsets.set(channelId, r.end + BigInt(b.length));
-      b.writeMessageIndex({ channelId, records });
+  /** Closes the index group of the previous chunk: complete → indexed in place; else not indexable. */
+  #settle(atEof: boolean): void {
+    const p = this.#pending;
+    if (!p) return;
+    this.#pending = undefined;
+    const complete = [...p.entries.keys()].every((c) => p.found.has(c));
+    if (complete) {
+      this.#chunkIndexes.push({ ...p.index, messageIndexOffsets: p.found, messageIndexLength: p.foundEnd - p.end });
+      this.#keepEnd = p.foundEnd;
+    } else if (atEof) {
+      // The last chunk lost (some of) its message indexes: cut them and write them anew.
+      this.#regenerate = p;
+      this.#keepEnd = p.end;
+    } else {
+      this.#skipped.push({ offset: p.index.chunkStartOffset, reason: 'its message indexes are missing' });
+      this.#keepEnd = p.foundEnd;
     }
-    chunkIndexes.push({ ...r.index, messageIndexOffsets: offsets, messageIndexLength: BigInt(b.length) });
   }
-  const indexBytes = b.buffer;
-  const statistics: Statistics = {
-    messageCount: BigInt(messages),
-    schemaCount: schemas.size,
-    channelCount: channels.size,
-    attachmentCount: 0,
-    metadataCount: 0,
-    chunkCount: chunkIndexes.length,
-    messageStartTime: start ?? 0n,
-    messageEndTime: end ?? 0n,
-    channelMessageCounts: counts,
-  };
-  const dataEnd = keepEnd + BigInt(indexBytes.byteLength);
-  const summary = buildSummaryTail(dataEnd, 0, { schemas: [...schemas.values()], channels: [...channels.values()], statistics, chunkIndexes });
-  const tail = new Uint8Array(indexBytes.byteLength + summary.byteLength);
-  tail.set(indexBytes, 0);
-  tail.set(summary, indexBytes.byteLength);
-  const topics = new Map<string, number>();
-  for (const [id, n] of counts) {
-    const topic = channels.get(id)?.topic ?? `(channel ${id})`;
-    topics.set(topic, (topics.get(topic) ?? 0) + Number(n));
+
+  /** The bytes to append: the regenerated message indexes of the last chunk, then DataEnd, summary and footer. */
+  #tail(): Uint8Array {
+    const b = new McapRecordBuilder();
+    const r = this.#regenerate;
+    if (r) {
+      const offsets = new Map<number, bigint>();
+      for (const [channelId, records] of r.entries) {
+        offsets.set(channelId, r.end + BigInt(b.length));
+        b.writeMessageIndex({ channelId, records });
+      }
+      this.#chunkIndexes.push({ ...r.index, messageIndexOffsets: offsets, messageIndexLength: BigInt(b.length) });
+    }
+    const indexBytes = b.buffer;
+    const tally = this.#tally;
+    const statistics: Statistics = {
+      messageCount: BigInt(tally.messages),
+      schemaCount: this.#schemas.size,
+      channelCount: this.#channels.size,
+      attachmentCount: 0,
+      metadataCount: 0,
+      chunkCount: this.#chunkIndexes.length,
+      messageStartTime: tally.start ?? 0n,
+      messageEndTime: tally.end ?? 0n,
+      channelMessageCounts: tally.counts,
+    };
+    const dataEnd = this.#keepEnd + BigInt(indexBytes.byteLength);
+    const summary = buildSummaryTail(dataEnd, 0, { schemas: [...this.#schemas.values()], channels: [...this.#channels.values()], statistics, chunkIndexes: this.#chunkIndexes });
+    const tail = new Uint8Array(indexBytes.byteLength + summary.byteLength);
+    tail.set(indexBytes, 0);
+    tail.set(summary, indexBytes.byteLength);
+    return tail;
   }
-  return {
-    keepBytes: keepEnd,
-    tail,
-    report: {
-      file,
-      status: 'recovered',
-      messageCount: messages,
-      chunkCount: chunkIndexes.length,
-      topics,
-      startNs: start,
-      endNs: end,
-      stoppedAt,
-      reason,
-      droppedBytes: size - keepEnd,
-      skippedChunks: skipped,
-    },
-  };
 }
 
 /** Applies a plan to file bytes in memory. */

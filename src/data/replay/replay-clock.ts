@@ -8,22 +8,21 @@
  *   recorded at t is in the runtime before the tick due at t runs, as in the simulator's lockstep.
  * - `ScaledWallClock` (real time): bag time = wall time × rate since start.
  */
-import type { Clock, TimerHandle } from '../../runtime/loop/clock.js';
+import { WallTimerClock } from '../../runtime/loop/clock.js';
 
 /**
  * Wall time scaled by `rate` from the moment of construction: `now()` is `startMs` plus the wall
- * milliseconds since then × rate. Timers use setTimeout for the coarse wait and setImmediate for the
- * last stretch, like WallClock.
+ * milliseconds since then × rate. Its timers are the loop's wall timers (WallTimerClock), due at
+ * `wallAt` of their time.
  */
-export class ScaledWallClock implements Clock {
+export class ScaledWallClock extends WallTimerClock {
   readonly #epochMs: number;
   readonly #rate: number;
   #startMs: number;
   #wallStart: number;
-  readonly #live = new Set<number>();
-  #nextId = 1;
 
   constructor(options: { epochMs?: number; startMs?: number; rate?: number } = {}) {
+    super();
     const rate = options.rate ?? 1;
     if (!(rate > 0 && Number.isFinite(rate))) throw new RangeError(`replay rate must be a positive number, got ${rate}`);
     this.#epochMs = options.epochMs ?? 0;
@@ -53,30 +52,6 @@ export class ScaledWallClock implements Clock {
   /** Wall milliseconds (performance.now()) at which bag time `ms` is reached. */
   wallAt(ms: number): number {
     return this.#wallStart + (ms - this.#startMs) / this.#rate;
-  }
-
-  schedule(atMs: number, callback: () => void): TimerHandle {
-    const handle = { id: this.#nextId++ };
-    this.#live.add(handle.id);
-    const wallDue = this.wallAt(atMs);
-    const poll = (): void => {
-      if (!this.#live.has(handle.id)) return;
-      const remaining = wallDue - performance.now();
-      if (remaining <= 0) {
-        this.#live.delete(handle.id);
-        callback();
-      } else if (remaining > 1.5) {
-        setTimeout(poll, remaining - 1.5);
-      } else {
-        setImmediate(poll);
-      }
-    };
-    poll();
-    return handle;
-  }
-
-  cancel(handle: TimerHandle): void {
-    this.#live.delete(handle.id);
   }
 
   /** Resolves once bag time `ms` is reached (or at once if it has passed). */

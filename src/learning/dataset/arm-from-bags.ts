@@ -12,20 +12,18 @@
  * fields (raw = (rad − offset) / scale); states stay in rad (the network normalises them itself).
  * Times are log (receive) times: one clock for every topic.
  *
- * One pass per bag, as datasetFromBags: frames are extracted as they stream by and paired after the
- * pass, once all states and commands are known.
+ * The arm profile of the one bag reader (bag-dataset.ts), which vehicle datasets (from-bags.ts) share:
+ * frames are extracted as they stream by and paired after the pass, once all states and commands are known.
  */
-import { basename } from 'node:path';
 import type { BagReader, BagTopicInfo } from '../../data/bags/bag-reader.js';
-import { BagError } from '../../data/bags/errors.js';
-import { openBag } from '../../data/bags/node-io.js';
-import type { CameraCalibration } from '../../core/calibration/camera.js';
-import type { CompressedImage, Float64MultiArray, Image, JointState, JointTrajectory } from '../../core/messages/types.js';
+import type { Float64MultiArray, JointState, JointTrajectory } from '../../core/messages/types.js';
 import type { CameraContractInput, ContractOutputField, ModelContract, StateContractInput } from '../../runtime/policy/contract.js';
 import { PilotError } from '../../core/util/errors.js';
+import { bagReportBase, describeCounts, readBagDataset, reportTail, writeTargets, type BagInput, type BagLabeler, type BagReadOptions, type BagPass, type BagReportBase, type DatasetReportBase, type LabelSink } from './bag-dataset.js';
+import { listTopics, resolveCameraTopic, resolveTopic, type TopicRole } from './bag-topics.js';
+import { badOption, checkEpisodeNames, checkFieldScales, checkMinFrames, countOption, finiteOption, latencyOption, rawLimitOption } from './dataset-options.js';
 import { summarizeTargets, type ImageDataset, type TargetSummary } from './dataset.js';
-import { FrameExtractor, modelInputSize, type ImageSize } from './frame-extractor.js';
-import { describeCounts, describeImage, fmtMs, lastAtOrBefore, listTopics, resolveCameraTopic, sourceSize, zeroCounts, type BagInput } from './from-bags.js';
+import { commandInForce, fmtMs, TimedSeries, type SortedSeries } from './timed-series.js';
 
 const JOINT_STATE = 'sensor_msgs/msg/JointState';
 const TRAJECTORY = 'trajectory_msgs/msg/JointTrajectory';
@@ -58,10 +56,8 @@ export function armSpecFromContract(contract: ModelContract): ArmDatasetSpec {
   return { input: cameras[0]!, fields: contract.outputs[0]!.fields, stateNames: states[0]!.fields };
 }
 
-export interface ArmBagDatasetOptions {
+export interface ArmBagDatasetOptions extends BagReadOptions {
   readonly spec: ArmDatasetSpec;
-  /** The camera calibration the runtime will use, or just its image size (default: each bag's first frame's size). */
-  readonly camera?: CameraCalibration | ImageSize;
   /** Image or CompressedImage. Default /arm_camera/image_raw, then …/compressed, then the bag's only camera topic (noted). */
   readonly cameraTopic?: string;
   /** sensor_msgs/JointState. Default /joint_states, else the bag's only JointState topic (noted). */
@@ -71,26 +67,10 @@ export interface ArmBagDatasetOptions {
    * /forward_position_controller/commands, else the bag's only topic of either type (noted).
    */
   readonly commandTopic?: string;
-  /** Label = command in force at frame time + this, ms (default 0). */
-  readonly latencyMs?: number;
-  /** A command older than this at the labelled time no longer counts, ms (default 500). */
-  readonly maxCommandGapMs?: number;
   /** A joint state older than this at the frame's time no longer counts, ms (default 200). */
   readonly maxStateAgeMs?: number;
-  /** Use every n-th camera frame of each bag (default 1). */
-  readonly stride?: number;
-  readonly maxFramesPerBag?: number;
-  readonly maxFrames?: number;
-  /** Raw labels are clamped to ±this (default 1: tanh cannot go beyond; null = no clamp). */
-  readonly rawLimit?: number | null;
-  /** Fewer frames than this in all is an error (default 32). */
-  readonly minFrames?: number;
   /** Labels spanning less than this on every joint (max − min, rad) are an error (default 0.01). */
   readonly minTargetRangeRad?: number;
-  /** Skip the two degenerate-data checks above. */
-  readonly allowDegenerate?: boolean;
-  readonly episodeNames?: readonly string[];
-  readonly log?: (line: string) => void;
 }
 
 /**
@@ -113,38 +93,17 @@ export type ArmSkipReason =
 
 export const ARM_SKIP_REASONS: readonly ArmSkipReason[] = ['stride', 'max_frames', 'no_state', 'stale_state', 'bad_state', 'no_command', 'stale_command', 'bad_command', 'bad_frame', 'undecodable', 'unreadable'];
 
-export interface ArmBagReport {
-  readonly name: string;
-  readonly path: string;
-  readonly cameraTopic: string;
-  readonly cameraType: string;
+export interface ArmBagReport extends BagReportBase<ArmSkipReason> {
   readonly stateTopic: string;
-  readonly commandTopic: string;
-  readonly commandType: string;
-  readonly sourceWidth: number;
-  readonly sourceHeight: number;
-  readonly framesSeen: number;
   /** JointState messages read, and how many of them were rejected (missing/duplicate joint, bad position). */
   readonly states: number;
   readonly badStates: number;
-  readonly commands: number;
   readonly badCommands: number;
-  readonly used: number;
-  readonly skipped: Readonly<Record<ArmSkipReason, number>>;
-  readonly notes: readonly string[];
 }
 
-export interface ArmDatasetReport {
-  readonly bags: readonly ArmBagReport[];
-  readonly framesSeen: number;
-  readonly used: number;
-  readonly skipped: Readonly<Record<ArmSkipReason, number>>;
-  /** Labels clamped to ±rawLimit, per joint. */
-  readonly clamped: Readonly<Record<string, number>>;
-  /** Labels (raw) and states (rad) per joint. */
-  readonly targets: readonly TargetSummary[];
+export interface ArmDatasetReport extends DatasetReportBase<ArmSkipReason, ArmBagReport> {
+  /** States per joint (rad). */
   readonly states: readonly TargetSummary[];
-  readonly notes: readonly string[];
 }
 
 export interface ArmBagDataset {
@@ -152,15 +111,7 @@ export interface ArmBagDataset {
   readonly report: ArmDatasetReport;
 }
 
-const zeroSkips = (): Record<ArmSkipReason, number> => zeroCounts(ARM_SKIP_REASONS);
-
-interface Growable {
-  images: Uint8Array;
-  targets: Float32Array;
-  states: Float32Array;
-  episodes: Int32Array;
-  count: number;
-}
+const describeSkips = (s: Readonly<Record<ArmSkipReason, number>>): string => describeCounts(ARM_SKIP_REASONS, s);
 
 interface Checked {
   readonly latencyMs: number;
@@ -180,73 +131,21 @@ export async function armDatasetFromBags(bags: readonly BagInput[], options: Arm
   const { input, fields } = options.spec;
   const jointNames = fields.map((f) => f.name);
   const stateNames = [...(options.spec.stateNames ?? jointNames)];
-  const { height, width } = modelInputSize(input);
-  const frameBytes = height * width * 3;
-  const shared = options.camera ? new FrameExtractor(input, options.camera) : undefined;
-  const out: Growable = { images: new Uint8Array(0), targets: new Float32Array(0), states: new Float32Array(0), episodes: new Int32Array(0), count: 0 };
-  const bagReports: ArmBagReport[] = [];
-  const clamped: Record<string, number> = Object.fromEntries(jointNames.map((n) => [n, 0]));
-  const notes: string[] = [];
-  const episodeNames: string[] = [];
-
-  for (let b = 0; b < bags.length; b++) {
-    if (out.count >= o.maxFrames) {
-      notes.push(`stopped before ${typeof bags[b] === 'string' ? bags[b] : (bags[b] as BagReader).path}: ${o.maxFrames} frames reached`);
-      break;
-    }
-    const bag = bags[b]!;
-    const reader = typeof bag === 'string' ? await openBag(bag, { warn: () => {} }) : bag;
-    try {
-      const name = options.episodeNames?.[b] ?? (basename(reader.path.replace(/[\\/]+$/, '')) || `bag${b}`);
-      const report = await readArmBag(reader, name, b, {
-        o,
-        options,
-        input,
-        fields,
-        jointNames,
-        stateNames,
-        extractor: shared,
-        out,
-        frameBytes,
-        clamped,
-        frameBudget: Math.min(o.maxFramesPerBag, o.maxFrames - out.count),
-      });
-      bagReports.push(report);
-      episodeNames.push(name);
-      for (const n of report.notes) options.log?.(`${name}: ${n}`);
-    } finally {
-      if (typeof bag === 'string') await reader.close();
-    }
-  }
-
-  const count = out.count;
-  const k = fields.length;
-  const m = stateNames.length;
-  const dataset: ImageDataset = {
-    images: out.images.slice(0, count * frameBytes),
-    height,
-    width,
-    targets: out.targets.slice(0, count * k),
-    targetNames: jointNames,
-    episodes: out.episodes.slice(0, count),
-    episodeNames,
-    count,
-    states: out.states.slice(0, count * m),
+  const read = await readBagDataset<ArmSkipReason, ArmBagReport>(bags, {
+    reasons: ARM_SKIP_REASONS,
+    input,
+    fields,
     stateNames,
-  };
-  const skipped = zeroSkips();
-  for (const r of bagReports) for (const reason of ARM_SKIP_REASONS) skipped[reason] += r.skipped[reason];
-  for (const [name, n] of Object.entries(clamped)) if (n > 0) notes.push(`${n} ${name} label(s) outside ±${o.rawLimit} in raw space (beyond the joint limits), clamped`);
-  const report: ArmDatasetReport = {
-    bags: bagReports,
-    framesSeen: bagReports.reduce((s, r) => s + r.framesSeen, 0),
-    used: count,
-    skipped,
-    clamped,
-    targets: summarizeTargets(dataset),
-    states: summarizeStates(dataset),
-    notes,
-  };
+    camera: options.camera,
+    noteScaledFrames: false,
+    limits: o,
+    episodeNames: options.episodeNames,
+    log: options.log,
+    clampedText: 'in raw space (beyond the joint limits), clamped',
+    open: (reader, notes, baseNs) => new ArmLabeler(reader, notes, baseNs, o, options, jointNames, stateNames),
+  });
+  const { dataset } = read;
+  const report: ArmDatasetReport = { ...read.report, states: summarizeStates(dataset) };
   if (!o.allowDegenerate) checkDegenerate(dataset, fields, report, o);
   return { dataset, report };
 }
@@ -258,65 +157,38 @@ export function summarizeStates(ds: ImageDataset): TargetSummary[] {
 }
 
 function checkOptions(bags: readonly BagInput[], options: ArmBagDatasetOptions): Checked {
-  const bad = (what: string): never => {
-    throw new PilotError('E_DATASET_OPTIONS', what);
-  };
-  if (bags.length === 0) bad('no bags given');
-  const finite = (name: string, v: number | undefined, d: number, min: number): number => {
-    const x = v ?? d;
-    if (!(Number.isFinite(x) && x >= min)) bad(`${name} must be a number ≥ ${min}, got ${v}`);
-    return x;
-  };
-  const count = (name: string, v: number | undefined, d: number, min: number): number => {
-    const x = v ?? d;
-    if (!(x === Infinity || (Number.isInteger(x) && x >= min))) bad(`${name} must be an integer ≥ ${min}, got ${v}`);
-    return x;
-  };
-  const latencyMs = options.latencyMs ?? 0;
-  if (!Number.isFinite(latencyMs)) bad(`latencyMs must be a finite number, got ${latencyMs}`);
-  const rawLimit = options.rawLimit === undefined ? 1 : options.rawLimit;
-  if (rawLimit !== null && !(rawLimit > 0)) bad(`rawLimit must be positive or null, got ${rawLimit}`);
-  if (options.episodeNames && options.episodeNames.length !== bags.length) bad(`${options.episodeNames.length} episode names for ${bags.length} bags`);
+  if (bags.length === 0) badOption('no bags given');
+  const latencyMs = latencyOption(options.latencyMs);
+  const rawLimit = rawLimitOption(options.rawLimit);
+  checkEpisodeNames(options.episodeNames, bags.length);
   const { fields, stateNames } = options.spec;
-  if (fields.length === 0) bad('the contract has no action fields (joints)');
+  if (fields.length === 0) badOption('the contract has no action fields (joints)');
   const names = fields.map((f) => f.name);
-  if (new Set(names).size !== names.length) bad(`action fields [${names.join(', ')}] repeat a joint`);
-  for (const f of fields) if (!(f.scale !== 0 && Number.isFinite(f.scale) && Number.isFinite(f.offset))) bad(`action field '${f.name}': scale ${f.scale} / offset ${f.offset} cannot map joint positions to raw values`);
+  if (new Set(names).size !== names.length) badOption(`action fields [${names.join(', ')}] repeat a joint`);
+  checkFieldScales(fields, 'action field', 'joint positions to raw values');
   if (stateNames) {
-    if (stateNames.length === 0) bad('stateNames is empty');
-    if (new Set(stateNames).size !== stateNames.length) bad(`state fields [${stateNames.join(', ')}] repeat a joint`);
+    if (stateNames.length === 0) badOption('stateNames is empty');
+    if (new Set(stateNames).size !== stateNames.length) badOption(`state fields [${stateNames.join(', ')}] repeat a joint`);
   }
   return {
     latencyMs,
-    maxCommandGapMs: finite('maxCommandGapMs', options.maxCommandGapMs, 500, 0),
-    maxStateAgeMs: finite('maxStateAgeMs', options.maxStateAgeMs, 200, 0),
-    stride: count('stride', options.stride, 1, 1),
-    maxFramesPerBag: count('maxFramesPerBag', options.maxFramesPerBag, Infinity, 1),
-    maxFrames: count('maxFrames', options.maxFrames, Infinity, 1),
+    maxCommandGapMs: finiteOption('maxCommandGapMs', options.maxCommandGapMs, 500, 0),
+    maxStateAgeMs: finiteOption('maxStateAgeMs', options.maxStateAgeMs, 200, 0),
+    stride: countOption('stride', options.stride, 1, 1),
+    maxFramesPerBag: countOption('maxFramesPerBag', options.maxFramesPerBag, Infinity, 1),
+    maxFrames: countOption('maxFrames', options.maxFrames, Infinity, 1),
     rawLimit,
-    minFrames: count('minFrames', options.minFrames, 32, 0),
-    minTargetRangeRad: finite('minTargetRangeRad', options.minTargetRangeRad, 0.01, 0),
+    minFrames: countOption('minFrames', options.minFrames, 32, 0),
+    minTargetRangeRad: finiteOption('minTargetRangeRad', options.minTargetRangeRad, 0.01, 0),
     allowDegenerate: options.allowDegenerate ?? false,
   };
 }
 
+const JOINT_STATES: TopicRole = { what: 'joint state', types: [JOINT_STATE], typesText: JOINT_STATE, reads: 'joint states', noteType: false };
+
 /** The JointState topic: the one named, else /joint_states, else the bag's only JointState topic. */
 export function resolveJointStateTopic(topics: readonly BagTopicInfo[], requested: string | undefined, bagPath: string, notes: string[]): BagTopicInfo {
-  const want = requested ?? DEFAULT_JOINT_STATE_TOPIC;
-  const exact = topics.find((t) => t.name === want);
-  if (exact) {
-    if (exact.type !== JOINT_STATE) throw new PilotError('E_DATASET_TOPIC', `${bagPath}: joint state topic ${want} is ${exact.type}, not ${JOINT_STATE}`);
-    return exact;
-  }
-  if (requested === undefined) {
-    const all = topics.filter((t) => t.type === JOINT_STATE);
-    if (all.length === 1) {
-      notes.push(`no ${want}: reading joint states from ${all[0]!.name}`);
-      return all[0]!;
-    }
-    if (all.length > 1) throw new PilotError('E_DATASET_TOPIC', `${bagPath}: no joint state topic ${want} and several candidates (${all.map((t) => t.name).join(', ')}): name one as the joint state topic`);
-  }
-  throw new PilotError('E_DATASET_TOPIC', `${bagPath}: no joint state topic ${want} (${JOINT_STATE}); the bag has: ${listTopics(topics)}`);
+  return resolveTopic(JOINT_STATES, topics, requested, bagPath, notes, DEFAULT_JOINT_STATE_TOPIC);
 }
 
 /** The joint command topic: JointTrajectory or Float64MultiArray. */
@@ -363,257 +235,105 @@ export function positionsByName(names: readonly string[], index: ReadonlyMap<str
   return '';
 }
 
-interface BagContext {
-  readonly o: Checked;
-  readonly options: ArmBagDatasetOptions;
-  readonly input: CameraContractInput;
-  readonly fields: readonly ContractOutputField[];
-  readonly jointNames: readonly string[];
-  readonly stateNames: readonly string[];
-  readonly extractor: FrameExtractor | undefined;
-  readonly out: Growable;
-  readonly frameBytes: number;
-  readonly clamped: Record<string, number>;
-  readonly frameBudget: number;
-}
+/**
+ * One bag's joint states and commands, and a frame's label: the latest usable state at its time and
+ * the command in force at its time + latency. Times are log times.
+ */
+class ArmLabeler implements BagLabeler<ArmSkipReason, ArmBagReport> {
+  readonly camera: BagTopicInfo;
+  readonly stateTopic: BagTopicInfo;
+  readonly command: BagTopicInfo;
+  readonly topics: readonly string[];
+  readonly #jointIndex: ReadonlyMap<string, number>;
+  readonly #stateIndex: ReadonlyMap<string, number>;
+  readonly #states: TimedSeries;
+  readonly #commands: TimedSeries;
+  #sortedStates: SortedSeries = { times: [], order: [] };
+  #sortedCommands: SortedSeries = { times: [], order: [] };
 
-function ensureCapacity(out: Growable, frames: number, frameBytes: number, k: number, m: number): void {
-  if (out.episodes.length >= frames) return;
-  const n = Math.max(frames, Math.ceil(out.episodes.length * 1.5), 16);
-  const grow = <T extends Uint8Array | Float32Array | Int32Array>(a: T, per: number, make: (len: number) => T): T => {
-    const b = make(n * per);
-    b.set(a.subarray(0, out.count * per) as never);
-    return b;
-  };
-  out.images = grow(out.images, frameBytes, (l) => new Uint8Array(l));
-  out.targets = grow(out.targets, k, (l) => new Float32Array(l));
-  out.states = grow(out.states, m, (l) => new Float32Array(l));
-  out.episodes = grow(out.episodes, 1, (l) => new Int32Array(l));
-}
-
-/** Timed, validated joint vectors (states or commands) of one bag. */
-class JointSeries {
-  times: number[] = [];
-  values = new Float64Array(64);
-  /** '' when usable, else why not. */
-  problems: string[] = [];
-  bad = 0;
-  firstProblem = '';
-
-  constructor(readonly n: number) {}
-
-  /** Room for one more vector; returns its offset. */
-  slot(): number {
-    const at = this.times.length * this.n;
-    if (at + this.n > this.values.length) {
-      const v = new Float64Array(Math.max(2 * this.values.length, at + this.n));
-      v.set(this.values);
-      this.values = v;
-    }
-    return at;
+  constructor(
+    reader: BagReader,
+    notes: string[],
+    _baseNs: bigint,
+    readonly o: Checked,
+    options: ArmBagDatasetOptions,
+    readonly jointNames: readonly string[],
+    readonly stateNames: readonly string[],
+  ) {
+    const topics = reader.topics();
+    this.camera = resolveCameraTopic(topics, options.cameraTopic, reader.path, notes, DEFAULT_ARM_CAMERA_TOPIC);
+    this.stateTopic = resolveJointStateTopic(topics, options.jointStateTopic, reader.path, notes);
+    this.command = resolveArmCommandTopic(topics, options.commandTopic, reader.path, notes);
+    this.topics = [this.stateTopic.name, this.command.name];
+    this.#jointIndex = new Map(jointNames.map((n, i) => [n, i]));
+    this.#stateIndex = new Map(stateNames.map((n, i) => [n, i]));
+    this.#states = new TimedSeries(stateNames.length);
+    this.#commands = new TimedSeries(jointNames.length);
   }
 
-  push(tMs: number, problem: string): void {
-    if (problem) {
-      this.bad++;
-      this.firstProblem ||= `${fmtMs(tMs)}: ${problem}`;
-    }
-    this.times.push(tMs);
-    this.problems.push(problem);
+  get lastCommandMs(): number {
+    return this.#commands.maxMs;
   }
 
-  /** Times ascending and the entry index of each (log order is time order already; a stable sort keeps ties in order). */
-  sorted(): { times: number[]; order: number[] } {
-    const order = this.times.map((_, i) => i).sort((a, b) => this.times[a]! - this.times[b]! || a - b);
-    return { times: order.map((i) => this.times[i]!), order };
-  }
-}
-
-async function readArmBag(reader: BagReader, name: string, episode: number, c: BagContext): Promise<ArmBagReport> {
-  const notes: string[] = [];
-  const topics = reader.topics();
-  const { o, out, frameBytes, fields, jointNames, stateNames } = c;
-  const camera = resolveCameraTopic(topics, c.options.cameraTopic, reader.path, notes, DEFAULT_ARM_CAMERA_TOPIC);
-  const stateTopic = resolveJointStateTopic(topics, c.options.jointStateTopic, reader.path, notes);
-  const command = resolveArmCommandTopic(topics, c.options.commandTopic, reader.path, notes);
-  const k = jointNames.length;
-  const m = stateNames.length;
-  const jointIndex = new Map(jointNames.map((n, i) => [n, i]));
-  const stateIndex = new Map(stateNames.map((n, i) => [n, i]));
-
-  const baseNs = reader.info().startNs ?? 0n;
-  const skipped = zeroSkips();
-  const states = new JointSeries(m);
-  const commands = new JointSeries(k);
-  const frameTimes: number[] = [];
-  const start = out.count;
-  let extractor = c.extractor;
-  let framesSeen = 0;
-  let firstUndecodable = '';
-  let firstBadFrame = '';
-  const expected = Math.min(c.frameBudget, Math.ceil(camera.messageCount / o.stride));
-  ensureCapacity(out, start + Math.max(expected, 1), frameBytes, k, m);
-  const onError = (err: BagError): void => {
-    skipped.unreadable++;
-    if (skipped.unreadable <= 3) notes.push(`unreadable: ${err.message}`);
-  };
-  let maxCmdMs = -Infinity;
-
-  for await (const msg of reader.messages({ topics: [camera.name, stateTopic.name, command.name], reuseBuffers: true, onError })) {
-    let message: unknown;
-    try {
-      message = reader.decode(msg);
-    } catch (err) {
-      if (!(err instanceof BagError)) throw err;
-      onError(err);
-      continue;
-    }
-    const tMs = Number(msg.logTimeNs - baseNs) / 1e6;
-    if (msg.topic === stateTopic.name) {
+  take(topic: string, message: unknown, tMs: number): void {
+    if (topic === this.stateTopic.name) {
       const js = message as Partial<JointState> | undefined;
+      const states = this.#states;
       const at = states.slot();
-      states.push(tMs, positionsByName(stateNames, stateIndex, js?.name ?? [], js?.position, states.values, at));
-      continue;
+      states.push(tMs, positionsByName(this.stateNames, this.#stateIndex, js?.name ?? [], js?.position, states.values, at));
+      return;
     }
-    if (msg.topic === command.name) {
-      const at = commands.slot();
-      commands.push(tMs, readCommand(command.type, message, jointNames, jointIndex, commands.values, at));
-      if (tMs > maxCmdMs) maxCmdMs = tMs;
-      continue;
-    }
-    // A camera frame.
-    const index = framesSeen++;
-    if (index % o.stride !== 0) {
-      skipped.stride++;
-      continue;
-    }
-    const candidates = frameTimes.length;
-    if (candidates >= c.frameBudget) {
-      skipped.max_frames++;
-      if (maxCmdMs >= frameTimes[candidates - 1]! + o.latencyMs) {
-        notes.push(`stopped reading at camera frame ${index}: ${c.frameBudget} frame(s) taken`);
-        break;
-      }
-      continue;
-    }
-    const img = message as Image | CompressedImage;
-    if (!extractor) {
-      const size = sourceSize(img);
-      if (!size) {
-        skipped.undecodable++;
-        firstUndecodable ||= `frame ${index}: ${describeImage(img)} does not decode`;
-        continue;
-      }
-      extractor = new FrameExtractor(c.input, size);
-    }
-    ensureCapacity(out, start + candidates + 1, frameBytes, k, m);
-    const result = extractor.extractMessage(img, out.images, (start + candidates) * frameBytes);
-    if (result === 'bad_size') {
-      throw new PilotError(
-        'E_DATASET_IMAGE_SIZE',
-        `${reader.path}: ${camera.name} frame ${index}: ${extractor.lastRejection}` + (c.extractor ? ' (give the calibration of the camera that recorded this bag)' : ' (the camera changed size within the bag)'),
-      );
-    }
-    if (result === 'bad_encoding') throw new PilotError('E_DATASET_ENCODING', `${reader.path}: ${camera.name} frame ${index}: ${extractor.lastRejection}`);
-    if (result === 'undecodable') {
-      skipped.undecodable++;
-      firstUndecodable ||= `frame ${index}: ${extractor.lastRejection}`;
-      continue;
-    }
-    if (result === 'bad_step') {
-      skipped.bad_frame++;
-      firstBadFrame ||= `frame ${index}: ${extractor.lastRejection}`;
-      continue;
-    }
-    frameTimes.push(tMs);
+    const commands = this.#commands;
+    const at = commands.slot();
+    commands.push(tMs, readCommand(this.command.type, message, this.jointNames, this.#jointIndex, commands.values, at));
   }
-  if (firstUndecodable) notes.push(`${skipped.undecodable} frame(s) did not decode, first: ${firstUndecodable}`);
-  if (firstBadFrame) notes.push(`${skipped.bad_frame} malformed frame(s), first: ${firstBadFrame}`);
-  if (states.bad > 0) notes.push(`${states.bad} of ${states.times.length} joint state message(s) on ${stateTopic.name} rejected, first at ${states.firstProblem}`);
-  if (commands.bad > 0) notes.push(`${commands.bad} of ${commands.times.length} command(s) on ${command.name} rejected, first at ${commands.firstProblem}`);
 
-  // Pair after the pass: the latest state at the frame, the command in force at frame + latency.
-  const st = states.sorted();
-  const cmd = commands.sorted();
-  let used = 0;
-  for (let j = 0; j < frameTimes.length; j++) {
-    const t = frameTimes[j]!;
-    const sp = lastAtOrBefore(st.times, t);
-    if (sp < 0) {
-      skipped.no_state++;
-      continue;
-    }
-    if (t - st.times[sp]! > o.maxStateAgeMs) {
-      skipped.stale_state++;
-      continue;
-    }
-    const si = st.order[sp]!;
-    if (states.problems[si]) {
-      skipped.bad_state++;
-      continue;
-    }
-    const at = t + o.latencyMs;
-    const cp = lastAtOrBefore(cmd.times, at);
-    if (cp < 0) {
-      skipped.no_command++;
-      continue;
-    }
-    if (at - cmd.times[cp]! > o.maxCommandGapMs) {
-      skipped.stale_command++;
-      continue;
-    }
-    const ci = cmd.order[cp]!;
-    if (commands.problems[ci]) {
-      skipped.bad_command++;
-      continue;
-    }
-    const dst = start + used;
-    for (let q = 0; q < k; q++) {
-      const f = fields[q]!;
-      let raw = (commands.values[ci * k + q]! - f.offset) / f.scale;
-      if (o.rawLimit !== null && Math.abs(raw) > o.rawLimit) {
-        raw = Math.sign(raw) * o.rawLimit;
-        c.clamped[f.name]!++;
-      }
-      out.targets[dst * k + q] = raw;
-    }
-    for (let q = 0; q < m; q++) out.states[dst * m + q] = states.values[si * m + q]!;
-    if (dst !== start + j) out.images.copyWithin(dst * frameBytes, (start + j) * frameBytes, (start + j + 1) * frameBytes);
-    out.episodes[dst] = episode;
-    used++;
+  frameTime(_image: unknown, logMs: number): number {
+    return logMs;
   }
-  out.count = start + used;
 
-  if (used === 0) {
-    const span = (a: number[], what: string): string => (a.length ? `${what} ${fmtMs(Math.min(...a))}..${fmtMs(Math.max(...a))}` : `no ${what}`);
-    throw new PilotError(
+  finish(notes: string[]): void {
+    const states = this.#states;
+    const commands = this.#commands;
+    if (states.bad > 0) notes.push(`${states.bad} of ${states.times.length} joint state message(s) on ${this.stateTopic.name} rejected, first at ${states.firstProblem}`);
+    if (commands.bad > 0) notes.push(`${commands.bad} of ${commands.times.length} command(s) on ${this.command.name} rejected, first at ${commands.firstProblem}`);
+    this.#sortedStates = states.sorted();
+    this.#sortedCommands = commands.sorted();
+  }
+
+  label(t: number, dst: number, sink: LabelSink): ArmSkipReason | undefined {
+    const states = this.#states;
+    const s = states.at(this.#sortedStates, t, this.o.maxStateAgeMs);
+    if (typeof s !== 'number') return STATE_SKIPS[s];
+    const c = commandInForce(this.#commands, this.#sortedCommands, t, this.o.latencyMs, this.o.maxCommandGapMs);
+    if (typeof c !== 'number') return c;
+    writeTargets(sink, dst, this.#commands.values, c * this.#commands.n);
+    const m = states.n;
+    for (let q = 0; q < m; q++) sink.out.states[dst * m + q] = states.values[s * m + q]!;
+    return undefined;
+  }
+
+  noPairs(pass: BagPass<ArmSkipReason>): PilotError {
+    const { o } = this;
+    const states = this.#states;
+    const commands = this.#commands;
+    const span = (a: readonly number[], what: string): string => (a.length ? `${what} ${fmtMs(Math.min(...a))}..${fmtMs(Math.max(...a))}` : `no ${what}`);
+    return new PilotError(
       'E_DATASET_NO_PAIRS',
-      `${reader.path}: no camera frame on ${camera.name} has both a usable joint state on ${stateTopic.name} and a command in force on ${command.name} ` +
-        `(${framesSeen} frames, ${states.times.length} joint states (${states.bad} rejected), ${commands.times.length} commands (${commands.bad} rejected); ` +
-        `${span(frameTimes, 'frames')}, ${span(st.times, 'states')}, ${span(cmd.times, 'commands')} from the bag start; latency ${o.latencyMs} ms, max state age ${o.maxStateAgeMs} ms, max command gap ${o.maxCommandGapMs} ms; ` +
-        `skipped: ${describeSkips(skipped)})`,
+      `${pass.path}: no camera frame on ${this.camera.name} has both a usable joint state on ${this.stateTopic.name} and a command in force on ${this.command.name} ` +
+        `(${pass.framesSeen} frames, ${states.times.length} joint states (${states.bad} rejected), ${commands.times.length} commands (${commands.bad} rejected); ` +
+        `${span(pass.frameTimes, 'frames')}, ${span(this.#sortedStates.times, 'states')}, ${span(this.#sortedCommands.times, 'commands')} from the bag start; latency ${o.latencyMs} ms, max state age ${o.maxStateAgeMs} ms, max command gap ${o.maxCommandGapMs} ms; ` +
+        `skipped: ${describeSkips(pass.skipped)})`,
     );
   }
-  return {
-    name,
-    path: reader.path,
-    cameraTopic: camera.name,
-    cameraType: camera.type,
-    stateTopic: stateTopic.name,
-    commandTopic: command.name,
-    commandType: command.type,
-    sourceWidth: extractor?.srcWidth ?? 0,
-    sourceHeight: extractor?.srcHeight ?? 0,
-    framesSeen,
-    states: states.times.length,
-    badStates: states.bad,
-    commands: commands.times.length,
-    badCommands: commands.bad,
-    used,
-    skipped,
-    notes,
-  };
+
+  report(pass: BagPass<ArmSkipReason>): ArmBagReport {
+    const states = this.#states;
+    return { ...bagReportBase(pass, this.command, this.#commands.times.length), stateTopic: this.stateTopic.name, states: states.times.length, badStates: states.bad, badCommands: this.#commands.bad };
+  }
 }
+
+const STATE_SKIPS = { none: 'no_state', stale: 'stale_state', bad: 'bad_state' } as const;
 
 /** Joint positions of a command into `out` at `at` (joint order); '' or why it cannot be used. */
 function readCommand(type: string, message: unknown, jointNames: readonly string[], index: ReadonlyMap<string, number>, out: Float64Array, at: number): string {
@@ -633,12 +353,8 @@ function readCommand(type: string, message: unknown, jointNames: readonly string
   return '';
 }
 
-const describeSkips = (s: Readonly<Record<ArmSkipReason, number>>): string => describeCounts(ARM_SKIP_REASONS, s);
-
 function checkDegenerate(ds: ImageDataset, fields: readonly ContractOutputField[], report: ArmDatasetReport, o: Checked): void {
-  if (ds.count < o.minFrames) {
-    throw new PilotError('E_DATASET_DEGENERATE', `only ${ds.count} labelled frame(s) from ${report.bags.length} bag(s), fewer than the ${o.minFrames} needed (skipped: ${describeSkips({ ...report.skipped })})`);
-  }
+  checkMinFrames(ds.count, report.bags.length, o.minFrames, describeSkips({ ...report.skipped }));
   const ranges = report.targets.map((t, i) => Math.abs((t.max - t.min) * fields[i]!.scale));
   if (ranges.every((r) => r < o.minTargetRangeRad)) {
     throw new PilotError(
@@ -656,9 +372,7 @@ export function formatArmDatasetReport(report: ArmDatasetReport): string {
       `${b.name}: ${b.used}/${b.framesSeen} frames (${b.cameraTopic} ${b.sourceWidth}x${b.sourceHeight}, ${b.states} joint states on ${b.stateTopic}` +
       `${b.badStates ? ` (${b.badStates} rejected)` : ''}, ${b.commands} commands on ${b.commandTopic}${b.badCommands ? ` (${b.badCommands} rejected)` : ''}); skipped: ${describeSkips({ ...b.skipped })}`,
   );
-  lines.push(`total: ${report.used} frames from ${report.bags.length} bag(s); skipped: ${describeSkips({ ...report.skipped })}`);
-  for (const t of report.targets) lines.push(`  ${t.name} target (raw): mean ${t.mean.toFixed(3)}, std ${t.std.toFixed(3)}, range ${t.min.toFixed(3)}..${t.max.toFixed(3)}`);
-  for (const t of report.states) lines.push(`  ${t.name} state (rad): mean ${t.mean.toFixed(3)}, std ${t.std.toFixed(3)}, range ${t.min.toFixed(3)}..${t.max.toFixed(3)}`);
-  for (const n of report.notes) lines.push(`note: ${n}`);
+  const summaries = [...report.targets.map((t) => [`${t.name} target (raw)`, t] as const), ...report.states.map((t) => [`${t.name} state (rad)`, t] as const)];
+  lines.push(...reportTail(report, ARM_SKIP_REASONS, summaries));
   return lines.join('\n');
 }

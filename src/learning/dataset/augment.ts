@@ -103,20 +103,57 @@ export function augmentConfig(options: AugmentOptions = {}, base: AugmentConfig 
 
 /** An augmenter with the given settings (over DEFAULT_AUGMENT); it owns its scratch buffers. */
 export function createAugmenter(options: AugmentOptions = {}, base: AugmentConfig = DEFAULT_AUGMENT): AugmentFn {
-  const c = augmentConfig(options, base);
-  const lut = new Uint8Array(768);
-  let row = new Uint8Array(0);
-  let frame = new Uint8Array(0);
-  // Target indices, resolved once per distinct targetNames list.
-  let namesKey: string | undefined;
-  let negate: number[] = [];
-  let shiftIdx: number[] = [];
-  let shiftGain: number[] = [];
-  const shiftNames = Object.keys(c.shift.perPixel);
+  const augmenter = new Augmenter(augmentConfig(options, base));
+  return (images, targets, count, height, width, targetNames, rng) => augmenter.batch(images, targets, count, height, width, targetNames, rng);
+}
 
-  const resolve = (targetNames: readonly string[]): void => {
+/**
+ * One configuration's augmentation with its scratch buffers. Per frame, in this order (the order the
+ * random numbers are drawn in): flip, lateral shift, photometric table, shadow, occluders, blur, noise.
+ */
+class Augmenter {
+  readonly #c: AugmentConfig;
+  readonly #lut = new Uint8Array(768);
+  #row = new Uint8Array(0);
+  #frame = new Uint8Array(0);
+  // Target indices, resolved once per distinct targetNames list.
+  #namesKey: string | undefined;
+  #negate: number[] = [];
+  #shiftIdx: number[] = [];
+  #shiftGain: number[] = [];
+  readonly #shiftNames: string[];
+
+  constructor(c: AugmentConfig) {
+    this.#c = c;
+    this.#shiftNames = Object.keys(c.shift.perPixel);
+  }
+
+  batch(images: Uint8Array, targets: Float32Array, count: number, height: number, width: number, targetNames: readonly string[], rng: Rng): void {
+    const fb = height * width * 3;
+    const k = targetNames.length;
+    if (images.length < count * fb) throw new PilotError('E_AUGMENT_SHAPE', `images has ${images.length} bytes, ${count} frames of ${width}x${height}x3 need ${count * fb}`);
+    if (targets.length < count * k) throw new PilotError('E_AUGMENT_SHAPE', `targets has ${targets.length} values, ${count} frames × ${k} targets need ${count * k}`);
+    this.#resolve(targetNames);
+    if (this.#row.length < width * 3) this.#row = new Uint8Array(width * 3);
+    if (this.#frame.length < fb) this.#frame = new Uint8Array(fb);
+    for (let i = 0; i < count; i++) {
+      const o = i * fb;
+      this.#geometric(images, targets, o, i * k, height, width, rng);
+      this.#photometric(images, o, fb, rng);
+      this.#patches(images, o, height, width, rng);
+      const c = this.#c;
+      if (rng() < c.blur.p) boxBlur(images, o, height, width, 1 + Math.floor(rng() * c.blur.maxRadius), this.#frame);
+      if (rng() < c.noise.p) {
+        const std = rng() * c.noise.maxStd;
+        if (std > 0) addNoise(images, o, fb, std, rng);
+      }
+    }
+  }
+
+  #resolve(targetNames: readonly string[]): void {
     const key = targetNames.join('\u0000');
-    if (key === namesKey) return;
+    if (key === this.#namesKey) return;
+    const c = this.#c;
     const find = (name: string, what: string): number => {
       const i = targetNames.indexOf(name);
       if (i < 0) {
@@ -124,82 +161,77 @@ export function createAugmenter(options: AugmentOptions = {}, base: AugmentConfi
       }
       return i;
     };
-    negate = c.flip.p > 0 ? c.flip.negate.map((n) => find(n, 'flip.negate')) : [];
-    shiftIdx = c.shift.p > 0 ? shiftNames.map((n) => find(n, 'shift.perPixel')) : [];
-    shiftGain = shiftNames.map((n) => c.shift.perPixel[n]!);
-    namesKey = key;
-  };
+    this.#negate = c.flip.p > 0 ? c.flip.negate.map((n) => find(n, 'flip.negate')) : [];
+    this.#shiftIdx = c.shift.p > 0 ? this.#shiftNames.map((n) => find(n, 'shift.perPixel')) : [];
+    this.#shiftGain = this.#shiftNames.map((n) => c.shift.perPixel[n]!);
+    this.#namesKey = key;
+  }
 
-  return (images, targets, count, height, width, targetNames, rng) => {
-    const fb = height * width * 3;
-    const k = targetNames.length;
-    if (images.length < count * fb) throw new PilotError('E_AUGMENT_SHAPE', `images has ${images.length} bytes, ${count} frames of ${width}x${height}x3 need ${count * fb}`);
-    if (targets.length < count * k) throw new PilotError('E_AUGMENT_SHAPE', `targets has ${targets.length} values, ${count} frames × ${k} targets need ${count * k}`);
-    resolve(targetNames);
-    if (row.length < width * 3) row = new Uint8Array(width * 3);
-    if (frame.length < fb) frame = new Uint8Array(fb);
-    for (let i = 0; i < count; i++) {
-      const o = i * fb;
-      const to = i * k;
-      if (rng() < c.flip.p) {
-        flip(images, o, height, width);
-        for (const t of negate) targets[to + t] = -targets[to + t]!;
-      }
-      if (rng() < c.shift.p && c.shift.maxPixels > 0) {
-        const px = Math.round((rng() * 2 - 1) * c.shift.maxPixels);
-        if (px !== 0) {
-          shift(images, o, height, width, px, row);
-          for (let j = 0; j < shiftIdx.length; j++) {
-            const t = shiftIdx[j]!;
-            let v = targets[to + t]! + shiftGain[j]! * px;
-            if (c.shift.limit !== null) v = Math.max(-c.shift.limit, Math.min(c.shift.limit, v));
-            targets[to + t] = v;
-          }
+  /** Flip (negating the mirrored targets) and lateral shift (correcting the shifted ones) of frame `o`, targets at `to`. */
+  #geometric(images: Uint8Array, targets: Float32Array, o: number, to: number, height: number, width: number, rng: Rng): void {
+    const c = this.#c;
+    if (rng() < c.flip.p) {
+      flip(images, o, height, width);
+      for (const t of this.#negate) targets[to + t] = -targets[to + t]!;
+    }
+    if (rng() < c.shift.p && c.shift.maxPixels > 0) {
+      const px = Math.round((rng() * 2 - 1) * c.shift.maxPixels);
+      if (px !== 0) {
+        shift(images, o, height, width, px, this.#row);
+        for (let j = 0; j < this.#shiftIdx.length; j++) {
+          const t = this.#shiftIdx[j]!;
+          let v = targets[to + t]! + this.#shiftGain[j]! * px;
+          if (c.shift.limit !== null) v = Math.max(-c.shift.limit, Math.min(c.shift.limit, v));
+          targets[to + t] = v;
         }
-      }
-      // Photometric jitter as one table per channel: out = ((v·gain − mean)·contrast + mean + delta).
-      const delta = rng() < c.brightness.p ? (rng() * 2 - 1) * c.brightness.maxDelta : 0;
-      const contrast = rng() < c.contrast.p ? c.contrast.min + rng() * (c.contrast.max - c.contrast.min) : 1;
-      let g0 = 1, g1 = 1, g2 = 1;
-      if (rng() < c.color.p) {
-        g0 = 1 + (rng() * 2 - 1) * c.color.maxGain;
-        g1 = 1 + (rng() * 2 - 1) * c.color.maxGain;
-        g2 = 1 + (rng() * 2 - 1) * c.color.maxGain;
-      }
-      if (delta !== 0 || contrast !== 1 || g0 !== 1 || g1 !== 1 || g2 !== 1) {
-        const mean = contrast !== 1 ? frameMean(images, o, fb) : 0;
-        for (let v = 0; v < 256; v++) {
-          lut[v] = clampByte((v * g0 - mean) * contrast + mean + delta);
-          lut[256 + v] = clampByte((v * g1 - mean) * contrast + mean + delta);
-          lut[512 + v] = clampByte((v * g2 - mean) * contrast + mean + delta);
-        }
-        for (let p = o; p < o + fb; p += 3) {
-          images[p] = lut[images[p]!]!;
-          images[p + 1] = lut[256 + images[p + 1]!]!;
-          images[p + 2] = lut[512 + images[p + 2]!]!;
-        }
-      }
-      if (rng() < c.shadow.p) {
-        const factor = c.shadow.minFactor + rng() * (c.shadow.maxFactor - c.shadow.minFactor);
-        shadow(images, o, height, width, rng() * width, rng() * width, rng() * width, rng() * width, factor);
-      }
-      if (rng() < c.occlusion.p) {
-        const n = 1 + Math.floor(rng() * c.occlusion.maxPatches);
-        for (let j = 0; j < n; j++) {
-          const pw = Math.max(1, Math.round(width * (c.occlusion.minSize + rng() * (c.occlusion.maxSize - c.occlusion.minSize))));
-          const ph = Math.max(1, Math.round(height * (c.occlusion.minSize + rng() * (c.occlusion.maxSize - c.occlusion.minSize))));
-          const x0 = Math.floor(rng() * (width - pw + 1));
-          const y0 = Math.floor(rng() * (height - ph + 1));
-          fillRect(images, o, width, x0, y0, pw, ph, (rng() * 256) | 0, (rng() * 256) | 0, (rng() * 256) | 0);
-        }
-      }
-      if (rng() < c.blur.p) boxBlur(images, o, height, width, 1 + Math.floor(rng() * c.blur.maxRadius), frame);
-      if (rng() < c.noise.p) {
-        const std = rng() * c.noise.maxStd;
-        if (std > 0) addNoise(images, o, fb, std, rng);
       }
     }
-  };
+  }
+
+  /** Photometric jitter as one table per channel: out = ((v·gain − mean)·contrast + mean + delta). */
+  #photometric(images: Uint8Array, o: number, fb: number, rng: Rng): void {
+    const c = this.#c;
+    const lut = this.#lut;
+    const delta = rng() < c.brightness.p ? (rng() * 2 - 1) * c.brightness.maxDelta : 0;
+    const contrast = rng() < c.contrast.p ? c.contrast.min + rng() * (c.contrast.max - c.contrast.min) : 1;
+    let g0 = 1, g1 = 1, g2 = 1;
+    if (rng() < c.color.p) {
+      g0 = 1 + (rng() * 2 - 1) * c.color.maxGain;
+      g1 = 1 + (rng() * 2 - 1) * c.color.maxGain;
+      g2 = 1 + (rng() * 2 - 1) * c.color.maxGain;
+    }
+    if (delta === 0 && contrast === 1 && g0 === 1 && g1 === 1 && g2 === 1) return;
+    const mean = contrast !== 1 ? frameMean(images, o, fb) : 0;
+    for (let v = 0; v < 256; v++) {
+      lut[v] = clampByte((v * g0 - mean) * contrast + mean + delta);
+      lut[256 + v] = clampByte((v * g1 - mean) * contrast + mean + delta);
+      lut[512 + v] = clampByte((v * g2 - mean) * contrast + mean + delta);
+    }
+    for (let p = o; p < o + fb; p += 3) {
+      images[p] = lut[images[p]!]!;
+      images[p + 1] = lut[256 + images[p + 1]!]!;
+      images[p + 2] = lut[512 + images[p + 2]!]!;
+    }
+  }
+
+  /** A shadow band, then occluding patches. */
+  #patches(images: Uint8Array, o: number, height: number, width: number, rng: Rng): void {
+    const c = this.#c;
+    if (rng() < c.shadow.p) {
+      const factor = c.shadow.minFactor + rng() * (c.shadow.maxFactor - c.shadow.minFactor);
+      shadow(images, o, height, width, rng() * width, rng() * width, rng() * width, rng() * width, factor);
+    }
+    if (rng() < c.occlusion.p) {
+      const n = 1 + Math.floor(rng() * c.occlusion.maxPatches);
+      for (let j = 0; j < n; j++) {
+        const pw = Math.max(1, Math.round(width * (c.occlusion.minSize + rng() * (c.occlusion.maxSize - c.occlusion.minSize))));
+        const ph = Math.max(1, Math.round(height * (c.occlusion.minSize + rng() * (c.occlusion.maxSize - c.occlusion.minSize))));
+        const x0 = Math.floor(rng() * (width - pw + 1));
+        const y0 = Math.floor(rng() * (height - ph + 1));
+        fillRect(images, o, width, x0, y0, pw, ph, (rng() * 256) | 0, (rng() * 256) | 0, (rng() * 256) | 0);
+      }
+    }
+  }
 }
 
 function clampByte(v: number): number {

@@ -79,147 +79,10 @@ export function convertToFp16(bytes: Uint8Array, source: string, options: Fp16Op
   if (model.metadataProps.some((p) => p.key === PRECISION_METADATA_KEY && p.value?.includes('float16'))) {
     throw new PilotError('E_FP16', `${source}: already converted (${PRECISION_METADATA_KEY} says float16)`);
   }
-  const counts = { clamped: 0, flushed: 0, casts: 0, f16Nodes: 0, f32Nodes: 0 };
-  const used = new Set<string>([
-    ...graph.input.map((v) => v.name ?? ''),
-    ...graph.initializer.map((t) => t.name ?? ''),
-    ...graph.node.flatMap((n) => [...(n.output ?? []), n.name ?? '']),
-  ]);
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
-    used.add(name);
-    return name;
-  };
-
-  // Element type of every value so far: graph inputs, initializers, node outputs as they are produced.
-  const types = new Map<string, number>();
-  for (const v of graph.input) types.set(v.name ?? '', v.type?.tensorType?.elemType ?? 0);
-  const floatInitializers = new Map<string, OnnxTypes.TensorProto>();
-  for (const t of graph.initializer as OnnxTypes.TensorProto[]) {
-    if (t.dataType === FLOAT) {
-      if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-        throw new PilotError('E_FP16', `${source}: initializer '${t.name}' has external data; convert a self-contained model`);
-      }
-      floatInitializers.set(t.name, t);
-    }
-    types.set(t.name, t.dataType);
-  }
-  // Which precisions each float32 initializer is read in; float16 reads use a placeholder name until the end.
-  const demand = new Map<string, Set<number>>();
-  const placeholder = (name: string): string => `\u0000fp16\u0000${name}`;
-  const casts = new Map<string, string>();
-  const nodes: OnnxTypes.INodeProto[] = [];
-
-  const read = (name: string, want: number): string => {
-    if (floatInitializers.has(name)) {
-      if (!demand.has(name)) demand.set(name, new Set());
-      demand.get(name)!.add(want);
-      return want === FLOAT16 ? placeholder(name) : name;
-    }
-    if (types.get(name) === want) return name;
-    const key = `${name}\u0000${want}`;
-    let cast = casts.get(key);
-    if (!cast) {
-      cast = fresh(`${name}_${want === FLOAT16 ? 'fp16' : 'fp32'}`);
-      nodes.push(castNode(fresh(`Cast_${cast}`), name, cast, want));
-      types.set(cast, want);
-      casts.set(key, cast);
-      counts.casts++;
-    }
-    return cast;
-  };
-
-  for (const node of graph.node as OnnxTypes.NodeProto[]) {
-    const op = node.opType;
-    if (node.domain && node.domain !== 'ai.onnx') {
-      throw new PilotError('E_FP16_OP', `${source}: node '${node.name}' is ${node.domain}::${op}; only standard ONNX ops are converted`);
-    }
-    const inputs = node.input ?? [];
-    if (SAME_TYPE_OPS.has(op)) {
-      const dataType = inputs[0] ? types.get(inputs[0]) : undefined;
-      if (!isFloat(dataType)) {
-        // An integer computation (shape arithmetic and the like): untouched.
-        (node.output ?? []).forEach((o, i) => types.set(o, i === 0 ? (dataType ?? 0) : (OTHER_OUTPUT_TYPES[op]?.[i - 1] ?? dataType ?? 0)));
-        nodes.push(node);
-        continue;
-      }
-      const precision = keep.has(op) ? FLOAT : FLOAT16;
-      if (precision === FLOAT16) counts.f16Nodes++;
-      else counts.f32Nodes++;
-      const rewritten = inputs.map((name) => (name !== '' && isFloat(types.get(name)) ? read(name, precision) : name));
-      (node.output ?? []).forEach((o, i) => types.set(o, i === 0 ? precision : (OTHER_OUTPUT_TYPES[op]?.[i - 1] ?? precision)));
-      nodes.push({ ...node, input: rewritten });
-    } else if (op === 'Constant') {
-      const tensorAttr = node.attribute.find((a) => a.name === 'value' && a.t);
-      let outType: number = FLOAT;
-      if (tensorAttr?.t) {
-        outType = tensorAttr.t.dataType ?? 0;
-        if (outType === FLOAT && !keep.has('Constant')) {
-          tensorAttr.t = toFloat16Tensor(tensorAttr.t as OnnxTypes.TensorProto, counts);
-          outType = FLOAT16;
-        }
-      }
-      types.set(node.output[0]!, outType);
-      nodes.push(node);
-    } else if (op === 'Cast') {
-      const to = node.attribute.find((a) => a.name === 'to');
-      types.set(node.output[0]!, Number(to?.i ?? 0));
-      nodes.push(node);
-    } else if (op === 'Shape' || op === 'Size') {
-      types.set(node.output[0]!, T.INT64);
-      nodes.push(node);
-    } else {
-      throw new PilotError(
-        'E_FP16_OP',
-        `${source}: no float16 rule for op ${op} (node '${node.name}'); supported: ${[...SAME_TYPE_OPS, 'Constant', 'Cast', 'Shape', 'Size'].join(', ')}`,
-      );
-    }
-  }
-
-  // Graph outputs stay float32: the last float16 value gets a new name and a Cast up to the old one.
-  for (const output of graph.output) {
-    const name = output.name ?? '';
-    if (output.type?.tensorType?.elemType !== FLOAT || types.get(name) !== FLOAT16) continue;
-    const renamed = fresh(`${name}_fp16`);
-    for (const n of nodes) {
-      n.output = (n.output ?? []).map((o) => (o === name ? renamed : o));
-      n.input = (n.input ?? []).map((i) => (i === name ? renamed : i));
-    }
-    nodes.push(castNode(fresh(`Cast_${name}`), renamed, name, FLOAT));
-    types.set(renamed, FLOAT16);
-    types.set(name, FLOAT);
-    counts.casts++;
-  }
-
-  // Initializers: float16 in place when only float16 nodes read them, both copies when both kinds do.
-  const finalName = new Map<string, string>();
-  const initializers: OnnxTypes.ITensorProto[] = [];
-  let convertedInitializers = 0;
-  let convertedParameters = 0;
-  for (const t of graph.initializer as OnnxTypes.TensorProto[]) {
-    const wants = demand.get(t.name);
-    if (!floatInitializers.has(t.name) || !wants?.has(FLOAT16)) {
-      initializers.push(t);
-      continue;
-    }
-    const half = toFloat16Tensor(t, counts);
-    convertedInitializers++;
-    convertedParameters += elementCount(t);
-    if (wants.has(FLOAT)) {
-      initializers.push(t);
-      half.name = fresh(`${t.name}_fp16`);
-    }
-    finalName.set(placeholder(t.name), half.name);
-    initializers.push(half);
-  }
-  for (const n of nodes) n.input = (n.input ?? []).map((i) => finalName.get(i) ?? i);
-  graph.node = nodes;
-  graph.initializer = initializers;
-  for (const v of graph.valueInfo) {
-    const t = types.get(v.name ?? '');
-    if (t !== undefined && v.type?.tensorType) v.type.tensorType.elemType = t;
-  }
+  const rewrite = new Fp16Rewrite(graph, source, keep);
+  for (const node of graph.node as OnnxTypes.NodeProto[]) rewrite.node(node);
+  rewrite.castOutputsUp(graph.output);
+  const converted = rewrite.apply(graph);
   const sourceHash = createHash('sha256').update(bytes).digest('hex');
   model.metadataProps = [
     ...model.metadataProps.filter((p) => p.key !== PRECISION_METADATA_KEY),
@@ -230,11 +93,11 @@ export function convertToFp16(bytes: Uint8Array, source: string, options: Fp16Op
   ];
   model.docString = `${model.docString ? `${model.docString}\n` : ''}FP16 variant (weights float16, inputs/outputs float32) of a model with sha256 ${sourceHash}.`;
   const out = onnx.ModelProto.encode(model).finish();
+  const { counts } = rewrite;
   return {
     bytes: out,
     report: {
-      convertedInitializers,
-      convertedParameters,
+      ...converted,
       float16Nodes: counts.f16Nodes,
       float32Nodes: counts.f32Nodes,
       castNodes: counts.casts,
@@ -245,6 +108,180 @@ export function convertToFp16(bytes: Uint8Array, source: string, options: Fp16Op
     },
   };
 }
+
+/** The graph rewritten node by node: each value's element type tracked, casts inserted where precisions meet. */
+class Fp16Rewrite {
+  readonly counts = { clamped: 0, flushed: 0, casts: 0, f16Nodes: 0, f32Nodes: 0 };
+  readonly #source: string;
+  readonly #keep: ReadonlySet<string>;
+  /** Names in use (values and nodes): new ones are made unique against them. */
+  readonly #used: Set<string>;
+  /** Element type of every value so far: graph inputs, initializers, node outputs as they are produced. */
+  readonly #types = new Map<string, number>();
+  readonly #floatInitializers = new Map<string, OnnxTypes.TensorProto>();
+  /** Which precisions each float32 initializer is read in; float16 reads use a placeholder name until the end. */
+  readonly #demand = new Map<string, Set<number>>();
+  readonly #casts = new Map<string, string>();
+  readonly #nodes: OnnxTypes.INodeProto[] = [];
+
+  constructor(graph: OnnxTypes.GraphProto, source: string, keep: ReadonlySet<string>) {
+    this.#source = source;
+    this.#keep = keep;
+    this.#used = new Set<string>([
+      ...graph.input.map((v) => v.name ?? ''),
+      ...graph.initializer.map((t) => t.name ?? ''),
+      ...graph.node.flatMap((n) => [...(n.output ?? []), n.name ?? '']),
+    ]);
+    for (const v of graph.input) this.#types.set(v.name ?? '', v.type?.tensorType?.elemType ?? 0);
+    for (const t of graph.initializer as OnnxTypes.TensorProto[]) {
+      if (t.dataType === FLOAT) {
+        if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+          throw new PilotError('E_FP16', `${source}: initializer '${t.name}' has external data; convert a self-contained model`);
+        }
+        this.#floatInitializers.set(t.name, t);
+      }
+      this.#types.set(t.name, t.dataType);
+    }
+  }
+
+  /** One node, in graph order. */
+  node(node: OnnxTypes.NodeProto): void {
+    const op = node.opType;
+    if (node.domain && node.domain !== 'ai.onnx') {
+      throw new PilotError('E_FP16_OP', `${this.#source}: node '${node.name}' is ${node.domain}::${op}; only standard ONNX ops are converted`);
+    }
+    if (SAME_TYPE_OPS.has(op)) this.#sameType(node);
+    else if (op === 'Constant') this.#constant(node);
+    else if (op === 'Cast') {
+      const to = node.attribute.find((a) => a.name === 'to');
+      this.#types.set(node.output[0]!, Number(to?.i ?? 0));
+      this.#nodes.push(node);
+    } else if (op === 'Shape' || op === 'Size') {
+      this.#types.set(node.output[0]!, T.INT64);
+      this.#nodes.push(node);
+    } else {
+      throw new PilotError(
+        'E_FP16_OP',
+        `${this.#source}: no float16 rule for op ${op} (node '${node.name}'); supported: ${[...SAME_TYPE_OPS, 'Constant', 'Cast', 'Shape', 'Size'].join(', ')}`,
+      );
+    }
+  }
+
+  /** Graph outputs stay float32: the last float16 value gets a new name and a Cast up to the old one. */
+  castOutputsUp(outputs: readonly OnnxTypes.IValueInfoProto[]): void {
+    for (const output of outputs) {
+      const name = output.name ?? '';
+      if (output.type?.tensorType?.elemType !== FLOAT || this.#types.get(name) !== FLOAT16) continue;
+      const renamed = this.#fresh(`${name}_fp16`);
+      for (const n of this.#nodes) {
+        n.output = (n.output ?? []).map((o) => (o === name ? renamed : o));
+        n.input = (n.input ?? []).map((i) => (i === name ? renamed : i));
+      }
+      this.#nodes.push(castNode(this.#fresh(`Cast_${name}`), renamed, name, FLOAT));
+      this.#types.set(renamed, FLOAT16);
+      this.#types.set(name, FLOAT);
+      this.counts.casts++;
+    }
+  }
+
+  /**
+   * Puts the rewritten nodes and the initializers into `graph`: float16 in place when only float16 nodes
+   * read an initializer, both copies when both kinds do; value infos get their new element types.
+   */
+  apply(graph: OnnxTypes.GraphProto): { convertedInitializers: number; convertedParameters: number } {
+    const finalName = new Map<string, string>();
+    const initializers: OnnxTypes.ITensorProto[] = [];
+    let convertedInitializers = 0;
+    let convertedParameters = 0;
+    for (const t of graph.initializer as OnnxTypes.TensorProto[]) {
+      const wants = this.#demand.get(t.name);
+      if (!this.#floatInitializers.has(t.name) || !wants?.has(FLOAT16)) {
+        initializers.push(t);
+        continue;
+      }
+      const half = toFloat16Tensor(t, this.counts);
+      convertedInitializers++;
+      convertedParameters += elementCount(t);
+      if (wants.has(FLOAT)) {
+        initializers.push(t);
+        half.name = this.#fresh(`${t.name}_fp16`);
+      }
+      finalName.set(placeholder(t.name), half.name);
+      initializers.push(half);
+    }
+    for (const n of this.#nodes) n.input = (n.input ?? []).map((i) => finalName.get(i) ?? i);
+    graph.node = this.#nodes;
+    graph.initializer = initializers;
+    for (const v of graph.valueInfo) {
+      const t = this.#types.get(v.name ?? '');
+      if (t !== undefined && v.type?.tensorType) v.type.tensorType.elemType = t;
+    }
+    return { convertedInitializers, convertedParameters };
+  }
+
+  /** An op of one float type: run in float16 unless kept in float32, float inputs read in that precision. */
+  #sameType(node: OnnxTypes.NodeProto): void {
+    const op = node.opType;
+    const inputs = node.input ?? [];
+    const dataType = inputs[0] ? this.#types.get(inputs[0]) : undefined;
+    if (!isFloat(dataType)) {
+      // An integer computation (shape arithmetic and the like): untouched.
+      (node.output ?? []).forEach((o, i) => this.#types.set(o, i === 0 ? (dataType ?? 0) : (OTHER_OUTPUT_TYPES[op]?.[i - 1] ?? dataType ?? 0)));
+      this.#nodes.push(node);
+      return;
+    }
+    const precision = this.#keep.has(op) ? FLOAT : FLOAT16;
+    if (precision === FLOAT16) this.counts.f16Nodes++;
+    else this.counts.f32Nodes++;
+    const rewritten = inputs.map((name) => (name !== '' && isFloat(this.#types.get(name)) ? this.#read(name, precision) : name));
+    (node.output ?? []).forEach((o, i) => this.#types.set(o, i === 0 ? precision : (OTHER_OUTPUT_TYPES[op]?.[i - 1] ?? precision)));
+    this.#nodes.push({ ...node, input: rewritten });
+  }
+
+  /** A float32 Constant becomes float16 (unless Constant is kept in float32). */
+  #constant(node: OnnxTypes.NodeProto): void {
+    const tensorAttr = node.attribute.find((a) => a.name === 'value' && a.t);
+    let outType: number = FLOAT;
+    if (tensorAttr?.t) {
+      outType = tensorAttr.t.dataType ?? 0;
+      if (outType === FLOAT && !this.#keep.has('Constant')) {
+        tensorAttr.t = toFloat16Tensor(tensorAttr.t as OnnxTypes.TensorProto, this.counts);
+        outType = FLOAT16;
+      }
+    }
+    this.#types.set(node.output[0]!, outType);
+    this.#nodes.push(node);
+  }
+
+  /** The name to read value `name` in precision `want`: an initializer (placeholder for float16), the value, or a Cast of it. */
+  #read(name: string, want: number): string {
+    if (this.#floatInitializers.has(name)) {
+      if (!this.#demand.has(name)) this.#demand.set(name, new Set());
+      this.#demand.get(name)!.add(want);
+      return want === FLOAT16 ? placeholder(name) : name;
+    }
+    if (this.#types.get(name) === want) return name;
+    const key = `${name}\u0000${want}`;
+    let cast = this.#casts.get(key);
+    if (!cast) {
+      cast = this.#fresh(`${name}_${want === FLOAT16 ? 'fp16' : 'fp32'}`);
+      this.#nodes.push(castNode(this.#fresh(`Cast_${cast}`), name, cast, want));
+      this.#types.set(cast, want);
+      this.#casts.set(key, cast);
+      this.counts.casts++;
+    }
+    return cast;
+  }
+
+  #fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.#used.has(name); i++) name = `${base}_${i}`;
+    this.#used.add(name);
+    return name;
+  }
+}
+
+const placeholder = (name: string): string => `\u0000fp16\u0000${name}`;
 
 function castNode(name: string, input: string, output: string, to: number): OnnxTypes.INodeProto {
   return { name, opType: 'Cast', input: [input], output: [output], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: to }] };

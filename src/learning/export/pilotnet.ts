@@ -4,6 +4,7 @@
  * drive; it has the shape, size and cost of the real network, which is what the runtime is tested on.
  */
 import { CONTRACT_METADATA_KEY, CONTRACT_VERSION, ModelContract } from '../../runtime/policy/contract.js';
+import { drivingActionFields } from './action-fields.js';
 import { OnnxModelBuilder } from './onnx-graph.js';
 import { glorotUniform, heUniform, mulberry32 } from '../../core/util/prng.js';
 
@@ -191,10 +192,7 @@ function pilotNetContract(arch: PilotNetArchitecture, o: ContractOptions): Model
         name: PILOTNET_OUTPUT,
         shape: [1, 2],
         dtype: 'float32',
-        fields: [
-          { name: 'steering_angle', unit: 'rad', scale: o.maxSteeringRad, offset: 0 },
-          { name: 'speed', unit: 'm/s', scale: o.maxSpeedMps / 2, offset: o.maxSpeedMps / 2 },
-        ],
+        fields: drivingActionFields(o.maxSteeringRad, o.maxSpeedMps),
       },
     ],
   };

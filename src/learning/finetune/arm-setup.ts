@@ -10,7 +10,7 @@
  */
 import type { ArmDescription } from '../../core/kinematics/index.js';
 import type { ContractOutputField, ModelContract, StateContractInput } from '../../runtime/policy/contract.js';
-import { armActionFields, armStateArchitecture, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
+import { armActionFields, armStateArchitecture, convBackbone, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 import { PilotError } from '../../core/util/errors.js';
 
 /** The whole frame (the arm camera looks down at the table: nothing to crop), pixels to [−1, 1]. */
@@ -31,28 +31,8 @@ export type ArmBackbonePreset = 'small' | 'medium';
  *    235k with the head; ≈ 150 samples/s).
  */
 export const ARM_BACKBONES: Readonly<Record<ArmBackbonePreset, BackboneArchitecture>> = {
-  small: {
-    input: { channels: 3, height: 48, width: 64 },
-    convs: [
-      { filters: 16, kernel: 5, stride: 2 },
-      { filters: 24, kernel: 3, stride: 2 },
-      { filters: 32, kernel: 3, stride: 2 },
-      { filters: 32, kernel: 3, stride: 1 },
-    ],
-    dense: [64],
-    activation: 'elu',
-  },
-  medium: {
-    input: { channels: 3, height: 72, width: 96 },
-    convs: [
-      { filters: 24, kernel: 5, stride: 2 },
-      { filters: 32, kernel: 3, stride: 2 },
-      { filters: 48, kernel: 3, stride: 2 },
-      { filters: 48, kernel: 3, stride: 1 },
-    ],
-    dense: [96],
-    activation: 'elu',
-  },
+  small: convBackbone({ height: 48, width: 64 }, [[16, 5, 2], [24, 3, 2], [32, 3, 2], [32, 3, 1]], [64]),
+  medium: convBackbone({ height: 72, width: 96 }, [[24, 5, 2], [32, 3, 2], [48, 3, 2], [48, 3, 1]], [96]),
 };
 
 /** A preset, optionally at another input size (height × width; the convolutions must still fit). */

@@ -4,7 +4,8 @@
  */
 import type { VehicleCalibration } from '../../core/calibration/vehicle.js';
 import type { CameraContractInput, ContractOutputField } from '../../runtime/policy/contract.js';
-import { SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
+import { drivingActionFields } from '../export/action-fields.js';
+import { convBackbone, SYMMETRIC_NORMALIZE, type BackboneArchitecture, type CameraPreprocessing, type HeadArchitecture } from '../train/index.js';
 
 /** Sky above ~27 % of the 320×240 frame carries nothing; the bonnet-side rows show lateral offset. */
 export const DRIVING_CAMERA: CameraPreprocessing = {
@@ -30,11 +31,7 @@ export function cameraContractInput(backbone: Pick<BackboneArchitecture, 'input'
 
 /** tanh ±1 ↔ ±max steering and 0..max speed of the vehicle (the same scaling exportPolicyOnnx writes). */
 export function drivingFields(vehicle: Pick<VehicleCalibration, 'max_steering_angle_rad' | 'max_speed_mps'>): ContractOutputField[] {
-  const v = vehicle.max_speed_mps;
-  return [
-    { name: 'steering_angle', unit: 'rad', scale: vehicle.max_steering_angle_rad, offset: 0 },
-    { name: 'speed', unit: 'm/s', scale: v / 2, offset: v / 2 },
-  ] as ContractOutputField[];
+  return drivingActionFields(vehicle.max_steering_angle_rad, vehicle.max_speed_mps) as ContractOutputField[];
 }
 
 /** `--base scratch`: a fresh network instead of a file. */
@@ -73,17 +70,7 @@ export function scratchInputSize(source: { width: number; height: number }, crop
  * samples/s in full training on the 2-core wasm backend).
  */
 export function scratchBackbone(input: { height: number; width: number }): BackboneArchitecture {
-  return {
-    input: { channels: 3, height: input.height, width: input.width },
-    convs: [
-      { filters: 24, kernel: 5, stride: 2 },
-      { filters: 32, kernel: 5, stride: 2 },
-      { filters: 48, kernel: 3, stride: 2 },
-      { filters: 64, kernel: 3, stride: 1 },
-    ],
-    dense: [100],
-    activation: 'elu',
-  };
+  return convBackbone(input, [[24, 5, 2], [32, 5, 2], [48, 3, 2], [64, 3, 1]], [100]);
 }
 
 /**

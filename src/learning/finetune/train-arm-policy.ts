@@ -16,10 +16,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { armDatasetFromBags, formatArmDatasetReport, type ArmDatasetSpec } from '../dataset/arm-from-bags.js';
-import { createAugmenter } from '../dataset/augment.js';
 import { checkDataset, concatDatasets, splitByEpisode, type ImageDataset } from '../dataset/dataset.js';
 import { loadArmDescription, type ArmDescription } from '../../core/kinematics/index.js';
-import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../../runtime/policy/contract.js';
+import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../runtime/policy/contract.js';
 import { readOnnxInfo } from '../../core/onnx/onnx-read.js';
 import {
   exportArmPolicyOnnx,
@@ -27,7 +26,6 @@ import {
   loadNetwork,
   Network,
   readNetworkOnnx,
-  trainNetwork,
   type AugmentFn,
   type BackboneArchitecture,
   type CameraPreprocessing,
@@ -40,8 +38,8 @@ import { PilotError } from '../../core/util/errors.js';
 import { ARM_CAMERA, armBackbone, armFields, armPolicyHead, checkArmContract } from './arm-setup.js';
 import { cameraContractInput } from './driving-setup.js';
 import { heldOutError, type HeldOutError } from './held-out.js';
-import { installModel } from './install-model.js';
-import { recordHeader, sha256Bytes, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { datasetAugmenter, fitStage, howTrained, installTrained, type FitSettings } from './trainer-steps.js';
+import { recordHeader, sha256Bytes, type StageRecord, type TrainingRecord } from './training-record.js';
 
 /** `base: SCRATCH`: a fresh backbone instead of a file. */
 import { SCRATCH } from './driving-setup.js';
@@ -104,9 +102,7 @@ export interface TrainArmPolicySummary {
 
 /** Brightness, contrast, colour, noise, blur, shadows; no flip, shift or occluders (see the module comment). */
 export function armAugmenter(ds: { readonly height: number; readonly width: number; readonly targetNames: readonly string[] }): AugmentFn {
-  const aug = createAugmenter({ flip: { p: 0 }, shift: { p: 0 }, occlusion: { p: 0 } });
-  const k = ds.targetNames.length;
-  return (images, targets, rng) => aug(images, targets, targets.length / k, ds.height, ds.width, ds.targetNames, rng);
+  return datasetAugmenter(ds, { flip: { p: 0 }, shift: { p: 0 }, occlusion: { p: 0 } });
 }
 
 interface Base {
@@ -122,8 +118,6 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
   const data = o.data ?? [];
   if (data.length === 0 && !o.dataset) throw new PilotError('E_TRAIN_DATA', 'pilot train --profile arm needs --data <bag...> (or an in-memory dataset)');
   const arm = typeof o.arm === 'string' ? loadArmDescription(o.arm) : o.arm;
-  const joints = arm.jointNames;
-  const fields = armFields(arm);
   const scratch = o.base === SCRATCH;
   const mode: TrainMode = o.mode ?? (scratch ? 'full' : 'head');
   if (scratch && mode !== 'full') {
@@ -134,12 +128,32 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
   const saved = scratch ? undefined : readBase(o.base, arm);
   const camera = saved ? cameraOf(saved) : (o.scratch?.camera ?? ARM_CAMERA);
   const backbone = saved ? saved.network.metadata.backbone : (o.scratch?.backbone ?? armBackbone('small'));
-  const input = cameraContractInput(backbone, camera);
+  const frames = await readArmData(o, arm, backbone, cameraContractInput(backbone, camera), log);
 
+  await initTrainingBackend();
+  const base = openBase(o, arm, saved, camera, backbone);
+  try {
+    return await trainArm(o, { arm, mode, scratch, camera, base, frames, log });
+  } finally {
+    base.network.dispose();
+  }
+}
+
+/** The frames to train and validate on, and notes on how they were split. */
+interface ArmFrames {
+  readonly train: ImageDataset;
+  readonly validation: ImageDataset | undefined;
+  readonly notes: string[];
+}
+
+/** Bags and in-memory frames, split by episode unless a validation set is given. */
+async function readArmData(o: TrainArmPolicyOptions, arm: ArmDescription, backbone: BackboneArchitecture, input: CameraContractInput, log: (line: string) => void): Promise<ArmFrames> {
+  const data = o.data ?? [];
+  const joints = arm.jointNames;
   const notes: string[] = [];
   const parts: ImageDataset[] = [];
   if (data.length > 0) {
-    const spec: ArmDatasetSpec = { input, fields, stateNames: joints };
+    const spec: ArmDatasetSpec = { input, fields: armFields(arm), stateNames: joints };
     const { dataset, report } = await armDatasetFromBags([...data], {
       spec,
       ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
@@ -157,94 +171,103 @@ export async function runTrainArmPolicy(o: TrainArmPolicyOptions): Promise<Train
     log(`train: in-memory dataset: ${o.dataset.count} frames in ${new Set(o.dataset.episodes).size} episode(s), ${o.dataset.width}x${o.dataset.height}`);
   }
   const all = parts.length === 1 ? parts[0]! : concatDatasets(parts);
-  let train: ImageDataset;
-  let validation: ImageDataset | undefined;
   if (o.validation) {
-    train = all;
-    validation = checkArmDataset(o.validation, 'validation dataset', joints, backbone);
+    const validation = checkArmDataset(o.validation, 'validation dataset', joints, backbone);
     notes.push(`Validation: a separate set of ${validation.count} frames (${new Set(validation.episodeNames).size} episode(s)).`);
-  } else {
-    const split = splitByEpisode(all, { validationFraction: o.validationFraction ?? 0.2, seed: o.seed });
-    notes.push(`Split: ${split.note}`);
-    train = split.train;
-    validation = split.validation;
+    return { train: all, validation, notes };
   }
+  const split = splitByEpisode(all, { validationFraction: o.validationFraction ?? 0.2, seed: o.seed });
+  notes.push(`Split: ${split.note}`);
+  return { train: split.train, validation: split.validation, notes };
+}
 
-  await initTrainingBackend();
-  const base = openBase(o, arm, saved, camera, backbone);
+interface ArmRun {
+  readonly arm: ArmDescription;
+  readonly mode: TrainMode;
+  readonly scratch: boolean;
+  readonly camera: CameraPreprocessing;
+  readonly base: Base;
+  readonly frames: ArmFrames;
+  readonly log: (line: string) => void;
+}
+
+/** One stage, the validation error per joint, then the model exported, checked against the arm and installed. */
+async function trainArm(o: TrainArmPolicyOptions, r: ArmRun): Promise<TrainArmPolicySummary> {
+  const { arm, mode, scratch, camera, base, log } = r;
+  const { train, validation } = r.frames;
   const net = base.network;
-  try {
-    const stages: StageRecord[] = [];
-    const stage = `${scratch ? 'from scratch' : `fine-tune (${mode})`} on ${data.length} bag(s)${o.dataset ? ` + ${o.dataset.count} in-memory frames` : ''}`;
-    const result = await trainNetwork(net, { train: { frames: train }, ...(validation && validation.count > 0 ? { validation: { frames: validation } } : {}) }, {
-      mode,
-      partialLayers: o.partialLayers ?? 1,
-      epochs: o.epochs,
-      batchSize: o.batchSize ?? 32,
-      learningRate: o.learningRate ?? 1e-3,
-      patience: o.patience ?? 4,
-      seed: o.seed,
-      normalize: camera.normalize,
-      ...(o.augment === false ? {} : { augment: armAugmenter(train), augmentedCopies: o.copies ?? 2 }),
-      ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-    stages.push(stageRecord(stage, result));
-    const s = stages[0]!;
-    log(`train: ${stage}: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, val loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(1)} s`);
+  const joints = arm.jointNames;
+  const stage = `${scratch ? 'from scratch' : `fine-tune (${mode})`} on ${(o.data ?? []).length} bag(s)${o.dataset ? ` + ${o.dataset.count} in-memory frames` : ''}`;
+  const settings: FitSettings = {
+    mode,
+    partialLayers: o.partialLayers,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    patience: o.patience ?? 4,
+    seed: o.seed,
+    normalize: camera.normalize,
+    ...(o.augment === false ? {} : { augment: armAugmenter(train), copies: o.copies }),
+    ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+  const stages: StageRecord[] = [await fitStage(net, stage, { train, validation }, settings, log)];
 
-    const valError = validation && validation.count > 0 ? heldOutError(net, validation, camera.normalize, fields) : { frames: 0, rawMse: NaN, mae: {} };
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(valError.mae)) metrics[`validation MAE ${k} (rad)`] = v;
-    if (valError.frames > 0) metrics['validation MAE mean over joints (rad)'] = Object.values(valError.mae).reduce((a, b) => a + b, 0) / joints.length;
+  const valError = validation && validation.count > 0 ? heldOutError(net, validation, camera.normalize, armFields(arm)) : { frames: 0, rawMse: NaN, mae: {} };
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(valError.mae)) metrics[`validation MAE ${k} (rad)`] = v;
+  if (valError.frames > 0) metrics['validation MAE mean over joints (rad)'] = Object.values(valError.mae).reduce((a, b) => a + b, 0) / joints.length;
 
-    const record: TrainingRecord = {
-      ...recordHeader('pilot train --profile arm', o.command, o.seed),
-            data: {
-        description:
-          `Arm demonstrations: ${data.length} bag(s)${o.dataset ? `${data.length ? ' and ' : ''}${o.dataset.count} frames collected in memory` : ''}. ` +
-          `Each camera frame is paired with the latest joint state (by joint name) and the joint command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; ` +
-          `labels are the commanded joint positions scaled to each joint's limits (raw tanh space), states are joint positions in rad.`,
-        trainFrames: train.count,
-        validationFrames: validation?.count ?? 0,
-        trainEpisodes: [...new Set([...train.episodes].map((e) => train.episodeNames[e]!))],
-        validationEpisodes: validation ? [...new Set([...validation.episodes].map((e) => validation!.episodeNames[e]!))] : [],
-        sources: data.map((p) => ({ path: p })),
-        targets: [...train.targetNames],
-        notes: [...notes, `Arm: ${arm.source} (${joints.join(', ')}).`],
-      },
-      stages,
-      augmentation: o.augment === false ? 'none' : 'brightness, contrast, colour, noise, blur, shadows (photometric only: no flip, shift or occluders for arms)',
-      ...(base.record ? { base: base.record } : {}),
-      metrics,
-      extra: scratch ? { 'scratch backbone': base.architecture.backbone } : {},
-    };
-    const id = basename(o.out).replace(/\.onnx$/i, '');
-    const { bytes, contract } = exportArmPolicyOnnx(net, { id, camera, joints: arm.limits, provenance: record as unknown as Record<string, unknown> });
-    checkArmContract(contract, arm, `policy '${id}'`);
-    const how = scratch ? 'trained from scratch (every weight, fresh small backbone)' : mode === 'head' ? `fine-tuned from \`${o.base}\` (${base.kind}); only the head was trained, the backbone is frozen` : mode === 'partial' ? `fine-tuned from \`${o.base}\` (${base.kind}); the head and the last ${o.partialLayers ?? 1} backbone layer(s) were trained` : `fine-tuned from \`${o.base}\` (${base.kind}); every weight was trained`;
-    const { sha256: sha, card } = await installModel(
-      bytes,
-      o.out,
-      {
-        id: contract.id,
-        kind: 'policy',
-        summary:
-          `**An arm policy made by this project** by imitation learning, ${how}: camera frame and joint state (${joints.join(', ')}; rad) in, absolute joint position targets out ` +
-          `(tanh mapped to each joint's limits in ${arm.source}). The runtime's safety layer limits velocity, acceleration and workspace on top. Evaluate it with \`pilot arm --model ${o.out}\` before use.`,
-        architecture: base.architecture,
-        parameters: net.parameterCount,
-        record,
-        contract,
-        rebuild: o.command,
-      },
-      { verifyWithRuntime: true },
-    );
-    log(`train: wrote ${o.out} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…) and ${card}`);
-    return { out: o.out, card, sha256: sha, contract, record, validation: valError };
-  } finally {
-    net.dispose();
-  }
+  const record = armRecord(o, r, stages, metrics);
+  const id = basename(o.out).replace(/\.onnx$/i, '');
+  const { bytes, contract } = exportArmPolicyOnnx(net, { id, camera, joints: arm.limits, provenance: record as unknown as Record<string, unknown> });
+  checkArmContract(contract, arm, `policy '${id}'`);
+  const how = howTrained(scratch ? 'trained from scratch (every weight, fresh small backbone)' : undefined, { path: o.base, kind: base.kind }, mode, o.partialLayers);
+  const { sha256: sha, card } = await installTrained(
+    bytes,
+    o.out,
+    {
+      id: contract.id,
+      kind: 'policy',
+      summary:
+        `**An arm policy made by this project** by imitation learning, ${how}: camera frame and joint state (${joints.join(', ')}; rad) in, absolute joint position targets out ` +
+        `(tanh mapped to each joint's limits in ${arm.source}). The runtime's safety layer limits velocity, acceleration and workspace on top. Evaluate it with \`pilot arm --model ${o.out}\` before use.`,
+      architecture: base.architecture,
+      parameters: net.parameterCount,
+      record,
+      contract,
+      rebuild: o.command,
+    },
+    { verifyWithRuntime: true, tool: 'train', log },
+  );
+  return { out: o.out, card, sha256: sha, contract, record, validation: valError };
+}
+
+function armRecord(o: TrainArmPolicyOptions, r: ArmRun, stages: StageRecord[], metrics: Record<string, number>): TrainingRecord {
+  const data = o.data ?? [];
+  const { arm, base } = r;
+  const { train, validation, notes } = r.frames;
+  return {
+    ...recordHeader('pilot train --profile arm', o.command, o.seed),
+    data: {
+      description:
+        `Arm demonstrations: ${data.length} bag(s)${o.dataset ? `${data.length ? ' and ' : ''}${o.dataset.count} frames collected in memory` : ''}. ` +
+        `Each camera frame is paired with the latest joint state (by joint name) and the joint command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; ` +
+        `labels are the commanded joint positions scaled to each joint's limits (raw tanh space), states are joint positions in rad.`,
+      trainFrames: train.count,
+      validationFrames: validation?.count ?? 0,
+      trainEpisodes: [...new Set([...train.episodes].map((e) => train.episodeNames[e]!))],
+      validationEpisodes: validation ? [...new Set([...validation.episodes].map((e) => validation.episodeNames[e]!))] : [],
+      sources: data.map((p) => ({ path: p })),
+      targets: [...train.targetNames],
+      notes: [...notes, `Arm: ${arm.source} (${arm.jointNames.join(', ')}).`],
+    },
+    stages,
+    augmentation: o.augment === false ? 'none' : 'brightness, contrast, colour, noise, blur, shadows (photometric only: no flip, shift or occluders for arms)',
+    ...(base.record ? { base: base.record } : {}),
+    metrics,
+    extra: r.scratch ? { 'scratch backbone': base.architecture.backbone } : {},
+  };
 }
 
 interface SavedBase {

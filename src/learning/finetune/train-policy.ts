@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadSimConfig } from '../../../sim/index.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
-import { augmentConfig, createAugmenter } from '../dataset/augment.js';
 import { steeringBalance } from '../dataset/balance.js';
 import type { ImageDataset } from '../dataset/dataset.js';
 import type { DatasetTargetSpec } from '../dataset/from-bags.js';
@@ -20,17 +19,17 @@ import { DEFAULT_GAP_FRAMES } from '../dataset/time-split.js';
 import { BASELINES_METADATA_KEY, type TrainingBaselines } from '../../data/replay/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, type EvalGate } from '../../runtime/policy/eval-gate.js';
 import type { ContractOutputField } from '../../runtime/policy/contract.js';
-import { exportPolicyOnnx, initTrainingBackend, trainNetwork, type AugmentFn, type Network, type TrainLoss, type TrainMode, type TrainProgress } from '../train/index.js';
+import { exportPolicyOnnx, initTrainingBackend, type AugmentFn, type Network, type TrainLoss, type TrainMode, type TrainProgress } from '../train/index.js';
 import { PilotError } from '../../core/util/errors.js';
 import { cameraContractInput, drivingFields, SCRATCH } from './driving-setup.js';
 import { errorFromPredictions, heldOutError, predictRaw, trainingMeans, type HeldOutError } from './held-out.js';
-import { installModel } from './install-model.js';
 import { withMetadata } from './onnx-metadata.js';
 import { loadPolicyBase, type PolicyBase, type ScratchShape } from './policy-base.js';
 import { readPolicyData } from './policy-data.js';
 import { runDaggerRounds, type DaggerOptions } from './policy-dagger.js';
 import { formatScores, scoreMetrics, scorePolicy, type PolicyScores, type PredictedSet } from './policy-scores.js';
-import { recordHeader, stageRecord, type StageRecord, type TrainingRecord } from './training-record.js';
+import { datasetAugmenter, fitStage, howTrained, installTrained, type FitSettings } from './trainer-steps.js';
+import { recordHeader, type StageRecord, type TrainingRecord } from './training-record.js';
 
 export type { DaggerOptions } from './policy-dagger.js';
 
@@ -96,9 +95,7 @@ export interface TrainPolicySummary {
 
 /** Real cameras: exposure, contrast, colour, noise, blur and shadows; no synthetic occluders or view shifts. */
 function augmenter(ds: ImageDataset, realCam: boolean, flipP: number): AugmentFn {
-  const aug = createAugmenter(augmentConfig({ flip: { p: flipP }, ...(realCam ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) }));
-  const k = ds.targetNames.length;
-  return (images, targets, rng) => aug(images, targets, targets.length / k, ds.height, ds.width, ds.targetNames, rng);
+  return datasetAugmenter(ds, { flip: { p: flipP }, ...(realCam ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) });
 }
 
 function augmentationText(o: TrainPolicyOptions, realCam: boolean, balance: boolean): string {
@@ -182,24 +179,21 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
   const before = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
   const fit = async (stage: string, epochs: number, train: ImageDataset, val: ImageDataset | undefined): Promise<void> => {
     const weights = balance ? steeringBalance(train).weights : undefined;
-    const loss = o.loss ?? (realCam ? 'l1' : 'mse');
-    const result = await trainNetwork(net, { train: { frames: train, ...(weights ? { weights } : {}) }, ...(val && val.count > 0 ? { validation: { frames: val } } : {}) }, {
+    const settings: FitSettings = {
       mode,
-      partialLayers: o.partialLayers ?? 1,
+      partialLayers: o.partialLayers,
       epochs,
-      batchSize: o.batchSize ?? 32,
-      learningRate: o.learningRate ?? 1e-3,
+      batchSize: o.batchSize,
+      learningRate: o.learningRate,
       patience: o.patience ?? (realCam ? 6 : 4),
       seed: o.seed + stages.length,
       normalize,
-      loss,
-      ...(o.augment === false ? {} : { augment: augmenter(train, realCam, o.flip ?? 0.5), augmentedCopies: o.copies ?? 2 }),
+      loss: o.loss ?? (realCam ? 'l1' : 'mse'),
+      ...(o.augment === false ? {} : { augment: augmenter(train, realCam, o.flip ?? 0.5), copies: o.copies }),
       ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
-    });
-    stages.push(stageRecord(stage, result, loss));
-    const s = stages.at(-1)!;
-    log(`train: ${stage}: ${s.epochsRun} epochs (best ${s.bestEpoch}), train loss ${s.trainLoss.toFixed(4)}, val loss ${s.valLoss?.toFixed(4) ?? '—'}, ${s.durationS.toFixed(1)} s`);
+    };
+    stages.push(await fitStage(net, stage, { train, ...(weights ? { weights } : {}), validation: val }, settings, log));
   };
   let { train, validation } = r.data;
   const notes = [...r.data.notes];
@@ -257,8 +251,8 @@ async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainP
   const record = trainingRecord(o, r, t, metrics, { baselines, scores });
   const gate = o.gate ?? DEFAULT_DRIVING_GATE;
   const { bytes, contract } = exportPolicy(net, basename(o.out), base, r.vehicle, record as unknown as Record<string, unknown>, gate, baselines);
-  const how = base.kind === 'scratch' ? 'trained from scratch (every weight) on real-camera-sized input' : r.mode === 'head' ? `fine-tuned from \`${o.base}\` (${base.kind}); only the head was trained, the backbone is frozen` : r.mode === 'partial' ? `fine-tuned from \`${o.base}\` (${base.kind}); the head and the last ${o.partialLayers ?? 1} backbone layer(s) were trained` : `fine-tuned from \`${o.base}\` (${base.kind}); every weight was trained`;
-  const { sha256: sha, card } = await installModel(
+  const how = howTrained(base.kind === 'scratch' ? 'trained from scratch (every weight) on real-camera-sized input' : undefined, { path: o.base, kind: base.kind }, r.mode, o.partialLayers);
+  const { sha256: sha, card } = await installTrained(
     bytes,
     o.out,
     {
@@ -272,16 +266,15 @@ async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainP
       gate,
       rebuild: o.command,
     },
-    { verifyWithRuntime: true },
+    { verifyWithRuntime: true, tool: 'train', log },
   );
-  log(`train: wrote ${o.out} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}…) and ${card}`);
   return { out: o.out, card, sha256: sha, record, validation: valError, scores, baselines, ...(t.before && after ? { forgetting: { before: t.before, after } } : {}) };
 }
 
 function trainingRecord(o: TrainPolicyOptions, r: Run, t: Trained, metrics: Record<string, number>, extra: { baselines: TrainingBaselines; scores: PolicyScores }): TrainingRecord {
   return {
     ...recordHeader('pilot train', o.command, o.seed),
-        data: {
+    data: {
       description: `Demonstrations: ${o.data.length} bag(s)${o.rehearse?.length ? `, ${o.rehearse.length} rehearsed earlier bag(s)` : ''}${o.dagger?.iterations ? `, and ${o.dagger.iterations} DAgger round(s) in the simulator` : ''}. Each camera frame is paired with the command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; labels are scaled to the contract's raw range.`,
       trainFrames: t.train.count,
       validationFrames: t.validation?.count ?? 0,

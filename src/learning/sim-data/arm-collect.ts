@@ -12,31 +12,21 @@
  * Collection refuses the unseen split: those placements are for evaluation only.
  */
 import { loadCameraCalibration } from '../../core/calibration/camera.js';
-import { loadConfig } from '../../core/config/load.js';
 import type { PilotConfig } from '../../core/config/schema.js';
 import type { ArmDescription } from '../../core/kinematics/index.js';
-import type { Policy } from '../../runtime/policy/policy-session.js';
 import type { TransportKind } from '../../transport/index.js';
 import { PilotError } from '../../core/util/errors.js';
 import { mulberry32 } from '../../core/util/prng.js';
+import { armActionFields } from '../export/action-fields.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
-import { cameraInputOf, ModelInputSampler, readModelContract, type FieldScaling, type ModelInputSpec } from './model-input.js';
+import { BetaMixture, checkFrameSize, mixtureBeta, modelDriverSetup, type ModelCollectDriver } from './collect-driver.js';
+import { cameraInputOf, ModelInputSampler, type FieldScaling, type ModelInputSpec } from './model-input.js';
 import { ArmExpert } from '../../../sim/index.js';
 import { runArmSession, type ArmRunResult, type ArmTruth } from '../../../sim/index.js';
 import { loadArmSimConfig, type ArmSimConfig } from '../../../sim/index.js';
 import { parseTaskKind, type ArmTaskKind, type ArmTaskOptions, type PlacementSplit } from '../../../sim/index.js';
 
-export type ArmCollectDriver =
-  | { kind: 'expert' }
-  | {
-      kind: 'model';
-      config: PilotConfig | string;
-      modelPath?: string;
-      /** Already created; stays open (the caller disposes it). */
-      policy?: Policy;
-      /** Probability per step that the expert's goal is executed instead of the policy's. Default 0. */
-      beta?: number;
-    };
+export type ArmCollectDriver = { kind: 'expert' } | ModelCollectDriver;
 
 export interface ArmCollectOptions {
   task: ArmTaskKind | string;
@@ -89,7 +79,7 @@ export interface ArmCollection {
 
 /** Per joint: physical = raw · scale + offset, with raw in [−1, 1] covering the joint's limits (the arm contract). */
 export function armActionScaling(arm: ArmDescription): FieldScaling[] {
-  return arm.limits.map((l) => ({ scale: (l.upper - l.lower) / 2, offset: (l.upper + l.lower) / 2 }));
+  return armActionFields(arm.limits).map(({ scale, offset }) => ({ scale, offset }));
 }
 
 export async function collectArmEpisodes(o: ArmCollectOptions): Promise<ArmCollection> {
@@ -97,57 +87,21 @@ export async function collectArmEpisodes(o: ArmCollectOptions): Promise<ArmColle
   const split = o.split ?? 'train';
   if ((split as string) === 'unseen') throw new PilotError('E_ARM_SPLIT', 'training data must not come from the unseen placements (split: train or any)');
   const d = o.driver;
-  const beta = d.kind === 'model' ? d.beta ?? 0 : 0;
-  if (!(beta >= 0 && beta <= 1)) throw new PilotError('E_ARM_COLLECT', `driver.beta: must be in [0, 1] (got ${beta})`);
+  const beta = mixtureBeta(d, 'E_ARM_COLLECT');
   const sim = typeof o.sim === 'string' || o.sim === undefined ? loadArmSimConfig(o.sim) : o.sim;
 
   let input = o.input;
   let config: PilotConfig | undefined;
   if (d.kind === 'model') {
-    config = typeof d.config === 'string' ? loadConfig(d.config) : d.config;
-    if (!input) {
-      const modelPath = d.modelPath ?? config.model.path;
-      input = cameraInputOf(d.policy?.contract ?? readModelContract(modelPath), modelPath);
-    }
+    const model = modelDriverSetup(d);
+    config = model.config;
+    input ??= cameraInputOf(model.contract(), model.modelPath);
   } else if (!input) {
     throw new PilotError('E_ARM_COLLECT', "an expert run has no model contract: pass 'input' (crop and size of the frames)");
   }
-  const camera = loadCameraCalibration(sim.camera.calibration);
-  const sampler = new ModelInputSampler(input!, camera);
-
-  // The labeller: its own expert, asked once per step (the push expert keeps a phase between calls).
-  let labeller: ArmExpert | undefined;
-  let scaling: FieldScaling[] = [];
-  let jointNames: readonly string[] = [];
-  let builder: ImageDatasetBuilder | undefined;
-  let states = new Float32Array(0);
-  const frames: ArmCollectedFrame[] = [];
-  let labelKey = '';
-  let labelFor = -1;
-  const labelAt = (truth: Readonly<ArmTruth>): Float64Array => {
-    const key = `${truth.episode}:${truth.tMs}`;
-    if (truth.episode !== labelFor) {
-      labeller!.reset();
-      labelFor = truth.episode;
-    }
-    if (key !== labelKey) {
-      labeller!.goal(truth.world);
-      labelKey = key;
-    }
-    return labeller!.goalQ;
-  };
-  const setup = (arm: ArmDescription) => {
-    if (labeller) return;
-    labeller = new ArmExpert(arm);
-    scaling = armActionScaling(arm);
-    jointNames = arm.jointNames;
-    builder = new ImageDatasetBuilder({ width: sampler.width, height: sampler.height, targetNames: jointNames, capacity: 256 });
-    states = new Float32Array(256 * jointNames.length);
-  };
-
-  const random = mulberry32(((o.seed ?? 1) ^ 0x0a4d5a) >>> 0);
-  let expertSteps = 0;
-  let driverSteps = 0;
+  const sampler = new ModelInputSampler(input!, loadCameraCalibration(sim.camera.calibration));
+  const frames = new ArmFrames(sampler, `arm-${kind}`, sim.camera.calibration);
+  const mixture = new BetaMixture(beta, mulberry32(((o.seed ?? 1) ^ 0x0a4d5a) >>> 0));
   const wallStart = performance.now();
   const run = await runArmSession({
     task: kind,
@@ -160,37 +114,11 @@ export async function collectArmEpisodes(o: ArmCollectOptions): Promise<ArmColle
     transport: o.transport ?? 'inprocess',
     randomize: o.randomize ?? 1,
     render: true,
-    onFrame: (rgb, width, height, truth) => {
-      setup(truth.world.description);
-      if (width !== sampler.table.srcWidth || height !== sampler.table.srcHeight) {
-        throw new PilotError('E_ARM_COLLECT', `camera frame is ${width}×${height}, the calibration ${sim.camera.calibration} says ${sampler.table.srcWidth}×${sampler.table.srcHeight}`);
-      }
-      const goal = labelAt(truth);
-      const episode = builder!.episode(`arm-${kind}-s${truth.spec.seed}`);
-      const index = builder!.count;
-      const slot = builder!.add(episode);
-      sampler.sample(rgb, 3, slot.image);
-      for (let j = 0; j < goal.length; j++) slot.targets[j] = (goal[j]! - scaling[j]!.offset) / scaling[j]!.scale;
-      const n = jointNames.length;
-      if ((index + 1) * n > states.length) {
-        const grown = new Float32Array(states.length * 2);
-        grown.set(states);
-        states = grown;
-      }
-      states.set(truth.world.q, index * n);
-      const tool = truth.world.toolPosition;
-      frames.push({ episode: truth.episode, seed: truth.spec.seed, tMs: truth.tMs, toolM: [tool[0]!, tool[1]!, tool[2]!], goalRad: Array.from(goal) });
-    },
+    onFrame: (rgb, width, height, truth) => frames.add(rgb, width, height, truth),
     ...(beta > 0
       ? {
           overrideCommand: (command: Float64Array, truth: Readonly<ArmTruth>) => {
-            if (random() >= beta) {
-              driverSteps++;
-              return;
-            }
-            setup(truth.world.description);
-            command.set(labelAt(truth));
-            expertSteps++;
+            if (mixture.expertAt(truth.tMs)) command.set(frames.goalAt(truth));
           },
         }
       : {}),
@@ -199,21 +127,85 @@ export async function collectArmEpisodes(o: ArmCollectOptions): Promise<ArmColle
   });
   const wallS = (performance.now() - wallStart) / 1000;
   const steps = run.episodes.reduce((s, e) => s + e.steps, 0);
+  let { expertSteps, driverSteps } = mixture;
   if (d.kind === 'expert') expertSteps = steps;
   else if (beta === 0) driverSteps = steps;
-  if (!builder) setup(run.description);
-  const dataset = builder!.build();
-  const stateNames = [...run.description.jointNames];
-  const finalStates = states.slice(0, dataset.count * stateNames.length);
-  return {
-    dataset: { ...dataset, states: finalStates, stateNames },
-    states: finalStates,
-    stateNames,
-    frames,
-    run,
-    expertSteps,
-    driverSteps,
-    wallS,
-    framesPerS: dataset.count / wallS,
-  };
+  const { dataset, states, stateNames } = frames.build(run.description);
+  return { dataset: { ...dataset, states, stateNames }, states, stateNames, frames: frames.frames, run, expertSteps, driverSteps, wallS, framesPerS: dataset.count / wallS };
+}
+
+/**
+ * The frames of the run, labelled with the expert's goal for the state each was rendered at; the
+ * labeller is its own expert, asked once per step (the push expert keeps a phase between calls).
+ */
+class ArmFrames {
+  readonly frames: ArmCollectedFrame[] = [];
+  #labeller: ArmExpert | undefined;
+  #scaling: FieldScaling[] = [];
+  #jointNames: readonly string[] = [];
+  #builder: ImageDatasetBuilder | undefined;
+  #states = new Float32Array(0);
+  #labelKey = '';
+  #labelFor = -1;
+
+  constructor(
+    readonly sampler: ModelInputSampler,
+    readonly episodePrefix: string,
+    readonly calibration: string,
+  ) {}
+
+  /** The expert's goal configuration at `truth` (rad, joint order). */
+  goalAt(truth: Readonly<ArmTruth>): Float64Array {
+    const labeller = this.#setup(truth.world.description);
+    const key = `${truth.episode}:${truth.tMs}`;
+    if (truth.episode !== this.#labelFor) {
+      labeller.reset();
+      this.#labelFor = truth.episode;
+    }
+    if (key !== this.#labelKey) {
+      labeller.goal(truth.world);
+      this.#labelKey = key;
+    }
+    return labeller.goalQ;
+  }
+
+  add(rgb: Uint8Array, width: number, height: number, truth: Readonly<ArmTruth>): void {
+    this.#setup(truth.world.description);
+    checkFrameSize(this.sampler, width, height, this.calibration, 'E_ARM_COLLECT');
+    const goal = this.goalAt(truth);
+    const builder = this.#builder!;
+    const episode = builder.episode(`${this.episodePrefix}-s${truth.spec.seed}`);
+    const index = builder.count;
+    const slot = builder.add(episode);
+    this.sampler.sample(rgb, 3, slot.image);
+    const scaling = this.#scaling;
+    for (let j = 0; j < goal.length; j++) slot.targets[j] = (goal[j]! - scaling[j]!.offset) / scaling[j]!.scale;
+    const n = this.#jointNames.length;
+    if ((index + 1) * n > this.#states.length) {
+      const grown = new Float32Array(this.#states.length * 2);
+      grown.set(this.#states);
+      this.#states = grown;
+    }
+    this.#states.set(truth.world.q, index * n);
+    const tool = truth.world.toolPosition;
+    this.frames.push({ episode: truth.episode, seed: truth.spec.seed, tMs: truth.tMs, toolM: [tool[0]!, tool[1]!, tool[2]!], goalRad: Array.from(goal) });
+  }
+
+  /** The dataset and its joint states (an empty one when no frame came). */
+  build(arm: ArmDescription): { dataset: ImageDataset; states: Float32Array; stateNames: string[] } {
+    this.#setup(arm);
+    const dataset = this.#builder!.build();
+    const stateNames = [...arm.jointNames];
+    return { dataset, states: this.#states.slice(0, dataset.count * stateNames.length), stateNames };
+  }
+
+  #setup(arm: ArmDescription): ArmExpert {
+    if (this.#labeller) return this.#labeller;
+    const labeller = (this.#labeller = new ArmExpert(arm));
+    this.#scaling = armActionScaling(arm);
+    this.#jointNames = arm.jointNames;
+    this.#builder = new ImageDatasetBuilder({ width: this.sampler.width, height: this.sampler.height, targetNames: this.#jointNames, capacity: 256 });
+    this.#states = new Float32Array(256 * this.#jointNames.length);
+    return labeller;
+  }
 }

@@ -13,7 +13,6 @@
  */
 import { loadCameraCalibration } from '../../core/calibration/camera.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
-import { loadConfig } from '../../core/config/load.js';
 import type { PilotConfig } from '../../core/config/schema.js';
 import type { Policy } from '../../runtime/policy/policy-session.js';
 import type { TransportKind } from '../../transport/index.js';
@@ -27,12 +26,12 @@ import type { DriveMetrics } from '../../../sim/index.js';
 import { ExpertDriver, type ExpertCommand } from '../../../sim/index.js';
 import { loadTrack, type Track } from '../../../sim/index.js';
 import { ImageDatasetBuilder, type ImageDataset } from './image-dataset.js';
+import { BetaMixture, checkFrameSize, mixtureBeta, modelDriverSetup, type ModelCollectDriver } from './collect-driver.js';
 import {
   ACTION_TARGETS,
   actionScalingFromContract,
   cameraInputOf,
   ModelInputSampler,
-  readModelContract,
   toRaw,
   type ActionScaling,
   type ModelInputSpec,
@@ -41,17 +40,10 @@ import { EXPERT_MAX_SPEED_MPS } from './pretrain-data.js';
 
 export type CollectDriver =
   /** DAgger: the runtime's model drives; the expert takes over with probability `beta`. */
-  | {
-      kind: 'model';
-      config: PilotConfig | string;
-      modelPath?: string;
-      /** Already-created policy (a trainer that drives several tracks per round); it stays open: the caller disposes it. */
-      policy?: Policy;
-      /** Probability that the expert's command is executed instead of the policy's. Default 0. */
-      beta?: number;
+  | (ModelCollectDriver & {
       /** Draw the mixture once per segment of this many seconds of sim time; default: every step. */
       betaSegmentS?: number;
-    }
+    })
   /** Demonstrations: the expert drives with noise and recovery; labels are the clean expert's. */
   | { kind: 'expert'; noiseRad?: number; recovery?: boolean };
 
@@ -108,8 +100,7 @@ export async function collectDrive(o: CollectDriveOptions): Promise<DriveCollect
   const seed = o.seed ?? 1;
   const track = typeof o.track === 'string' ? loadTrack(o.track) : o.track;
   const d = o.driver;
-  const beta = d.kind === 'model' ? d.beta ?? 0 : 0;
-  if (!(beta >= 0 && beta <= 1)) throw new PilotError('E_DAGGER', `driver.beta: must be in [0, 1] (got ${beta})`);
+  const beta = mixtureBeta(d, 'E_DAGGER');
   const segmentS = d.kind === 'model' ? d.betaSegmentS : undefined;
   if (segmentS !== undefined && !(segmentS > 0)) throw new PilotError('E_DAGGER', `driver.betaSegmentS: must be positive seconds (got ${segmentS})`);
 
@@ -117,88 +108,28 @@ export async function collectDrive(o: CollectDriveOptions): Promise<DriveCollect
   let input = o.input;
   let action = o.action;
   if (d.kind === 'model') {
-    config = typeof d.config === 'string' ? loadConfig(d.config) : d.config;
+    const model = modelDriverSetup(d);
+    config = model.config;
     if (!input || !action) {
-      const modelPath = d.modelPath ?? config.model.path;
-      const contract = d.policy?.contract ?? readModelContract(modelPath);
-      input ??= cameraInputOf(contract, modelPath);
-      action ??= actionScalingFromContract(contract, modelPath);
+      const contract = model.contract();
+      input ??= cameraInputOf(contract, model.modelPath);
+      action ??= actionScalingFromContract(contract, model.modelPath);
     }
   } else if (!input || !action) {
     throw new PilotError('E_DAGGER', `an expert drive has no model contract: pass 'input' (crop and size of the frames) and 'action' (label scaling)${!input ? '' : ' (action missing)'}`);
   }
-
-  const camera = loadCameraCalibration(o.sim.camera.calibration);
-  const vehicle = loadVehicleCalibration(o.sim.vehicle.calibration);
-  const sampler = new ModelInputSampler(input!, camera);
-  const scaling = action!;
-  const builder = new ImageDatasetBuilder({ width: sampler.width, height: sampler.height, targetNames: ACTION_TARGETS, capacity: 256 });
   const episodeName = o.episodeName ?? `${d.kind === 'model' ? 'dagger' : 'demo'}-${track.name}-s${seed}${d.kind === 'model' ? `-b${beta}` : ''}`;
-  const episode = builder.episode(episodeName);
-  const frames: CollectedFrame[] = [];
-
-  // The labeller: the expert without noise or recovery, as the expert drive's own driver is built
-  // (drive-session.ts), so β = 1 executes exactly what an expert drive would.
-  const expert = new ExpertDriver(track, {
-    wheelbaseM: vehicle.wheelbase_m,
-    maxSteeringRad: vehicle.max_steering_angle_rad,
-    maxSpeedMps: Math.min(EXPERT_MAX_SPEED_MPS, vehicle.max_speed_mps),
-    seed,
-  });
-  const label: ExpertCommand = { steeringRad: 0, speedMps: 0 };
-  let labelMs = NaN;
-  let lastMs = 0;
-  /** One expert call per step at most, shared by the frame's label and the β mixture. */
-  const labelAt = (truth: Readonly<DriveTruth>): ExpertCommand => {
-    if (truth.tMs === labelMs) return label;
-    const s = truth.state;
-    const dtS = Math.max(1e-3, (truth.tMs - lastMs) / 1000);
-    lastMs = truth.tMs;
-    labelMs = truth.tMs;
-    return expert.command({ x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps }, dtS, label);
-  };
-
-  const random = mulberry32((seed ^ 0x0da66e5) >>> 0);
-  let segment = -1;
-  let expertSegment = false;
-  let expertSteps = 0;
-  let driverSteps = 0;
+  const frames = new DriveFrames(o, track, new ModelInputSampler(input!, loadCameraCalibration(o.sim.camera.calibration)), action!, episodeName, seed);
+  const mixture = new BetaMixture(beta, mulberry32((seed ^ 0x0da66e5) >>> 0), segmentS);
   const overrideCommand =
     beta > 0
       ? (command: SteeringCommand, truth: Readonly<DriveTruth>) => {
-          let useExpert: boolean;
-          if (segmentS === undefined) useExpert = random() < beta;
-          else {
-            const k = Math.floor(truth.tMs / (segmentS * 1000));
-            if (k !== segment) {
-              segment = k;
-              expertSegment = random() < beta;
-            }
-            useExpert = expertSegment;
-          }
-          if (!useExpert) {
-            driverSteps++;
-            return;
-          }
-          const e = labelAt(truth);
+          if (!mixture.expertAt(truth.tMs)) return;
+          const e = frames.labelAt(truth);
           command.steeringRad = e.steeringRad;
           command.speedMps = e.speedMps;
-          expertSteps++;
         }
       : undefined;
-
-  const onFrame = (rgb: Uint8Array, width: number, height: number, truth: Readonly<DriveTruth>) => {
-    if (width !== sampler.table.srcWidth || height !== sampler.table.srcHeight) {
-      throw new PilotError('E_DAGGER', `camera frame is ${width}×${height}, the calibration ${o.sim.camera.calibration} says ${sampler.table.srcWidth}×${sampler.table.srcHeight}`);
-    }
-    const e = labelAt(truth);
-    const slot = builder.add(episode);
-    sampler.sample(rgb, 3, slot.image);
-    slot.targets[0] = toRaw(e.steeringRad, scaling.steering);
-    slot.targets[1] = toRaw(e.speedMps, scaling.speed);
-    const s = truth.state;
-    frames.push({ tMs: truth.tMs, x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps, crossTrackM: truth.projection.crossTrackM, expert: { ...e } });
-  };
 
   const wallStart = performance.now();
   const result = await runDriveSession({
@@ -214,7 +145,7 @@ export async function collectDrive(o: CollectDriveOptions): Promise<DriveCollect
     transport: o.transport ?? 'inprocess',
     randomize: o.randomize ?? 0,
     renderForExpert: true,
-    onFrame,
+    onFrame: (rgb, width, height, truth) => frames.add(rgb, width, height, truth),
     ...(overrideCommand ? { overrideCommand } : {}),
     ...(o.maxSimTimeS !== undefined ? { maxSimTimeS: o.maxSimTimeS } : {}),
     ...(o.onStep ? { onStep: o.onStep } : {}),
@@ -222,9 +153,61 @@ export async function collectDrive(o: CollectDriveOptions): Promise<DriveCollect
     ...(o.log ? { log: o.log } : {}),
   });
   const wallS = (performance.now() - wallStart) / 1000;
-  if (beta === 0) driverSteps = result.samples;
-  const dataset = builder.build();
-  return { dataset, frames, result, expertSteps, driverSteps, interventions: result.interventions, wallS, framesPerS: dataset.count / wallS };
+  const driverSteps = beta === 0 ? result.samples : mixture.driverSteps;
+  const dataset = frames.builder.build();
+  return { dataset, frames: frames.frames, result, expertSteps: mixture.expertSteps, driverSteps, interventions: result.interventions, wallS, framesPerS: dataset.count / wallS };
+}
+
+/** The drive's frames (one episode), each labelled with the clean expert's command for the state it was rendered at. */
+class DriveFrames {
+  readonly frames: CollectedFrame[] = [];
+  readonly builder: ImageDatasetBuilder;
+  readonly #episode: number;
+  /** The labeller: the expert without noise or recovery, as the expert drive's own driver is built (drive-session.ts), so β = 1 executes exactly what an expert drive would. */
+  readonly #expert: ExpertDriver;
+  readonly #label: ExpertCommand = { steeringRad: 0, speedMps: 0 };
+  #labelMs = NaN;
+  #lastMs = 0;
+
+  constructor(
+    readonly o: CollectDriveOptions,
+    track: Track,
+    readonly sampler: ModelInputSampler,
+    readonly scaling: ActionScaling,
+    episodeName: string,
+    seed: number,
+  ) {
+    const vehicle = loadVehicleCalibration(o.sim.vehicle.calibration);
+    this.builder = new ImageDatasetBuilder({ width: sampler.width, height: sampler.height, targetNames: ACTION_TARGETS, capacity: 256 });
+    this.#episode = this.builder.episode(episodeName);
+    this.#expert = new ExpertDriver(track, {
+      wheelbaseM: vehicle.wheelbase_m,
+      maxSteeringRad: vehicle.max_steering_angle_rad,
+      maxSpeedMps: Math.min(EXPERT_MAX_SPEED_MPS, vehicle.max_speed_mps),
+      seed,
+    });
+  }
+
+  /** One expert call per step at most, shared by the frame's label and the β mixture. */
+  labelAt(truth: Readonly<DriveTruth>): ExpertCommand {
+    if (truth.tMs === this.#labelMs) return this.#label;
+    const s = truth.state;
+    const dtS = Math.max(1e-3, (truth.tMs - this.#lastMs) / 1000);
+    this.#lastMs = truth.tMs;
+    this.#labelMs = truth.tMs;
+    return this.#expert.command({ x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps }, dtS, this.#label);
+  }
+
+  add(rgb: Uint8Array, width: number, height: number, truth: Readonly<DriveTruth>): void {
+    checkFrameSize(this.sampler, width, height, this.o.sim.camera.calibration, 'E_DAGGER');
+    const e = this.labelAt(truth);
+    const slot = this.builder.add(this.#episode);
+    this.sampler.sample(rgb, 3, slot.image);
+    slot.targets[0] = toRaw(e.steeringRad, this.scaling.steering);
+    slot.targets[1] = toRaw(e.speedMps, this.scaling.speed);
+    const s = truth.state;
+    this.frames.push({ tMs: truth.tMs, x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps, crossTrackM: truth.projection.crossTrackM, expert: { ...e } });
+  }
 }
 
 /** The policy as the runtime sees it, except that disposing it is left to its owner (the runtime disposes its policy). */

@@ -12,6 +12,7 @@ import { readOnnxInfo } from '../../core/onnx/onnx-read.js';
 import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../runtime/policy/contract.js';
 import { buildRemapTable, type RemapTable } from '../../runtime/preprocess/remap-table.js';
 import { PilotError } from '../../core/util/errors.js';
+import { drivingActionFields } from '../export/action-fields.js';
 
 /** The parts of a contract camera input that decide which pixels the network sees. */
 export type ModelInputSpec = Pick<CameraContractInput, 'shape' | 'layout' | 'crop' | 'undistort'>;
@@ -119,7 +120,8 @@ export function actionScaling(maxSteeringRad: number, maxSpeedMps: number): Acti
   if (!(maxSteeringRad > 0) || !(maxSpeedMps > 0)) {
     throw new PilotError('E_ACTION_SCALING', `maxSteeringRad and maxSpeedMps must be positive (got ${maxSteeringRad}, ${maxSpeedMps})`);
   }
-  return { steering: { scale: maxSteeringRad, offset: 0 }, speed: { scale: maxSpeedMps / 2, offset: maxSpeedMps / 2 } };
+  const [steering, speed] = drivingActionFields(maxSteeringRad, maxSpeedMps).map(({ scale, offset }) => ({ scale, offset }));
+  return { steering: steering!, speed: speed! };
 }
 
 /** The scaling a policy's contract declares for `steering_angle` and `speed`. */

@@ -42,6 +42,7 @@
 export { initTrainingBackend, type TrainingBackendInfo } from './backend.js';
 export { FrameNormalizer, SYMMETRIC_NORMALIZE, type FrameSelection, type LabelledFrames, type Normalize } from './frames.js';
 export {
+  convBackbone,
   describeLayers,
   DRIVING_BACKBONE,
   DRIVING_NETWORK,

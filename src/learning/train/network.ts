@@ -56,18 +56,23 @@ export interface NetworkArchitecture {
   readonly head: HeadArchitecture;
 }
 
+/** A backbone from its input size (RGB), its convolutions as [filters, kernel, stride] and its dense widths. */
+export function convBackbone(
+  input: { readonly height: number; readonly width: number },
+  convs: readonly (readonly [filters: number, kernel: number, stride: number])[],
+  dense: readonly number[],
+  activation: BackboneArchitecture['activation'] = 'elu',
+): BackboneArchitecture {
+  return {
+    input: { channels: 3, height: input.height, width: input.width },
+    convs: convs.map(([filters, kernel, stride]) => ({ filters, kernel, stride })),
+    dense: [...dense],
+    activation,
+  };
+}
+
 /** The project's driving backbone: 3×48×128 input, 4 convolutions, a 128-wide feature vector (≈259k parameters). */
-export const DRIVING_BACKBONE: BackboneArchitecture = {
-  input: { channels: 3, height: 48, width: 128 },
-  convs: [
-    { filters: 24, kernel: 5, stride: 2 },
-    { filters: 32, kernel: 5, stride: 2 },
-    { filters: 48, kernel: 3, stride: 2 },
-    { filters: 64, kernel: 3, stride: 1 },
-  ],
-  dense: [128],
-  activation: 'elu',
-};
+export const DRIVING_BACKBONE: BackboneArchitecture = convBackbone({ height: 48, width: 128 }, [[24, 5, 2], [32, 5, 2], [48, 3, 2], [64, 3, 1]], [128]);
 
 /** Driving head: raw tanh outputs, mapped to physical units by the contract's scale/offset. */
 export const POLICY_HEAD: HeadArchitecture = { hidden: [64], outputs: ['steering_angle', 'speed'], outputActivation: 'tanh' };

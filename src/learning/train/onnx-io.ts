@@ -14,6 +14,9 @@
  * Import reverses the layouts exactly (float32 round trip), and names what does not match (E_BASE_MODEL).
  */
 import { z } from 'zod';
+import { armActionFields, drivingActionFields } from '../export/action-fields.js';
+
+export { armActionFields } from '../export/action-fields.js';
 import { hwioToOihw, transpose2d } from '../export/layout.js';
 import { OnnxModelBuilder, type Dim } from '../export/onnx-graph.js';
 import { onnx, type OnnxTypes } from '../../core/onnx/onnx-proto.js';
@@ -95,11 +98,6 @@ export interface ArmPolicyExportOptions extends Omit<ExportOptions, 'stateInputN
   readonly joints: readonly ArmJoint[];
 }
 
-/** Action fields of an arm policy: tanh ±1 ↔ each joint's [lower, upper] (scale = half range, offset = middle), rad. */
-export function armActionFields(joints: readonly ArmJoint[]): { name: string; unit: string; scale: number; offset: number }[] {
-  return joints.map((j) => ({ name: j.name, unit: 'rad', scale: (j.upper - j.lower) / 2, offset: (j.upper + j.lower) / 2 }));
-}
-
 /** State normalisation of an arm policy's head: each joint's range to ±1, as its action fields. */
 export function armStateArchitecture(joints: readonly ArmJoint[]): StateInputArchitecture {
   const fields = armActionFields(joints);
@@ -155,10 +153,7 @@ export function exportPolicyOnnx(network: Network, options: PolicyExportOptions)
         name: POLICY_OUTPUT,
         shape: [1, 2],
         dtype: 'float32',
-        fields: [
-          { name: 'steering_angle', unit: 'rad', scale: options.maxSteeringRad, offset: 0 },
-          { name: 'speed', unit: 'm/s', scale: options.maxSpeedMps / 2, offset: options.maxSpeedMps / 2 },
-        ],
+        fields: drivingActionFields(options.maxSteeringRad, options.maxSpeedMps),
       },
     ],
   };

@@ -21,16 +21,13 @@ import { PilotError } from '../../core/util/errors.js';
 import { mulberry32 } from '../../core/util/prng.js';
 import { checkSelection, FrameNormalizer, SYMMETRIC_NORMALIZE, type FrameSelection, type Normalize } from './frames.js';
 import type { Network } from './network.js';
+import { evaluate, weightedLoss, type TrainLoss } from './train-loss.js';
+import { FEATURE_BATCH, featurise, imageRows, type AugmentFn, type Rows } from './train-rows.js';
 
-/** Augments a batch in place: `batchImages` is B frames HWC uint8, `batchTargets` B × outputs. */
-export type AugmentFn = (batchImages: Uint8Array, batchTargets: Float32Array, rng: () => number) => void;
+export type { AugmentFn } from './train-rows.js';
+export type { TrainLoss } from './train-loss.js';
 
 export type TrainMode = 'head' | 'partial' | 'full';
-
-export type TrainLoss = 'mse' | 'l1' | 'huber';
-
-/** Huber's δ in raw (tanh) units. */
-const HUBER_DELTA = 0.1;
 
 export interface TrainProgress {
   /** 'features': computing cached backbone features (head mode); 'train': after a step; 'epoch': after validation. */
@@ -112,39 +109,71 @@ export interface TrainData {
 }
 
 /**
- * A batch source: fills the input tensor data, the state vectors (a network with a state input), and
- * the targets/weights for a list of row ids.
- */
-interface Rows {
-  readonly count: number;
-  /** Input shape without batch: [H, W, 3] for images, [F] for cached features. */
-  readonly inputShape: readonly number[];
-  /** State values per row (0 without a state input). */
-  readonly stateSize: number;
-  fill(ids: ArrayLike<number>, x: Float32Array, s: Float32Array, y: Float32Array, w: Float32Array, rng: () => number): void;
-}
-
-const FEATURE_BATCH = 128;
-const EVAL_BATCH = 256;
-
-/**
  * Trains `network` in place and leaves it holding the best weights (lowest validation loss), or the last
  * epoch's without a validation set. A non-finite loss throws PilotError E_TRAIN_NAN.
  */
 export async function trainNetwork(network: Network, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
+  const s = trainSettings(network, options);
+  const [height, width] = network.inputShape;
+  const stateNames = network.stateNames;
+  const trainIdx = checkSelection(data.train, 'training', { height, width }, s.outputs, stateNames);
+  if (trainIdx.length === 0) throw new PilotError('E_TRAIN_DATA', 'training set is empty');
+  const valIdx = data.validation ? checkSelection(data.validation, 'validation', { height, width }, s.outputs, stateNames) : new Int32Array(0);
+  const vars = network.trainableVariables(s.mode, options.partialLayers ?? 1);
+  const normalizer = new FrameNormalizer(options.normalize ?? SYMMETRIC_NORMALIZE);
+  const augRng = mulberry32((s.seed ^ 0x5eed_a06) >>> 0);
+  const shuffleRng = mulberry32((s.seed ^ 0x5eed_5f1) >>> 0);
+  const breathe = breather(s.now, options.signal);
+
+  // Head mode: featurise once; the model under training is then only the head.
+  const started = s.now();
+  const model = await trainingModel(network, data, { trainIdx, valIdx, normalizer, augRng, started, breathe }, s, options);
+  const featureMs = s.mode === 'head' ? s.now() - started : 0;
+  const fit = await new EpochLoop(network, model, vars, s, options, { shuffle: shuffleRng, augment: augRng }, started, breathe).run();
+  const { best, history } = fit;
+  if (best.weights && best.epoch !== history.at(-1)?.epoch) network.setWeights(best.weights);
+  return {
+    mode: s.mode,
+    history,
+    bestEpoch: best.epoch,
+    ...(best.weights ? { bestValLoss: best.loss } : {}),
+    stoppedEarly: fit.stoppedEarly,
+    trainFrames: trainIdx.length,
+    validationFrames: valIdx.length,
+    trainRows: model.trainRows.count,
+    trainableParameters: vars.reduce((n, v) => n + v.size, 0),
+    featureMs,
+    trainMs: s.now() - fit.trainStart,
+  };
+}
+
+/** The options with their defaults, checked (E_TRAIN_OPTIONS). */
+interface TrainSettings {
+  readonly mode: TrainMode;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly now: () => number;
+  readonly outputs: readonly string[];
+  readonly lossKind: TrainLoss;
+  readonly targetWeights: Float32Array;
+}
+
+function checkInt(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new PilotError('E_TRAIN_OPTIONS', `${name} must be an integer ≥ ${min}, got ${v}`);
+}
+
+function trainSettings(network: Network, options: TrainOptions): TrainSettings {
   const mode = options.mode ?? 'head';
   const epochs = options.epochs ?? 30;
   const batchSize = options.batchSize ?? 32;
   const learningRate = options.learningRate ?? 1e-3;
-  const seed = options.seed ?? 1;
   const patience = options.patience ?? 5;
-  const minDelta = options.minDelta ?? 0;
-  const now = options.now ?? (() => performance.now());
   const outputs = network.outputNames;
   const k = outputs.length;
-  const checkInt = (name: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new PilotError('E_TRAIN_OPTIONS', `${name} must be an integer ≥ ${min}, got ${v}`);
-  };
   checkInt('epochs', epochs, 1);
   checkInt('batchSize', batchSize, 1);
   checkInt('patience', patience, 1);
@@ -156,285 +185,207 @@ export async function trainNetwork(network: Network, data: TrainData, options: T
   if (targetWeights.length !== k || targetWeights.some((v) => !(v >= 0)) || targetWeights.every((v) => v === 0)) {
     throw new PilotError('E_TRAIN_OPTIONS', `targetWeights must be ${k} values ≥ 0, not all 0 (outputs ${outputs.join(', ')}), got [${options.targetWeights?.join(', ')}]`);
   }
-  const [height, width] = network.inputShape;
-  const stateNames = network.stateNames;
-  const m = stateNames.length;
-  const trainIdx = checkSelection(data.train, 'training', { height, width }, outputs, stateNames);
-  if (trainIdx.length === 0) throw new PilotError('E_TRAIN_DATA', 'training set is empty');
-  const valIdx = data.validation ? checkSelection(data.validation, 'validation', { height, width }, outputs, stateNames) : new Int32Array(0);
-  const vars = network.trainableVariables(mode, options.partialLayers ?? 1);
-  const normalizer = new FrameNormalizer(options.normalize ?? SYMMETRIC_NORMALIZE);
-  const augRng = mulberry32((seed ^ 0x5eed_a06) >>> 0);
-  const shuffleRng = mulberry32((seed ^ 0x5eed_5f1) >>> 0);
-  const augment = options.augment;
+  const now = options.now ?? (() => performance.now());
+  return { mode, epochs, batchSize, learningRate, seed: options.seed ?? 1, patience, minDelta: options.minDelta ?? 0, now, outputs, lossKind, targetWeights };
+}
 
-  // Training is synchronous compute: let timers, signals and I/O run every ~100 ms.
+/** Training is synchronous compute: let timers, signals and I/O run every ~100 ms; an abort stops it there. */
+function breather(now: () => number, signal: AbortSignal | undefined): () => Promise<void> {
   let lastYield = -Infinity;
-  const breathe = async () => {
+  return async () => {
     if (now() - lastYield < 100) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
     lastYield = now();
-    if (options.signal?.aborted) throw new PilotError('E_TRAIN_ABORTED', 'training aborted; no model written');
+    if (signal?.aborted) throw new PilotError('E_TRAIN_ABORTED', 'training aborted; no model written');
   };
+}
 
-  // Head mode: featurise once; the model under training is then only the head.
-  const started = now();
-  let trainRows: Rows;
-  let valRows: Rows | undefined;
-  // `predict` records gradients; `infer` (validation) runs the fused inference kernels. `s` is the
-  // state batch of a network with a state input (concatenated to the features in the head).
-  let predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D;
-  let infer: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D;
-  if (mode === 'head') {
-    const copies = augment ? (options.augmentedCopies ?? 2) : 0;
-    checkInt('augmentedCopies', copies, 0);
-    const total = Math.ceil(trainIdx.length / FEATURE_BATCH) * (1 + copies) + Math.ceil(valIdx.length / FEATURE_BATCH);
-    let step = 0;
-    let done = 0;
-    const tick = (rows: number) => {
-      done += rows;
-      const elapsedMs = now() - started;
-      options.onProgress?.({ phase: 'features', epoch: 0, epochs, step: ++step, steps: total, trainLoss: NaN, samplesPerSec: (done / Math.max(elapsedMs, 1e-3)) * 1000, elapsedMs });
+/**
+ * What is trained and how it is fed: the rows and the forward passes. `predict` records gradients;
+ * `infer` (validation) runs the fused inference kernels. `s` is the state batch of a network with a
+ * state input (concatenated to the features in the head).
+ */
+interface TrainingModel {
+  readonly trainRows: Rows;
+  readonly valRows: Rows | undefined;
+  readonly predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D;
+  readonly infer: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D;
+}
+
+interface RowSources {
+  readonly trainIdx: Int32Array;
+  readonly valIdx: Int32Array;
+  readonly normalizer: FrameNormalizer;
+  readonly augRng: () => number;
+  readonly started: number;
+  readonly breathe: () => Promise<void>;
+}
+
+/** 'head' mode: the head alone, on features cached once; else the whole network on frames. */
+async function trainingModel(network: Network, data: TrainData, r: RowSources, s: TrainSettings, options: TrainOptions): Promise<TrainingModel> {
+  const { trainIdx, valIdx, normalizer } = r;
+  const augment = options.augment;
+  const m = network.stateNames.length;
+  const k = s.outputs.length;
+  if (s.mode !== 'head') {
+    return {
+      trainRows: imageRows(data.train, trainIdx, normalizer, augment, m),
+      valRows: valIdx.length > 0 ? imageRows(data.validation!, valIdx, normalizer, undefined, m) : undefined,
+      predict: (x, st) => network.forward(x as tf.Tensor4D, st ? { state: st } : {}),
+      infer: (x, st) => network.forward(x as tf.Tensor4D, { fused: true, ...(st ? { state: st } : {}) }),
     };
-    const augmented = augment ? imageRows(data.train, trainIdx, normalizer, augment, m) : undefined;
-    trainRows = await featurise(network, imageRows(data.train, trainIdx, normalizer, undefined, m), augmented, copies, augRng, k, tick, breathe);
-    if (valIdx.length > 0) valRows = await featurise(network, imageRows(data.validation!, valIdx, normalizer, undefined, m), undefined, 0, augRng, k, tick, breathe);
-    predict = (x, st) => network.head(x as tf.Tensor2D, st ? { state: st } : {});
-    infer = (x, st) => network.head(x as tf.Tensor2D, { fused: true, ...(st ? { state: st } : {}) });
-  } else {
-    trainRows = imageRows(data.train, trainIdx, normalizer, augment, m);
-    if (valIdx.length > 0) valRows = imageRows(data.validation!, valIdx, normalizer, undefined, m);
-    predict = (x, st) => network.forward(x as tf.Tensor4D, st ? { state: st } : {});
-    infer = (x, st) => network.forward(x as tf.Tensor4D, { fused: true, ...(st ? { state: st } : {}) });
   }
-  const featureMs = mode === 'head' ? now() - started : 0;
+  const copies = augment ? (options.augmentedCopies ?? 2) : 0;
+  checkInt('augmentedCopies', copies, 0);
+  const total = Math.ceil(trainIdx.length / FEATURE_BATCH) * (1 + copies) + Math.ceil(valIdx.length / FEATURE_BATCH);
+  let step = 0;
+  let done = 0;
+  const tick = (rows: number): void => {
+    done += rows;
+    const elapsedMs = s.now() - r.started;
+    options.onProgress?.({ phase: 'features', epoch: 0, epochs: s.epochs, step: ++step, steps: total, trainLoss: NaN, samplesPerSec: (done / Math.max(elapsedMs, 1e-3)) * 1000, elapsedMs });
+  };
+  const augmented = augment ? imageRows(data.train, trainIdx, normalizer, augment, m) : undefined;
+  const trainRows = await featurise(network, imageRows(data.train, trainIdx, normalizer, undefined, m), augmented, copies, r.augRng, k, tick, r.breathe);
+  const valRows = valIdx.length > 0 ? await featurise(network, imageRows(data.validation!, valIdx, normalizer, undefined, m), undefined, 0, r.augRng, k, tick, r.breathe) : undefined;
+  return {
+    trainRows,
+    valRows,
+    predict: (x, st) => network.head(x as tf.Tensor2D, st ? { state: st } : {}),
+    infer: (x, st) => network.head(x as tf.Tensor2D, { fused: true, ...(st ? { state: st } : {}) }),
+  };
+}
 
-  const optimizer = tf.train.adam(learningRate);
-  const tw = tf.tensor1d(targetWeights);
-  const twSum = targetWeights.reduce((a, b) => a + b, 0);
-  const history: EpochRecord[] = [];
-  let best = { loss: Infinity, epoch: 0, weights: undefined as Map<string, Float32Array> | undefined };
-  let stoppedEarly = false;
-  const trainStart = now();
-  const xBuf = new Float32Array(batchSize * trainRows.inputShape.reduce((a, b) => a * b, 1));
-  const sBuf = new Float32Array(batchSize * m);
-  const yBuf = new Float32Array(batchSize * k);
-  const wBuf = new Float32Array(batchSize);
-  const order = Int32Array.from({ length: trainRows.count }, (_, i) => i);
-  const steps = Math.ceil(order.length / batchSize);
-  try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      shuffle(order, shuffleRng);
-      const epochStart = now();
-      let lossSum = 0;
-      let weightSum = 0;
-      for (let s = 0; s < steps; s++) {
-        await breathe();
-        const ids = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, order.length));
-        const b = ids.length;
-        trainRows.fill(ids, xBuf, sBuf, yBuf, wBuf, augRng);
-        const wTotal = sum(wBuf, b);
-        if (wTotal === 0) continue; // every frame in this batch has weight 0: nothing to learn from it
-        const loss = tf.tidy(() => {
-          const x = tf.tensor(xBuf.subarray(0, (xBuf.length / batchSize) * b), [b, ...trainRows.inputShape]);
-          const st = m > 0 ? tf.tensor2d(sBuf.subarray(0, b * m), [b, m]) : undefined;
-          const y = tf.tensor2d(yBuf.subarray(0, b * k), [b, k]);
-          const w = tf.tensor1d(wBuf.subarray(0, b));
-          return optimizer.minimize(() => weightedLoss(lossKind, predict(x, st), y, w, tw, wTotal * twSum), true, vars)!;
-        });
-        const value = (await loss.data())[0]!;
-        loss.dispose();
-        if (!Number.isFinite(value)) {
-          throw new PilotError('E_TRAIN_NAN', `training loss is ${value} at epoch ${epoch}, step ${s + 1}/${steps} (learning rate ${learningRate}); stopped, no model written`);
+interface Best {
+  loss: number;
+  epoch: number;
+  weights: Map<string, Float32Array> | undefined;
+}
+
+/** Epochs of Adam steps over shuffled batches, validation after each, early stopping on the best validation loss. */
+class EpochLoop {
+  readonly history: EpochRecord[] = [];
+  best: Best = { loss: Infinity, epoch: 0, weights: undefined };
+  stoppedEarly = false;
+  trainStart = 0;
+  readonly #k: number;
+  readonly #m: number;
+  readonly #x: Float32Array;
+  readonly #s: Float32Array;
+  readonly #y: Float32Array;
+  readonly #w: Float32Array;
+  readonly #order: Int32Array;
+  readonly #steps: number;
+
+  constructor(
+    readonly network: Network,
+    readonly model: TrainingModel,
+    readonly vars: tf.Variable[],
+    readonly settings: TrainSettings,
+    readonly options: TrainOptions,
+    readonly rng: { readonly shuffle: () => number; readonly augment: () => number },
+    readonly started: number,
+    readonly breathe: () => Promise<void>,
+  ) {
+    const { batchSize } = settings;
+    const rows = model.trainRows;
+    this.#k = settings.outputs.length;
+    this.#m = network.stateNames.length;
+    this.#x = new Float32Array(batchSize * rows.inputShape.reduce((a, b) => a * b, 1));
+    this.#s = new Float32Array(batchSize * this.#m);
+    this.#y = new Float32Array(batchSize * this.#k);
+    this.#w = new Float32Array(batchSize);
+    this.#order = Int32Array.from({ length: rows.count }, (_, i) => i);
+    this.#steps = Math.ceil(this.#order.length / batchSize);
+  }
+
+  async run(): Promise<this> {
+    const { settings: s, model } = this;
+    const optimizer = tf.train.adam(s.learningRate);
+    const tw = tf.tensor1d(s.targetWeights);
+    const twSum = s.targetWeights.reduce((a, b) => a + b, 0);
+    this.trainStart = s.now();
+    try {
+      for (let epoch = 1; epoch <= s.epochs; epoch++) {
+        shuffle(this.#order, this.rng.shuffle);
+        const epochStart = s.now();
+        const trainLoss = await this.#epoch(epoch, optimizer, tw, twSum, epochStart);
+        const samplesPerSec = (this.#order.length / Math.max(s.now() - epochStart, 1e-3)) * 1000;
+        const valLoss = model.valRows ? evaluate(model.valRows, model.infer, s.targetWeights, this.#k, s.lossKind) : undefined;
+        if (valLoss !== undefined && !Number.isFinite(valLoss)) {
+          throw new PilotError('E_TRAIN_NAN', `validation loss is ${valLoss} after epoch ${epoch}; stopped, no model written`);
         }
-        lossSum += value * wTotal;
-        weightSum += wTotal;
-        const elapsed = now() - epochStart;
-        options.onProgress?.({
-          phase: 'train', epoch, epochs, step: s + 1, steps,
-          trainLoss: lossSum / weightSum,
-          samplesPerSec: (Math.min((s + 1) * batchSize, order.length) / Math.max(elapsed, 1e-3)) * 1000,
-          elapsedMs: now() - started,
-        });
+        this.history.push({ epoch, trainLoss, ...(valLoss !== undefined ? { valLoss } : {}), samplesPerSec });
+        const steps = this.#steps;
+        this.options.onProgress?.({ phase: 'epoch', epoch, epochs: s.epochs, step: steps, steps, trainLoss, ...(valLoss !== undefined ? { valLoss } : {}), samplesPerSec, elapsedMs: s.now() - this.started });
+        if (this.#stop(epoch, valLoss)) break;
       }
-      const trainLoss = weightSum > 0 ? lossSum / weightSum : NaN;
-      const samplesPerSec = (order.length / Math.max(now() - epochStart, 1e-3)) * 1000;
-      const valLoss = valRows ? evaluate(valRows, infer, targetWeights, k, lossKind) : undefined;
-      if (valLoss !== undefined && !Number.isFinite(valLoss)) {
-        throw new PilotError('E_TRAIN_NAN', `validation loss is ${valLoss} after epoch ${epoch}; stopped, no model written`);
-      }
-      history.push({ epoch, trainLoss, ...(valLoss !== undefined ? { valLoss } : {}), samplesPerSec });
-      options.onProgress?.({ phase: 'epoch', epoch, epochs, step: steps, steps, trainLoss, ...(valLoss !== undefined ? { valLoss } : {}), samplesPerSec, elapsedMs: now() - started });
-      if (valLoss === undefined) {
-        best = { loss: Infinity, epoch, weights: undefined };
-        continue;
-      }
-      if (valLoss < best.loss - minDelta) {
-        best = { loss: valLoss, epoch, weights: network.getWeights() };
-      } else if (epoch - best.epoch >= patience) {
-        stoppedEarly = epoch < epochs;
-        break;
-      }
+    } finally {
+      optimizer.dispose();
+      tw.dispose();
     }
-  } finally {
-    optimizer.dispose();
-    tw.dispose();
+    return this;
   }
-  if (best.weights && best.epoch !== history.at(-1)?.epoch) network.setWeights(best.weights);
-  return {
-    mode,
-    history,
-    bestEpoch: best.epoch,
-    ...(best.weights ? { bestValLoss: best.loss } : {}),
-    stoppedEarly,
-    trainFrames: trainIdx.length,
-    validationFrames: valIdx.length,
-    trainRows: trainRows.count,
-    trainableParameters: vars.reduce((n, v) => n + v.size, 0),
-    featureMs,
-    trainMs: now() - trainStart,
-  };
-}
 
-/** The per-element loss as a tensor op. */
-function elementLoss(kind: TrainLoss, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
-  if (kind === 'mse') return tf.squaredDifference(pred, y);
-  const abs = tf.abs(tf.sub(pred, y)) as tf.Tensor2D;
-  if (kind === 'l1') return abs;
-  // min(|d|, δ) as |d| − relu(|d| − δ): only kernels with registered gradients.
-  const beyond = tf.relu(tf.sub(abs, HUBER_DELTA));
-  const q = tf.sub(abs, beyond);
-  return tf.add(tf.mul(0.5, tf.square(q)), tf.mul(HUBER_DELTA, beyond)) as tf.Tensor2D;
-}
-
-/** The per-element loss of one difference, as elementLoss computes it. */
-function scalarLoss(kind: TrainLoss, d: number): number {
-  const abs = Math.abs(d);
-  if (kind === 'mse') return d * d;
-  if (kind === 'l1') return abs;
-  const q = Math.min(abs, HUBER_DELTA);
-  return 0.5 * q * q + HUBER_DELTA * (abs - q);
-}
-
-/** Σ_i w_i Σ_t tw_t loss(ŷ − y) / norm, where norm = Σ_i w_i · Σ_t tw_t: plain MSE when all weights are 1. */
-function weightedLoss(kind: TrainLoss, pred: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D, tw: tf.Tensor1D, norm: number): tf.Scalar {
-  const perSample = tf.sum(tf.mul(elementLoss(kind, pred, y), tw), 1);
-  return tf.div(tf.sum(tf.mul(perSample, w)), norm) as tf.Scalar;
-}
-
-/** The same loss over a whole set, in inference batches. */
-function evaluate(rows: Rows, predict: (x: tf.Tensor, s: tf.Tensor2D | undefined) => tf.Tensor2D, tw: Float32Array, k: number, kind: TrainLoss): number {
-  const per = rows.inputShape.reduce((a, b) => a * b, 1);
-  const m = rows.stateSize;
-  const x = new Float32Array(EVAL_BATCH * per);
-  const s = new Float32Array(EVAL_BATCH * m);
-  const y = new Float32Array(EVAL_BATCH * k);
-  const w = new Float32Array(EVAL_BATCH);
-  const twSum = tw.reduce((a, b) => a + b, 0);
-  let num = 0;
-  let den = 0;
-  const ids = new Int32Array(EVAL_BATCH);
-  for (let start = 0; start < rows.count; start += EVAL_BATCH) {
-    const b = Math.min(EVAL_BATCH, rows.count - start);
-    for (let i = 0; i < b; i++) ids[i] = start + i;
-    rows.fill(ids.subarray(0, b), x, s, y, w, () => 0);
-    const pred = tf.tidy(() => predict(tf.tensor(x.subarray(0, b * per), [b, ...rows.inputShape]), m > 0 ? tf.tensor2d(s.subarray(0, b * m), [b, m]) : undefined));
-    const p = pred.dataSync();
-    pred.dispose();
-    for (let i = 0; i < b; i++) {
-      let e = 0;
-      for (let t = 0; t < k; t++) e += tw[t]! * scalarLoss(kind, p[i * k + t]! - y[i * k + t]!);
-      num += w[i]! * e;
-      den += w[i]! * twSum;
+  /** Keeps the best epoch's weights; true when `patience` epochs passed without improvement. */
+  #stop(epoch: number, valLoss: number | undefined): boolean {
+    const s = this.settings;
+    if (valLoss === undefined) {
+      this.best = { loss: Infinity, epoch, weights: undefined };
+      return false;
     }
+    if (valLoss < this.best.loss - s.minDelta) {
+      this.best = { loss: valLoss, epoch, weights: this.network.getWeights() };
+    } else if (epoch - this.best.epoch >= s.patience) {
+      this.stoppedEarly = epoch < s.epochs;
+      return true;
+    }
+    return false;
   }
-  return den > 0 ? num / den : NaN;
-}
 
-/**
- * Rows backed by frames: gathers bytes, applies the augmentation, normalises; copies `m` state values
- * per frame (the network's state input; checkSelection made sure the frames carry them).
- */
-function imageRows(sel: FrameSelection, indices: Int32Array, normalizer: FrameNormalizer, augment: AugmentFn | undefined, m: number): Rows {
-  const { frames, weights } = sel;
-  const frameBytes = frames.height * frames.width * 3;
-  const k = frames.targetNames.length;
-  let bytes = new Uint8Array(0);
-  return {
-    count: indices.length,
-    inputShape: [frames.height, frames.width, 3],
-    stateSize: m,
-    fill(ids, x, s, y, w, rng) {
+  /** One pass over the shuffled rows; the epoch's mean training loss (NaN when every weight was 0). */
+  async #epoch(epoch: number, optimizer: tf.Optimizer, tw: tf.Tensor1D, twSum: number, epochStart: number): Promise<number> {
+    const { settings: s, model } = this;
+    const rows = model.trainRows;
+    const { batchSize } = s;
+    const k = this.#k;
+    const m = this.#m;
+    const order = this.#order;
+    const steps = this.#steps;
+    const [xBuf, sBuf, yBuf, wBuf] = [this.#x, this.#s, this.#y, this.#w];
+    let lossSum = 0;
+    let weightSum = 0;
+    for (let step = 0; step < steps; step++) {
+      await this.breathe();
+      const ids = order.subarray(step * batchSize, Math.min((step + 1) * batchSize, order.length));
       const b = ids.length;
-      if (bytes.length < b * frameBytes) bytes = new Uint8Array(b * frameBytes);
-      for (let i = 0; i < b; i++) {
-        const f = indices[ids[i]!]!;
-        bytes.set(frames.images.subarray(f * frameBytes, (f + 1) * frameBytes), i * frameBytes);
-        y.set(frames.targets.subarray(f * k, (f + 1) * k), i * k);
-        if (m > 0) s.set(frames.states!.subarray(f * m, (f + 1) * m), i * m);
-        w[i] = weights ? weights[f]! : 1;
+      rows.fill(ids, xBuf, sBuf, yBuf, wBuf, this.rng.augment);
+      const wTotal = sum(wBuf, b);
+      if (wTotal === 0) continue; // every frame in this batch has weight 0: nothing to learn from it
+      const loss = tf.tidy(() => {
+        const x = tf.tensor(xBuf.subarray(0, (xBuf.length / batchSize) * b), [b, ...rows.inputShape]);
+        const st = m > 0 ? tf.tensor2d(sBuf.subarray(0, b * m), [b, m]) : undefined;
+        const y = tf.tensor2d(yBuf.subarray(0, b * k), [b, k]);
+        const w = tf.tensor1d(wBuf.subarray(0, b));
+        return optimizer.minimize(() => weightedLoss(s.lossKind, model.predict(x, st), y, w, tw, wTotal * twSum), true, this.vars)!;
+      });
+      const value = (await loss.data())[0]!;
+      loss.dispose();
+      if (!Number.isFinite(value)) {
+        throw new PilotError('E_TRAIN_NAN', `training loss is ${value} at epoch ${epoch}, step ${step + 1}/${steps} (learning rate ${s.learningRate}); stopped, no model written`);
       }
-      const batchBytes = bytes.subarray(0, b * frameBytes);
-      if (augment) augment(batchBytes, y.subarray(0, b * k), rng);
-      normalizer.apply(batchBytes, x.subarray(0, b * frameBytes));
-    },
-  };
-}
-
-/**
- * Runs the frozen backbone over every row (and `copies` augmented versions); returns cached-feature
- * rows. States are cached per row beside the features; the head concatenates them each batch.
- */
-async function featurise(
-  network: Network,
-  source: Rows,
-  augmented: Rows | undefined,
-  copies: number,
-  rng: () => number,
-  k: number,
-  tick: (rows: number) => void,
-  breathe: () => Promise<void>,
-): Promise<Rows> {
-  const n = source.count;
-  const f = network.featureSize;
-  const rows = n * (1 + copies);
-  const feats = new Float32Array(rows * f);
-  const m = source.stateSize;
-  const states = new Float32Array(rows * m);
-  const targets = new Float32Array(rows * k);
-  const weights = new Float32Array(rows);
-  const per = source.inputShape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(FEATURE_BATCH * per);
-  const ids = new Int32Array(FEATURE_BATCH);
-  for (let c = 0; c <= copies; c++) {
-    // Copy 0 is the frames as recorded; the others go through the augmentation.
-    const rowsOf = c === 0 || !augmented ? source : augmented;
-    for (let start = 0; start < n; start += FEATURE_BATCH) {
-      await breathe();
-      const b = Math.min(FEATURE_BATCH, n - start);
-      for (let i = 0; i < b; i++) ids[i] = start + i;
-      const row = c * n + start;
-      rowsOf.fill(ids.subarray(0, b), x, states.subarray(row * m), targets.subarray(row * k), weights.subarray(row), rng);
-      const out = tf.tidy(() => network.features(tf.tensor4d(x.subarray(0, b * per), [b, ...source.inputShape] as [number, number, number, number]), { fused: true }));
-      feats.set(out.dataSync(), row * f);
-      out.dispose();
-      tick(b);
+      lossSum += value * wTotal;
+      weightSum += wTotal;
+      const elapsed = s.now() - epochStart;
+      this.options.onProgress?.({
+        phase: 'train', epoch, epochs: s.epochs, step: step + 1, steps,
+        trainLoss: lossSum / weightSum,
+        samplesPerSec: (Math.min((step + 1) * batchSize, order.length) / Math.max(elapsed, 1e-3)) * 1000,
+        elapsedMs: s.now() - this.started,
+      });
     }
+    return weightSum > 0 ? lossSum / weightSum : NaN;
   }
-  return {
-    count: rows,
-    inputShape: [f],
-    stateSize: m,
-    fill(idList, xOut, sOut, y, w) {
-      for (let i = 0; i < idList.length; i++) {
-        const r = idList[i]!;
-        xOut.set(feats.subarray(r * f, (r + 1) * f), i * f);
-        if (m > 0) sOut.set(states.subarray(r * m, (r + 1) * m), i * m);
-        y.set(targets.subarray(r * k, (r + 1) * k), i * k);
-        w[i] = weights[r]!;
-      }
-    },
-  };
 }
 
 function shuffle(a: Int32Array, rng: () => number): void {

@@ -19,7 +19,7 @@ export interface ChunkingBenchOptions extends Omit<LoopBenchOptions, 'chunking' 
    * Run the policy in `pilot serve` (a child process on loopback tcp, the delay injected there) instead
    * of in this process; `command` says how to start pilot (default: node bin/pilot.js).
    */
-  readonly remote?: { readonly command?: readonly string[] };
+  readonly remote?: { readonly command?: readonly string[]; readonly readyTimeoutMs?: number };
   readonly onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -47,7 +47,7 @@ export async function benchChunking(options: ChunkingBenchOptions): Promise<Chun
   const { onProgress: _label, blend: _blend, reference: _reference, remote: _remote, ...loop } = options;
   let server: SpawnedServer | undefined;
   if (options.remote) {
-    server = await spawnPolicyServer({ modelPath: options.modelPath, projectDir: options.projectDir, inferenceDelayMs, ...(options.remote.command ? { command: options.remote.command } : {}) });
+    server = await spawnPolicyServer({ modelPath: options.modelPath, projectDir: options.projectDir, inferenceDelayMs, ...(options.remote.command ? { command: options.remote.command } : {}), ...(options.remote.readyTimeoutMs ? { readyTimeoutMs: options.remote.readyTimeoutMs } : {}) });
   }
   // Remote: the server sleeps; here no delay, and no reference run (it would need a second server).
   const common: LoopBenchOptions = server

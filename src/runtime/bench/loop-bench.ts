@@ -5,20 +5,24 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseConfig } from '../../core/config/load.js';
-import type { PilotConfig, PilotConfigInput, ProviderName } from '../../core/config/schema.js';
+import type { PilotConfig, PilotConfigInput, ProviderName, RealtimeSettings } from '../../core/config/schema.js';
 import { WallClock } from '../loop/clock.js';
-import { makeHeader, makeImage } from '../../core/messages/factories.js';
-import type { Image } from '../../core/messages/types.js';
-import { writeTimeFromMs } from '../../core/messages/time.js';
 import type { BlendMode } from '../chunking/action-queue.js';
 import { createPolicy } from '../policy/create-policy.js';
 import { DelayedPolicy } from '../policy/delayed-policy.js';
 import { RemotePolicy } from '../policy/remote-policy.js';
 import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
+import { threadsStartedDuring } from '../realtime/proc-threads.js';
+import { formatRealtimeReport, type RealtimeReport } from '../realtime/realtime-report.js';
 import { Pilot } from '../pilot.js';
 import { createTransport } from '../../transport/index.js';
-import { SENSOR_QOS } from '../../transport/transport.js';
+import type { Transport } from '../../transport/transport.js';
 import type { SampleWindow } from '../../core/util/sample-window.js';
+import { runInterleaved, type CameraFeed, type InterleavedResult } from './interleaved.js';
+import { formatInterleaved } from './interleaved-report.js';
+import type { Percentiles } from './percentiles.js';
+import { InlinePeer } from './synthetic-camera.js';
+import { ProcessPeer } from './peer-process.js';
 
 export interface LoopBenchOptions {
   readonly modelPath: string;
@@ -30,8 +34,20 @@ export interface LoopBenchOptions {
   readonly projectDir: string;
   readonly calibrationDir?: string;
   readonly onProgress?: (done: number, total: number) => void;
-  /** Also time the bare model, paced at the loop rate with no loop, transport or camera around it. */
+  /**
+   * Also time the bare model, paced at the loop rate with no transport or camera around it, this many
+   * ticks, in blocks taking turns with the loop's (the loop then runs this many measured ticks too).
+   */
   readonly baselineRuns?: number;
+  /** Ticks per block of the interleaved comparison (default 100). */
+  readonly blockTicks?: number;
+  /**
+   * Where the synthetic camera and the command subscriber run: `process`, a child process (the default
+   * over ZeroMQ: the runtime's process then does only the runtime's work), or `inline`, this process.
+   */
+  readonly peer?: 'process' | 'inline';
+  /** The runtime's `realtime:` settings (priority, CPUs, memory locking) for this run. */
+  readonly realtime?: Partial<RealtimeSettings>;
   readonly inferenceThread?: 'main' | 'worker';
   /** Only the given providers, without CPU appended: fails with E_NO_PROVIDER when none loads. */
   readonly strictProviders?: boolean;
@@ -43,6 +59,10 @@ export interface LoopBenchOptions {
   readonly countPeriods?: boolean;
   /** The policy runs in a policy server (`pilot serve`) at this endpoint. */
   readonly policyServer?: string;
+  /** The runtime publishes its per-tick timeline (outputs.timeline) on /bench/timeline. */
+  readonly publishTimeline?: boolean;
+  /** Called with the transport and config once the runtime exists, before the first frame (a live viewer taps in here). */
+  readonly onTransport?: (transport: Transport, config: PilotConfig) => void | Promise<void>;
 }
 
 /** A chunked model's action queue over the run. */
@@ -63,12 +83,7 @@ export interface ChunkBenchStats {
   queueDepthSteps: Percentiles & { min: number };
 }
 
-export interface Percentiles {
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+export type { Percentiles } from './percentiles.js';
 
 export interface LoopBenchResult {
   model: string;
@@ -88,6 +103,8 @@ export interface LoopBenchResult {
   heapGrowthBytesPerTick: number;
   commandsReceived: number;
   transportDrops: number;
+  /** Camera frames preprocessed right after a tick because they arrived during it or just before it was due. */
+  framesDeferred: number;
   safetyReasons: Record<string, number>;
   /** Control periods covered: ticks run + cycles skipped. */
   periods: number;
@@ -99,8 +116,15 @@ export interface LoopBenchResult {
   policyRunMs?: Percentiles;
   /** Present for a chunked model run through its action queue. */
   chunks?: ChunkBenchStats;
-  /** Bare inference paced at the loop period, measured in the same process after the loop. */
+  /**
+   * Bare inference paced at the loop period (`--baseline`), in blocks taking turns with the loop's:
+   * its inference percentiles, runs, and control periods it missed the deadline in.
+   */
   baselineInferenceMs?: Percentiles & { runs: number; overDeadline: number };
+  /** `--baseline`: the pilot loop and the bare model side by side, interleaved (interleaved.ts). */
+  interleaved?: InterleavedResult;
+  /** What the real-time settings were granted, when any were asked. */
+  realtime?: RealtimeReport;
 }
 
 export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchResult> {
@@ -108,42 +132,45 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const config = benchConfig(options);
   const clock = new WallClock();
   // The policy first: with strict providers it may refuse, and nothing else is open yet.
-  const policy = await createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 });
+  const { value: policy, tids: inferenceThreads } = await threadsStartedDuring(() =>
+    createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 }),
+  );
   const transport = createTransport(options.transport, { ipcDir: undefined });
   const warmupTicks = Math.min(500, Math.floor(options.ticks / 5));
   let pilot: Pilot;
   try {
-    pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {}, policy });
+    pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {}, policy, inferenceThreads });
   } catch (err) {
     await policy.dispose();
     await transport.close();
     throw err;
   }
-  const cam = pilot.cameraCalibration;
-
-  // Synthetic camera: a few distinct frames cycled, published like a driver would.
-  const frames = Array.from({ length: 4 }, (_, f) => syntheticFrame(cam.width, cam.height, f));
-  const cameraPub = transport.advertise<Image>(config.inputs.camera.topic, 'sensor_msgs/msg/Image', SENSOR_QOS);
-  let commandsReceived = 0;
-  transport.subscribe(config.outputs.command.topic, 'ackermann_msgs/msg/AckermannDriveStamped', () => commandsReceived++);
-  let frameIndex = 0;
-  const publishFrame = (): void => {
-    const frame = frames[frameIndex++ % frames.length]!;
-    writeTimeFromMs(frame.header.stamp, clock.stampMs());
-    cameraPub.publish(frame);
-  };
-  await firstFrame(pilot, publishFrame, options.transport);
-  const cameraTimer = setInterval(publishFrame, 1000 / options.cameraHz);
+  await options.onTransport?.(transport, config);
+  // The robot side: a synthetic camera and a command subscriber, in a child process or in this one.
+  const peerSettings = { cameraTopic: config.inputs.camera.topic, commandTopic: config.outputs.command.topic, width: pilot.cameraCalibration.width, height: pilot.cameraCalibration.height, cameraHz: options.cameraHz };
+  const peer = (options.peer ?? defaultPeer(options.transport)) === 'process' ? await ProcessPeer.start(peerSettings) : new InlinePeer(transport, peerSettings, clock);
+  const camera = peer.camera;
+  await firstFrame(pilot, camera, options.transport);
 
   pilot.start();
-  const { heapBefore, measuredFrom } = await runTicks(pilot, options, warmupTicks, gc);
+  let interleaved: InterleavedResult | undefined;
+  let run: { heapBefore: number; measuredFrom: number };
+  if (options.baselineRuns) {
+    run = await runTicks(pilot, { ...options, ticks: 0 }, warmupTicks, gc);
+    await pilot.loop.stop();
+    interleaved = await runInterleaved({ pilot, clock, camera, ticks: options.baselineRuns, ...blockOption(options), ...progressOption(options, warmupTicks) });
+  } else {
+    run = await runTicks(pilot, options, warmupTicks, gc);
+  }
+  const { heapBefore, measuredFrom } = run;
   await pilot.stop();
   const periods = pilot.loop.stats.ticks + pilot.loop.stats.skippedCycles;
   const measuredTicks = (options.countPeriods ? periods : pilot.loop.stats.ticks) - measuredFrom;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
-  clearInterval(cameraTimer);
+  camera.pause();
   await sleep(50);
+  const commandsReceived = await peer.close();
 
   const summary = (stage: 'tickLatencyMs' | 'inferenceMs' | 'preprocessMs'): Percentiles => {
     const s = pilot.timeline.summary(stage);
@@ -168,6 +195,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - heapBefore) / measuredTicks : NaN,
     commandsReceived,
     transportDrops,
+    framesDeferred: pilot.counters.framesDeferred,
     safetyReasons: { ...pilot.safety.counters.byReason },
     periods,
     policyTicks: pilot.safety.counters.byReason.ok,
@@ -175,8 +203,13 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     ...(pilot.chunks ? { chunks: chunkStats(pilot) } : {}),
     ...(policy instanceof DelayedPolicy ? { policyRunMs: windowPercentiles(policy.runMs) } : {}),
     ...(policy instanceof RemotePolicy ? { policyRunMs: windowPercentiles(policy.roundTripMs) } : {}),
+    ...(pilot.realtime ? { realtime: pilot.realtime } : {}),
   };
-  if (options.baselineRuns) result.baselineInferenceMs = await pacedInference(pilot, options.baselineRuns, 1000 / options.rateHz);
+  if (interleaved) {
+    result.interleaved = interleaved;
+    const { inferenceMs, ticks: runs, misses } = interleaved.bare;
+    result.baselineInferenceMs = { ...inferenceMs, runs, overDeadline: misses };
+  }
   await pilot.dispose();
   await transport.close();
   return result;
@@ -205,13 +238,16 @@ function windowPercentiles(x: SampleWindow): Percentiles {
   return { p50: x.percentile(50), p99: x.percentile(99), p999: x.percentile(99.9), max: x.maxEver };
 }
 
-/** Publishes until frames flow end to end (ZeroMQ subscriptions join asynchronously), at most 2 s. */
-async function firstFrame(pilot: Pilot, publishFrame: () => void, transport: string): Promise<void> {
-  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) {
-    publishFrame();
-    await sleep(10);
-  }
+/** Starts the camera and waits until frames flow end to end (ZeroMQ subscriptions join asynchronously), at most 2 s. */
+async function firstFrame(pilot: Pilot, camera: CameraFeed, transport: string): Promise<void> {
+  camera.resume();
+  for (let i = 0; i < 200 && pilot.camera.received === 0; i++) await sleep(10);
   if (pilot.camera.received === 0) throw new Error(`bench: no camera frame arrived over ${transport} within 2 s`);
+}
+
+/** The robot side in a child process over ZeroMQ (where the compiled child script is there), else in this process. */
+function defaultPeer(transport: LoopBenchOptions['transport']): 'process' | 'inline' {
+  return transport === 'zeromq' && ProcessPeer.available() ? 'process' : 'inline';
 }
 
 /** Waits until the run is over (ticks, or periods with countPeriods); heap and tick count after warm-up. */
@@ -241,48 +277,29 @@ function benchConfig(options: LoopBenchOptions): PilotConfig {
   const raw: PilotConfigInput = {
     model: { path: options.modelPath, providers: [...options.providers], inference_thread: options.inferenceThread ?? 'main' },
     ...(options.policyServer ? { policy_server: { endpoint: options.policyServer } } : {}),
+    ...(options.realtime ? { realtime: options.realtime } : {}),
     ...(options.chunking ? { chunking: { enabled: options.chunking.enabled, ...(options.chunking.blend ? { blend: options.chunking.blend } : {}) } } : {}),
     transport: { kind: options.transport },
     loop: { rate_hz: options.rateHz, trigger: 'timer' },
     inputs: { camera: { topic: '/bench/camera/image_raw', type: 'image', max_age_ms: Math.max(100, 3000 / options.cameraHz) } },
-    outputs: { command: { topic: '/bench/cmd', type: 'ackermann' }, diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 } },
+    outputs: {
+      command: { topic: '/bench/cmd', type: 'ackermann' },
+      diagnostics: { topic: '/bench/diagnostics', rate_hz: 1 },
+      ...(options.publishTimeline ? { timeline: { topic: '/bench/timeline', enabled: true } } : {}),
+    },
     safety: { estop_topic: '/bench/estop' },
   };
   if (options.calibrationDir) raw.calibration = { camera: `${options.calibrationDir}/camera.yaml`, vehicle: `${options.calibrationDir}/vehicle.yaml` };
   return parseConfig(raw, 'bench', options.projectDir);
 }
 
-/** The model alone at the loop's pace: separates the runtime's own jitter from the loop's overhead. */
-async function pacedInference(pilot: Pilot, runs: number, periodMs: number): Promise<Percentiles & { runs: number; overDeadline: number }> {
-  const deadlineMs = pilot.config.loop.deadline_ms ?? 0.8 * periodMs;
-  const times = new Float64Array(runs);
-  let overDeadline = 0;
-  let next = performance.now();
-  for (let i = 0; i < runs; i++) {
-    next += periodMs;
-    const start = performance.now();
-    await pilot.policy.run();
-    times[i] = performance.now() - start;
-    if (times[i]! > deadlineMs) overDeadline++;
-    await sleep(Math.max(0, next - performance.now()));
-  }
-  times.sort();
-  const at = (p: number) => times[Math.min(runs - 1, Math.ceil((p / 100) * runs) - 1)]!;
-  return { p50: at(50), p99: at(99), p999: at(99.9), max: times[runs - 1]!, runs, overDeadline };
+function blockOption(options: LoopBenchOptions): { blockTicks?: number } {
+  return options.blockTicks ? { blockTicks: options.blockTicks } : {};
 }
 
-function syntheticFrame(width: number, height: number, seed: number): Image {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3;
-      // A road-like gradient with a moving stripe, so frames differ.
-      data[o] = (x + seed * 37) & 0xff;
-      data[o + 1] = (y * 2) & 0xff;
-      data[o + 2] = Math.abs(x - width / 2 - seed * 8) < 6 ? 255 : 60;
-    }
-  }
-  return makeImage({ header: makeHeader({ frame_id: 'camera' }), height, width, encoding: 'rgb8', step: width * 3, data });
+function progressOption(options: LoopBenchOptions, warmupTicks: number): { onProgress?: (done: number, total: number) => void } {
+  const report = options.onProgress;
+  return report ? { onProgress: (done, total) => report(warmupTicks + done, warmupTicks + total) } : {};
 }
 
 function sleep(ms: number): Promise<void> {
@@ -301,17 +318,16 @@ export function formatLoopBench(r: LoopBenchResult): string {
     `model          ${r.model}`,
     `provider       ${r.provider}`,
     ...formatProviderReport(r.startup).map((l) => `  ${l}`),
+    ...(r.realtime ? formatRealtimeReport(r.realtime) : []),
     `transport      ${r.transport}, loop ${r.rateHz} Hz, ${r.ticks} ticks`,
     `tick latency   ${p(r.tickLatencyMs)}   (input ready → command published)`,
     `inference      ${p(r.inferenceMs)}`,
     `preprocess     ${p(r.preprocessMs)}`,
     `deadline miss  ${r.deadlineMisses}   skipped cycles ${r.skippedCycles}   max start lateness ${r.maxStartLatenessMs.toFixed(3)} ms`,
     `heap growth    ${r.heapGrowthBytesPerTick.toFixed(1)} bytes/tick`,
-    `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}`,
-    ...(r.baselineInferenceMs
-      ? [`bare model     ${p(r.baselineInferenceMs)}   (${r.baselineInferenceMs.runs} runs paced at the loop rate, ${r.baselineInferenceMs.overDeadline} over the deadline)`]
-      : []),
+    `commands       ${r.commandsReceived} received, transport drops ${r.transportDrops}; ${r.framesDeferred} camera frames preprocessed after the tick they arrived in or just before`,
     `safety         ${Object.entries(r.safetyReasons).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...(r.interleaved ? [formatInterleaved(r.interleaved)] : []),
   ].join('\n');
 }
 

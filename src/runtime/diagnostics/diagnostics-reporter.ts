@@ -25,6 +25,8 @@ export interface PilotCounters {
   commandsPublished: number;
   /** Arm: commands not published because no joint position was measured yet (any command would move it). */
   commandsWithheld: number;
+  /** Camera frames preprocessed after a tick instead of on arrival (they came during it or just before it). */
+  framesDeferred: number;
 }
 
 /** What the reporter reads of a running pilot (the runtime's DiagnosticsSource provides it). */
@@ -37,6 +39,8 @@ export interface DiagnosticsSource {
   readonly safety: SafetyLayer;
   readonly camera: InputSlot<Image | CompressedImage>;
   readonly counters: PilotCounters;
+  /** Reports built right after a tick instead of on their timer (realtime.gc_every_ticks and friends). */
+  readonly housekeepingAfterTicks: boolean;
   readonly arm: ArmDescription | undefined;
   readonly jointStates: InputSlot<JointState> | undefined;
   readonly jointStateReader: JointStateReader | undefined;
@@ -54,6 +58,8 @@ export class DiagnosticsReporter {
   #lastTicks = 0;
   #lastMisses = 0;
   #lastAtMs = 0;
+  /** Due while the loop ran: published right after the next tick (see afterTick). */
+  #due = false;
   published = 0;
 
   constructor(pilot: DiagnosticsSource, transport: Transport, clock: Clock, config: PilotConfig['outputs']['diagnostics']) {
@@ -75,10 +81,24 @@ export class DiagnosticsReporter {
   }
 
   readonly #fire = (): void => {
+    const nextMs = this.#clock.now() + this.#periodMs;
+    // Building the report sorts the latency windows (milliseconds): not inside a tick, nor just before one.
+    if (this.#pilot.housekeepingAfterTicks) this.#due = true;
+    else this.#publish();
+    this.#timer = this.#clock.schedule(this.#due ? nextMs : this.#lastAtMs + this.#periodMs, this.#fire);
+  };
+
+  /** Called by the runtime right after each tick: publishes a report that fell due meanwhile. */
+  afterTick(): void {
+    if (!this.#due) return;
+    this.#due = false;
+    this.#publish();
+  }
+
+  #publish(): void {
     this.#publisher.publish(this.build());
     this.published++;
-    this.#timer = this.#clock.schedule(this.#lastAtMs + this.#periodMs, this.#fire);
-  };
+  }
 
   /** Snapshot of the runtime's health as a DiagnosticArray. */
   build(): DiagnosticArray {

@@ -15,34 +15,35 @@ export interface Clock {
 export type TimerHandle = { readonly id: number };
 
 /**
- * Wall clock: performance.now() for monotonic time. Timers use setTimeout for the coarse wait and
- * setImmediate for the last stretch, because setTimeout alone wakes up to ~1 ms late.
+ * Timers in wall time, for the clocks that follow the wall (WallClock, replay's ScaledWallClock):
+ * setTimeout for the coarse wait and setImmediate for the last stretch, because setTimeout alone
+ * wakes up to ~1 ms late. A subclass says how its time maps to wall time (`wallAt`).
  */
-export class WallClock implements Clock {
-  readonly #epochOffsetMs = Date.now() - performance.now();
+export abstract class WallTimerClock implements Clock {
   /** How long before the due time to stop sleeping and poll instead. */
   readonly #spinMs: number;
   #nextId = 1;
   readonly #live = new Set<number>();
 
-  constructor(options: { spinMs?: number } = {}) {
-    this.#spinMs = options.spinMs ?? 1.5;
+  constructor(spinMs = 1.5) {
+    this.#spinMs = spinMs;
   }
 
-  now(): number {
-    return performance.now();
-  }
+  abstract now(): number;
 
-  stampMs(): number {
-    return this.#epochOffsetMs + performance.now();
-  }
+  abstract stampMs(): number;
 
+  /** Wall milliseconds (performance.now()) at which this clock's time `ms` is reached. */
+  abstract wallAt(ms: number): number;
+
+  /** The wall due time is fixed when scheduling: a later change of the clock's mapping does not move it. */
   schedule(atMs: number, callback: () => void): TimerHandle {
     const handle = { id: this.#nextId++ };
     this.#live.add(handle.id);
+    const wallDue = this.wallAt(atMs);
     const poll = (): void => {
       if (!this.#live.has(handle.id)) return;
-      const remaining = atMs - performance.now();
+      const remaining = wallDue - performance.now();
       if (remaining <= 0) {
         this.#live.delete(handle.id);
         callback();
@@ -58,6 +59,29 @@ export class WallClock implements Clock {
 
   cancel(handle: TimerHandle): void {
     this.#live.delete(handle.id);
+  }
+}
+
+/** Wall clock: performance.now() for monotonic time, its timers those of WallTimerClock. */
+export class WallClock extends WallTimerClock {
+  readonly #epochOffsetMs = Date.now() - performance.now();
+
+  /** `spinMs`: how long before the due time to stop sleeping and poll instead (default 1.5). */
+  constructor(options: { spinMs?: number } = {}) {
+    super(options.spinMs);
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  stampMs(): number {
+    return this.#epochOffsetMs + performance.now();
+  }
+
+  /** This clock's time is wall time. */
+  wallAt(ms: number): number {
+    return ms;
   }
 }
 

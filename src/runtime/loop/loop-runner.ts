@@ -76,6 +76,12 @@ export class LoopRunner {
     await this.#idle;
   }
 
+  /** Timer mode, running: whether the next tick is due within `ms` (inputs can wait until after it). */
+  dueWithinMs(ms: number): boolean {
+    if (!this.#running || this.options.trigger !== 'timer') return false;
+    return this.#startMs + this.#k * this.options.periodMs - this.#clock.now() < ms;
+  }
+
   /** Resolves when no tick is in progress (tests and lockstep simulation step with this). */
   whenIdle(): Promise<void> {
     return this.#idle;

@@ -21,6 +21,13 @@ export interface TickRecord {
   /** Input ready → command published. */
   tickLatencyMs: number;
   reason: string;
+  /** Tick start − due time (timer wake-up or a busy thread), ms. */
+  startLatenessMs: number;
+  /** Input checks and state reads before inference, ms. */
+  inputMs: number;
+  /** Camera frames handled during this tick (they arrived while it awaited inference): decode, then preprocess, ms. */
+  frameDecodeMs: number;
+  framePreprocessMs: number;
 }
 
 export class Timeline {
@@ -34,7 +41,13 @@ export class Timeline {
     publishMs: 0,
     tickLatencyMs: 0,
     reason: '',
+    startLatenessMs: 0,
+    inputMs: 0,
+    frameDecodeMs: 0,
+    framePreprocessMs: 0,
   };
+  /** Called with `last` after each commit (a benchmark's per-tick recorder); must not keep the object. */
+  onCommit: ((rec: TickRecord) => void) | undefined = undefined;
 
   constructor(capacity = 4096) {
     this.windows = {} as Record<TimelineStage, SampleWindow>;
@@ -47,6 +60,7 @@ export class Timeline {
       const v = this.last[s];
       if (!Number.isNaN(v)) this.windows[s].push(v);
     }
+    this.onCommit?.(this.last);
   }
 
   summary(stage: TimelineStage): { p50: number; p90: number; p99: number; p999: number; max: number; n: number } {

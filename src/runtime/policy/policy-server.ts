@@ -4,12 +4,13 @@
  * error reply naming the tensor and what was wrong, never a crash; the server keeps serving.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { endianness } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
 import { assertBindable } from '../../transport/endpoints.js';
 import { PilotError } from '../../core/util/errors.js';
 import { SampleWindow } from '../../core/util/sample-window.js';
-import type { Policy } from './policy-session.js';
+import { PolicySession, type Policy } from './policy-session.js';
 import {
   decodeHeader,
   encodeHeader,
@@ -19,6 +20,8 @@ import {
   type ServerMessage,
   type TensorSpec,
 } from './server-protocol.js';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 export interface PolicyServerOptions {
   readonly endpoint: string;
@@ -38,11 +41,13 @@ export interface PolicyServerStats {
   requests: number;
   /** Requests answered with an error (bad request, failed inference). */
   errors: number;
+  /** Requests whose frames the network read in place (no copy into the policy's inputs). */
+  inPlace: number;
 }
 
 export class PolicyServer {
   readonly serverId = randomUUID();
-  readonly stats: PolicyServerStats = { hellos: 0, requests: 0, errors: 0 };
+  readonly stats: PolicyServerStats = { hellos: 0, requests: 0, errors: 0, inPlace: 0 };
   /** Inference time per request (network + delay), ms. */
   readonly inferenceMs = new SampleWindow(65_536);
   readonly #socket: zmq.Router;
@@ -139,12 +144,23 @@ export class PolicyServer {
     }
   }
 
+  /**
+   * The request's frames as the network's inputs without a copy (900 KiB for a 320×240 camera): for an
+   * ONNX Runtime session in this process on a little-endian host when every frame is float32-aligned.
+   */
+  #directInputs(frames: readonly Buffer[]): Map<string, Float32Array> | undefined {
+    if (!LITTLE_ENDIAN || !(this.#o.policy instanceof PolicySession) || frames.some((f) => f.byteOffset % 4 !== 0)) return undefined;
+    return new Map(this.#inputs.map((spec, i) => [spec.name, new Float32Array(frames[i]!.buffer, frames[i]!.byteOffset, frames[i]!.length / 4)]));
+  }
+
   async #infer(id: number, specs: unknown, tensors: Buffer[]): Promise<Buffer[]> {
     const { policy } = this.#o;
     const frames = matchTensors(`request ${id}`, specs, tensors, this.#inputs);
-    this.#inputs.forEach((spec, i) => readFloat32Frame(frames[i]!, policy.inputs.get(spec.name)!));
+    const direct = this.#directInputs(frames);
+    if (direct) this.stats.inPlace++;
+    else this.#inputs.forEach((spec, i) => readFloat32Frame(frames[i]!, policy.inputs.get(spec.name)!));
     const start = performance.now();
-    await policy.run();
+    await (direct ? (policy as PolicySession).runOn(direct) : policy.run());
     if (this.#o.inferenceDelayMs) await sleep(this.#o.inferenceDelayMs);
     const inferenceMs = performance.now() - start;
     this.inferenceMs.push(inferenceMs);

@@ -214,18 +214,38 @@ export class PolicySession implements Policy {
   }
 
   /** Run once on the current input buffers; the result is in `output` when the promise resolves. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    return this.#run(this.#feeds);
+  }
+
+  /**
+   * Run once on other buffers than `inputs` (one per contract input, its element count): the policy
+   * server feeds a request's frames to the network without copying them. `inputs` are left as they are.
+   */
+  runOn(buffers: ReadonlyMap<string, Float32Array>): Promise<void> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of this.contract.inputs) {
+      const buffer = buffers.get(input.name);
+      if (!buffer || buffer.length !== this.inputs.get(input.name)!.length) {
+        throw new PilotError('E_POLICY_SHAPE', `runOn: input '${input.name}' ${buffer ? `has ${buffer.length} elements, expected ${this.inputs.get(input.name)!.length}` : 'is missing'}`);
+      }
+      feeds[input.name] = new ort.Tensor('float32', buffer, input.shape);
+    }
+    return this.#run(feeds);
+  }
+
+  async #run(feeds: Record<string, ort.Tensor>): Promise<void> {
     switch (this.#mode) {
       case 'preallocated':
-        await this.session.run(this.#feeds, this.#fetches);
+        await this.session.run(feeds, this.#fetches);
         return;
       case 'copy': {
-        const result = await this.session.run(this.#feeds);
+        const result = await this.session.run(feeds);
         this.output.set(result[this.#outputName]!.data as Float32Array);
         return;
       }
       case 'device': {
-        const result = await this.session.run(this.#feeds);
+        const result = await this.session.run(feeds);
         const tensor = result[this.#outputName]!;
         // Off the device only here, because the safety layer reads the command on the host.
         this.output.set((tensor.location === 'gpu-buffer' ? await tensor.getData(true) : tensor.data) as Float32Array);

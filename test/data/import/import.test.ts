@@ -2,19 +2,16 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BagReader, BagWriter, MemoryBagFolder, type BagMessage } from '../../../src/data/bags/index.js';
-import { importDrivingLog, type ImportOptions, type ImportStats } from '../../../src/data/import/bag-import.js';
+import { BagReader, MemoryBagFolder, type BagMessage } from '../../../src/data/bags/index.js';
 import { readDonkeyTub } from '../../../src/data/import/donkey.js';
-import type { RecordResult } from '../../../src/data/import/driving-log.js';
 import { MPH_TO_MPS, readUdacityLog, splitCsvLine, timeFromImageName, UDACITY_MAX_STEERING_RAD } from '../../../src/data/import/udacity.js';
 import type { AckermannDriveStamped, CompressedImage, Image, Odometry } from '../../../src/core/messages/types.js';
 import { runReplay } from '../../../src/data/replay/replay-session.js';
 import { tempDir } from '../bags/helpers.js';
+import { importInto, MAX_SPEED, MAX_STEER } from './helpers.js';
 import { frame, quiet, replayConfig } from '../replay/helpers.js';
 
 const FIXTURES = 'test/fixtures/import';
-const MAX_STEER = 0.45;
-const MAX_SPEED = 4;
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -25,17 +22,6 @@ function scratch(): string {
   const { dir, cleanup } = tempDir('pilot-import-');
   cleanups.push(cleanup);
   return dir;
-}
-
-async function importInto(records: AsyncIterable<RecordResult>, options: Partial<ImportOptions> = {}): Promise<{ folder: MemoryBagFolder; stats: ImportStats }> {
-  const folder = new MemoryBagFolder('imported');
-  const writer = await BagWriter.create(folder, { name: 'imported' });
-  try {
-    const stats = await importDrivingLog(records, writer, { maxSteeringRad: MAX_STEER, maxSpeedMps: MAX_SPEED, ...options });
-    return { folder, stats };
-  } finally {
-    await writer.close();
-  }
 }
 
 async function read(folder: MemoryBagFolder): Promise<{ reader: BagReader; byTopic: Map<string, { m: BagMessage; v: unknown }[]> }> {

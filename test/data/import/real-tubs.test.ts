@@ -8,18 +8,16 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BagReader, BagWriter, MemoryBagFolder, openBag } from '../../../src/data/bags/index.js';
+import { BagReader, MemoryBagFolder, openBag } from '../../../src/data/bags/index.js';
 import { main } from '../../../src/cli/main.js';
-import { importDrivingLog, type ImportOptions, type ImportStats } from '../../../src/data/import/bag-import.js';
+import type { ImportStats } from '../../../src/data/import/bag-import.js';
 import { readDonkeyTub } from '../../../src/data/import/donkey.js';
-import type { RecordResult } from '../../../src/data/import/driving-log.js';
 import { importSummary, summaryLines, type ImportSummary } from '../../../src/data/import/import-summary.js';
 import { MPH_TO_MPS, pathStyle, readUdacityLog, resolveImage } from '../../../src/data/import/udacity.js';
 import type { AckermannDriveStamped, Odometry } from '../../../src/core/messages/types.js';
 import { tempDir } from '../bags/helpers.js';
+import { importInto, MAX_STEER } from './helpers.js';
 
-const MAX_STEER = 0.45;
-const MAX_SPEED = 4;
 const T0_MS = 1610895050719;
 
 const cleanups: (() => void)[] = [];
@@ -102,17 +100,6 @@ function olderTub(dir: string): void {
   writeFileSync(image(12), jpegBytes(12).subarray(0, 120));
   writeFileSync(image(13), 'not an image\n');
   rmSync(image(15));
-}
-
-async function importInto(records: AsyncIterable<RecordResult>, options: Partial<ImportOptions> = {}): Promise<{ folder: MemoryBagFolder; stats: ImportStats }> {
-  const folder = new MemoryBagFolder('imported');
-  const writer = await BagWriter.create(folder, { name: 'imported' });
-  try {
-    const stats = await importDrivingLog(records, writer, { maxSteeringRad: MAX_STEER, maxSpeedMps: MAX_SPEED, ...options });
-    return { folder, stats };
-  } finally {
-    await writer.close();
-  }
 }
 
 async function counts(folder: MemoryBagFolder): Promise<Record<string, number>> {

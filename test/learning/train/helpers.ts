@@ -38,3 +38,11 @@ export function barFrames(count: number, seed: number, height = 12, width = 20):
   }
   return { images, height, width, targets, targetNames: ['steering_angle', 'speed'], count };
 }
+
+/** A batch of NHWC float images in NCHW order (ONNX Runtime's input layout). */
+export function nhwcToNchw(nhwc: Float32Array, batch: number, h: number, w: number): Float32Array {
+  const nchw = new Float32Array(nhwc.length);
+  for (let b = 0; b < batch; b++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) nchw[((b * 3 + c) * h + y) * w + x] = nhwc[((b * h + y) * w + x) * 3 + c]!;
+  return nchw;
+}

@@ -19,7 +19,7 @@ import {
   type CameraPreprocessing,
 } from '../../../src/learning/train/onnx-io.js';
 import { mulberry32, uniform } from '../../../src/core/util/prng.js';
-import { TINY } from './helpers.js';
+import { nhwcToNchw, TINY } from './helpers.js';
 
 const camera: CameraPreprocessing = { color: 'rgb', normalize: SYMMETRIC_NORMALIZE, crop: { top: 0.4, bottom: 0.1, left: 0, right: 0 }, undistort: false };
 const policyOptions = { id: 'tiny-policy', camera, maxSteeringRad: 0.45, maxSpeedMps: 4 };
@@ -44,9 +44,7 @@ async function compare(bytes: Uint8Array, output: string, tfjs: (x: tf.Tensor4D)
     const random = mulberry32(31);
     for (let trial = 0; trial < 3; trial++) {
       const nhwc = uniform(random, batch * h * w * 3, 1.5);
-      const nchw = new Float32Array(nhwc.length);
-      for (let b = 0; b < batch; b++)
-        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) nchw[((b * 3 + c) * h + y) * w + x] = nhwc[((b * h + y) * w + x) * 3 + c]!;
+      const nchw = nhwcToNchw(nhwc, batch, h, w);
       const result = await session.run({ image: new ort.Tensor('float32', nchw, [batch, 3, h, w]) });
       const got = result[output]!.data as Float32Array;
       const want = tf.tidy(() => tfjs(tf.tensor4d(nhwc, [batch, h, w, 3])).dataSync());

@@ -11,7 +11,7 @@ import { describeLayers, Network, type NetworkArchitecture } from '../../../src/
 import { armActionFields, armStateArchitecture, exportArmPolicyOnnx, exportPolicyOnnx, loadNetwork, NETWORK_METADATA_KEY, readNetworkOnnx, type ArmJoint, type CameraPreprocessing } from '../../../src/learning/train/onnx-io.js';
 import { trainNetwork } from '../../../src/learning/train/trainer.js';
 import { mulberry32, uniform } from '../../../src/core/util/prng.js';
-import { barFrames, TINY } from './helpers.js';
+import { barFrames, nhwcToNchw, TINY } from './helpers.js';
 
 const JOINTS: ArmJoint[] = [
   { name: 'j_pan', lower: -2.6, upper: 2.6 },
@@ -169,9 +169,7 @@ async function compare(bytes: Uint8Array, network: Network, batch = 1): Promise<
     const random = mulberry32(31);
     for (let trial = 0; trial < 3; trial++) {
       const nhwc = uniform(random, batch * h * w * 3, 1.5);
-      const nchw = new Float32Array(nhwc.length);
-      for (let b = 0; b < batch; b++)
-        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) nchw[((b * 3 + c) * h + y) * w + x] = nhwc[((b * h + y) * w + x) * 3 + c]!;
+      const nchw = nhwcToNchw(nhwc, batch, h, w);
       const state = jointStates(batch, 40 + trial);
       const result = await session.run({ image: new ort.Tensor('float32', nchw, [batch, 3, h, w]), joint_state: new ort.Tensor('float32', state, [batch, JOINTS.length]) });
       const got = result['action']!.data as Float32Array;

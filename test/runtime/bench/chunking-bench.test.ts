@@ -48,7 +48,8 @@ describe('bench --chunked: chunked loop vs plain loop with the same slow model',
       transport: 'inprocess',
       projectDir: process.cwd(),
       calibrationDir: resolve('calibration'),
-      remote: { command: [process.execPath, 'node_modules/vite-node/vite-node.mjs', 'test/runtime/policy/serve-child.ts', '--'] },
+      // The child compiles pilot's sources on the fly: minutes on a busy 2-core machine, so wait long.
+      remote: { command: [process.execPath, 'node_modules/vite-node/vite-node.mjs', 'test/runtime/policy/serve-child.ts', '--'], readyTimeoutMs: 280_000 },
     });
     expect(r.policyServer).toMatch(/^tcp:\/\/127.0.0.1:\d+$/);
     expect(r.reference).toBeUndefined();
@@ -57,7 +58,7 @@ describe('bench --chunked: chunked loop vs plain loop with the same slow model',
     expect(r.chunked.chunks!.inferenceMs.p50).toBeGreaterThanOrEqual(60);
     expect(r.plain.policyTicks).toBe(0);
     expect(formatChunkingBench(r)).toMatch(/in pilot serve at tcp:/);
-  }, 120_000);
+  }, 360_000);
 
   it('refuses a model without a chunk and names it; bad flags are usage errors', async () => {
     await expect(

@@ -28,7 +28,10 @@ describe('a chunked policy slower than the control period in a lockstep test dri
     // A chunk is used from 100 ms after its frame (simulated time) until the next one is due.
     expect(q.chunkAgeMs.p50).toBeGreaterThanOrEqual(100);
     expect(q.inferences).toBeGreaterThan(10);
-    expect(a.runtime!.deadlineMisses).toBe(0);
+    // No tick's command came late in simulated time (deadlineMisses also counts ticks whose own work
+    // overran in wall time, which a busy machine can cause in lockstep too).
+    expect(a.runtime!.safetyReasons.deadline_miss ?? 0).toBe(0);
+    expect(b.runtime!.safetyReasons).toEqual(a.runtime!.safetyReasons);
     expect(formatSummary(a, { color: false })).toMatch(/action queue\s+chunks 10 × 50 ms, latest · \d+ inferences/);
   }, 60_000);
 });

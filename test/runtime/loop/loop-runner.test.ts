@@ -13,6 +13,22 @@ describe('LoopRunner on a manual clock', () => {
     expect(starts.every((s, i) => s === i * 10)).toBe(true);
   });
 
+  it('says whether the next tick is due within a time (timer mode, running only)', () => {
+    const clock = new ManualClock();
+    const runner = new LoopRunner({ clock, periodMs: 10, deadlineMs: 8, trigger: 'timer' }, { tick: () => {} });
+    expect(runner.dueWithinMs(100)).toBe(false); // not running
+    runner.start(); // tick at 0 ran; next due at 10
+    clock.advanceTo(8.5);
+    expect(runner.dueWithinMs(1)).toBe(false);
+    clock.advanceTo(9.2);
+    expect(runner.dueWithinMs(1)).toBe(true);
+    clock.advanceTo(10); // tick at 10 ran; next due at 20
+    expect(runner.dueWithinMs(1)).toBe(false);
+    const camera = new LoopRunner({ clock, periodMs: 10, deadlineMs: 8, trigger: 'camera' }, { tick: () => {} });
+    camera.start();
+    expect(camera.dueWithinMs(100)).toBe(false);
+  });
+
   it('passes the deadline with each tick', () => {
     const clock = new ManualClock();
     const deadlines: number[] = [];
