@@ -586,6 +586,8 @@ export class Pilot {
 
   readonly #onCamera = (msg: Image | CompressedImage): void => {
     if (this.#deferFrames && (this.#inTick || this.loop.dueWithinMs(FRAME_GUARD_MS))) {
+      // Frames bunched up behind a late loop: the older one is taken in now rather than dropped.
+      if (this.#pendingFrame && !this.#inTick) this.#takePendingFrame();
       this.#pendingFrame = msg;
       this.counters.framesDeferred++;
       return;

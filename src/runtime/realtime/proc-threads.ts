@@ -78,12 +78,15 @@ export const procThreads: ThreadReader = {
   },
 };
 
-/** The file-backed lines of /proc/<pid>/maps (`start-end perms offset dev inode /path`). */
+/**
+ * The file-backed lines of /proc/<pid>/maps (`start-end perms offset dev inode /path`), without the
+ * inaccessible ones (`---p`: guard gaps between a library's segments, which mlock refuses).
+ */
 export function parseFileMappings(text: string): FileMapping[] {
   const out: FileMapping[] = [];
   for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s+(\/.*)$/.exec(line);
-    if (m && !m[3]!.endsWith(' (deleted)')) out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), path: m[3]! });
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s+(\/.*)$/.exec(line);
+    if (m && !m[3]!.startsWith('---') && !m[4]!.endsWith(' (deleted)')) out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), path: m[4]! });
   }
   return out;
 }

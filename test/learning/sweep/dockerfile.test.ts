@@ -22,7 +22,8 @@ describe('launch/sweep/Dockerfile', () => {
     for (const s of sources) expect(existsSync(s), s).toBe(true);
     const ci = /apt-get install[^\n]*--no-install-recommends ([a-z0-9 .-]+?) >/.exec(readFileSync('.ci/run', 'utf8'))![1]!.split(/\s+/);
     const image = /apt-get install -y --no-install-recommends ([a-z0-9 .-]+?) \\/.exec(text)![1]!.split(/\s+/);
-    expect(image.sort()).toEqual(ci.sort());
+    // .ci/run also installs the Python peers of the policy-server example test, which a sweep never runs.
+    expect(image.sort()).toEqual(ci.filter((p) => !p.startsWith('python3-')).sort());
     expect(text).toMatch(/^FROM node:20-/m);
     expect(text).toMatch(/^USER node$/m);
   });

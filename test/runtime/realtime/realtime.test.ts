@@ -112,12 +112,13 @@ describe('/proc parsing', () => {
     expect(() => parseCpuList('a-b')).toThrow(/not a CPU list/);
   });
 
-  it('file mappings from /proc/self/maps, without anonymous or deleted ones', () => {
+  it('file mappings from /proc/self/maps, without anonymous, deleted or inaccessible ones', () => {
     const maps = [
       '55d0c0000000-55d0c0200000 r-xp 00000000 08:01 1234    /usr/bin/node',
       '7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ',
       '7f0000002000-7f0000003000 rw-p 00000000 00:00 0       [heap]',
       '7f0000004000-7f0000005000 r--p 00000000 08:01 99      /tmp/gone (deleted)',
+      '7f0000006000-7f0000007000 ---p 00010000 08:01 77      /usr/lib/libonnxruntime.so.1',
     ].join('\n');
     expect(parseFileMappings(maps)).toEqual([{ start: 0x55d0c0000000n, end: 0x55d0c0200000n, path: '/usr/bin/node' }]);
   });
