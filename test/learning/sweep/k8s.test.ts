@@ -103,6 +103,8 @@ describe('pilot sweep k8s', () => {
     expect(await main(['sweep', 'k8s', sweep, '--image', 'i', '--shards', '2', '--results-claim', 'r', '--results-size', '1Gi'])).toBe(2);
     expect(err.join('\n')).toMatch(/--results-size and --storage-class apply to the claim sweep k8s emits/);
     expect(await main(['sweep', 'deploy'])).toBe(2);
-    expect(err.join('\n')).toMatch(/sweep: unknown subcommand 'deploy' \(plan, run, merge, k8s\)/);
+    expect(err.join('\n')).toMatch(/pilot sweep: unknown command 'deploy'\nsee `pilot sweep --help`/);
+    expect(await main(['sweep', 'mrege'])).toBe(2);
+    expect(err.join('\n')).toMatch(/pilot sweep: unknown command 'mrege' \(did you mean merge\?\)/);
   });
 });
