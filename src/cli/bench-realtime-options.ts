@@ -15,7 +15,7 @@ function cpuList(value: string, flag: string): number[] {
 }
 
 export const REALTIME_OPTIONS = {
-  priority: number('--priority <1-99>', 'SCHED_FIFO priority of the loop and inference threads (realtime.priority; 0: normal scheduling)', {
+  priority: number('--priority <0-99>', 'SCHED_FIFO priority of the loop and inference threads (realtime.priority; 0: normal scheduling)', {
     integer: true,
     min: 0,
     max: 99,

@@ -19,7 +19,7 @@ function portNumber(value: string, flag: string): number {
 
 /** The option: undefined without --foxglove, the port with it (8765 when bare). */
 export const foxgloveOption = () =>
-  custom('--foxglove [port]', `serve a live view to Foxglove or Lichtblick on this loopback port (bare: ${DEFAULT_FOXGLOVE_PORT}; 0: any free port)`, portNumber, {
+  custom('--foxglove [port]', 'serve a live view to Foxglove or Lichtblick on this loopback port (0: any free port)', portNumber, {
     preset: String(DEFAULT_FOXGLOVE_PORT),
     valuePattern: /^\d+$/,
   });

@@ -83,7 +83,7 @@ const K8S_OPTIONS = {
   'results-size': text('--results-size <size>', 'size of the results claim emitted', { default: '20Gi' }),
   'storage-class': text('--storage-class <class>', 'storage class of the results claim emitted', { defaultLabel: "the cluster's default" }),
   mount: repeated('--mount <pvc>:<path>', 'mount a claim read-only at an absolute path (repeatable), e.g. bags:/data/bags'),
-  namespace: text('--namespace <ns>', 'the namespace of the objects', { defaultLabel: 'none (kubectl picks)' }),
+  namespace: text('--namespace <ns>', 'the namespace of the objects', { defaultLabel: "kubectl's current one" }),
   'backoff-limit-per-index': whole('--backoff-limit-per-index <n>', 'retries of a failed shard', 0, { default: 2 }),
   'max-failed-indexes': whole('--max-failed-indexes <n>', 'stop the Job after this many failed shards', 0, { defaultLabel: '--shards' }),
   'merge-wait-s': whole('--merge-wait-s <s>', "how long the merge Job waits for the shards", 0, { default: 86_400 }),

@@ -42,7 +42,7 @@ describe('--foxglove [port]', () => {
       out.length = 0;
       expect(await main([...command, '--help'])).toBe(0);
       // Help lines wrap at the terminal's width: compare with the whitespace collapsed.
-      expect(out.join('\n').replace(/\s+/g, ' '), command.join(' ')).toMatch(/--foxglove \[port\] serve a live view to Foxglove or Lichtblick on this loopback port \(bare: 8765; 0: any free port\)/);
+      expect(out.join('\n').replace(/\s+/g, ' '), command.join(' ')).toMatch(/--foxglove \[port\] serve a live view to Foxglove or Lichtblick on this loopback port \(0: any free port\) \(preset: "8765"\)/);
     }
   });
 });
