@@ -104,6 +104,17 @@ export class DiagnosticsReporter {
   build(): DiagnosticArray {
     const p = this.#pilot;
     const now = this.#clock.now();
+    const statuses: DiagnosticStatus[] = [this.#loopStatus(now), policyStatus(p), inputsStatus(p, now), safetyStatus(p)];
+    if (p.arm) statuses.push(armStatus(p, now));
+    if (p.chunks) statuses.push(queueStatus(p.chunks));
+    const stamp = this.#clock.stampMs();
+    const sec = Math.floor(stamp / 1000);
+    return { header: { stamp: { sec, nanosec: Math.round((stamp - sec * 1000) * 1e6) }, frame_id: '' }, status: statuses };
+  }
+
+  /** The loop's rate and misses since the last report (and moves the window on). */
+  #loopStatus(now: number): DiagnosticStatus {
+    const p = this.#pilot;
     const elapsedS = Math.max(1e-9, (now - this.#lastAtMs) / 1000);
     const ticks = p.loop.stats.ticks;
     const misses = p.counters.lateResults;
@@ -112,80 +123,82 @@ export class DiagnosticsReporter {
     this.#lastTicks = ticks;
     this.#lastMisses = misses;
     this.#lastAtMs = now;
-
     const lat = p.timeline.summary('tickLatencyMs');
     const inf = p.timeline.summary('inferenceMs');
     const expected = p.config.loop.rate_hz;
-    const loopLevel = newMisses > 0 || rateHz < 0.9 * expected ? DiagnosticLevel.WARN : DiagnosticLevel.OK;
-    const cam = p.camera.health(now);
-    const by = p.safety.counters.byReason;
-    const safetyLevel = p.safety.estopped || p.safety.lastReason === 'stale_input' ? DiagnosticLevel.ERROR : p.safety.lastReason === 'ok' ? DiagnosticLevel.OK : DiagnosticLevel.WARN;
-    let sendDrops = 0;
-    let gaps = 0;
-    let decodeErrors = 0;
-    let handlerErrors = 0;
-    for (const s of p.transport.stats().values()) {
-      sendDrops += s.sendDrops;
-      gaps += s.receiveGaps;
-      decodeErrors += s.decodeErrors;
-      handlerErrors += s.handlerErrors;
-    }
-    const stamp = this.#clock.stampMs();
-    const sec = Math.floor(stamp / 1000);
-    const statuses: DiagnosticStatus[] = [
-      status(loopLevel, 'pilot: control loop', loopLevel === DiagnosticLevel.OK ? 'running' : 'deadline misses or low rate', {
-        rate_hz: rateHz.toFixed(1),
-        expected_rate_hz: String(expected),
-        ticks: String(ticks),
-        deadline_misses: String(misses),
-        skipped_cycles: String(p.loop.stats.skippedCycles),
-        tick_latency_p50_ms: fmt(lat.p50),
-        tick_latency_p99_ms: fmt(lat.p99),
-        tick_latency_max_ms: fmt(lat.max),
-        inference_p50_ms: fmt(inf.p50),
-        inference_p99_ms: fmt(inf.p99),
-      }),
-      status(DiagnosticLevel.OK, 'pilot: policy', `${p.policy.contract.id} on ${p.policy.activeProvider}`, {
-        model_id: p.policy.contract.id,
-        model_path: p.policy.modelPath,
-        execution_provider: p.policy.activeProvider,
-        providers: p.policy.providerSummary,
-        policy_errors: String(p.counters.policyErrors),
-      }),
-      status(cam.alive ? DiagnosticLevel.OK : DiagnosticLevel.ERROR, 'pilot: inputs', cam.alive ? 'fresh' : 'camera stale', {
-        camera_topic: p.camera.topic,
-        camera_age_ms: fmt(cam.ageMs),
-        camera_rate_hz: cam.rateHz.toFixed(1),
-        frames_received: String(p.camera.received),
-        frames_rejected: String(p.camera.rejected),
-        last_rejection: p.camera.lastRejection,
-        // Frames of another size than the calibration's: sampled with scaled intrinsics or camera_info's.
-        camera_geometry: describeGeometry(p),
-        frames_scaled_intrinsics: String(p.cameraGeometry.stats.scaledFrames),
-        frames_camera_info_geometry: String(p.cameraGeometry.stats.cameraInfoFrames),
-        transport_send_drops: String(sendDrops),
-        // Gaps include the publisher's own send drops when both ends share a process.
-        transport_receive_gaps: String(gaps),
-        transport_decode_errors: String(decodeErrors),
-        transport_handler_errors: String(handlerErrors),
-      }),
-      status(safetyLevel, 'pilot: safety', p.safety.estopped ? 'E-STOP' : p.safety.lastReason, {
-        estop: String(p.safety.estopped),
-        last_reason: p.safety.lastReason,
-        clamped: String(p.safety.counters.clamped),
-        slew_limited: String(p.safety.counters.slewLimited),
-        ...Object.fromEntries(p.safety.reasons.map((k) => [`ticks_${k}`, String(by[k])])),
-      }),
-    ];
-    if (p.arm) statuses.push(armStatus(p, now));
-    if (p.chunks) {
-      // A chunked policy: the action queue (WARN once it ran empty: fallbacks like deadline misses).
-      const c = p.chunks;
-      const empty = c.counters.emptyQueueFallbacks > 0;
-      statuses.push(status(empty ? DiagnosticLevel.WARN : DiagnosticLevel.OK, 'pilot: action queue', empty ? 'queue ran empty (fallbacks)' : 'ok', c.diagnostics()));
-    }
-    return { header: { stamp: { sec, nanosec: Math.round((stamp - sec * 1000) * 1e6) }, frame_id: '' }, status: statuses };
+    const level = newMisses > 0 || rateHz < 0.9 * expected ? DiagnosticLevel.WARN : DiagnosticLevel.OK;
+    return status(level, 'pilot: control loop', level === DiagnosticLevel.OK ? 'running' : 'deadline misses or low rate', {
+      rate_hz: rateHz.toFixed(1),
+      expected_rate_hz: String(expected),
+      ticks: String(ticks),
+      deadline_misses: String(misses),
+      skipped_cycles: String(p.loop.stats.skippedCycles),
+      tick_latency_p50_ms: fmt(lat.p50),
+      tick_latency_p99_ms: fmt(lat.p99),
+      tick_latency_max_ms: fmt(lat.max),
+      inference_p50_ms: fmt(inf.p50),
+      inference_p99_ms: fmt(inf.p99),
+    });
   }
+}
+
+function policyStatus(p: DiagnosticsSource): DiagnosticStatus {
+  return status(DiagnosticLevel.OK, 'pilot: policy', `${p.policy.contract.id} on ${p.policy.activeProvider}`, {
+    model_id: p.policy.contract.id,
+    model_path: p.policy.modelPath,
+    execution_provider: p.policy.activeProvider,
+    providers: p.policy.providerSummary,
+    policy_errors: String(p.counters.policyErrors),
+  });
+}
+
+function inputsStatus(p: DiagnosticsSource, now: number): DiagnosticStatus {
+  const cam = p.camera.health(now);
+  let sendDrops = 0;
+  let gaps = 0;
+  let decodeErrors = 0;
+  let handlerErrors = 0;
+  for (const s of p.transport.stats().values()) {
+    sendDrops += s.sendDrops;
+    gaps += s.receiveGaps;
+    decodeErrors += s.decodeErrors;
+    handlerErrors += s.handlerErrors;
+  }
+  return status(cam.alive ? DiagnosticLevel.OK : DiagnosticLevel.ERROR, 'pilot: inputs', cam.alive ? 'fresh' : 'camera stale', {
+    camera_topic: p.camera.topic,
+    camera_age_ms: fmt(cam.ageMs),
+    camera_rate_hz: cam.rateHz.toFixed(1),
+    frames_received: String(p.camera.received),
+    frames_rejected: String(p.camera.rejected),
+    last_rejection: p.camera.lastRejection,
+    // Frames of another size than the calibration's: sampled with scaled intrinsics or camera_info's.
+    camera_geometry: describeGeometry(p),
+    frames_scaled_intrinsics: String(p.cameraGeometry.stats.scaledFrames),
+    frames_camera_info_geometry: String(p.cameraGeometry.stats.cameraInfoFrames),
+    transport_send_drops: String(sendDrops),
+    // Gaps include the publisher's own send drops when both ends share a process.
+    transport_receive_gaps: String(gaps),
+    transport_decode_errors: String(decodeErrors),
+    transport_handler_errors: String(handlerErrors),
+  });
+}
+
+function safetyStatus(p: DiagnosticsSource): DiagnosticStatus {
+  const by = p.safety.counters.byReason;
+  const level = p.safety.estopped || p.safety.lastReason === 'stale_input' ? DiagnosticLevel.ERROR : p.safety.lastReason === 'ok' ? DiagnosticLevel.OK : DiagnosticLevel.WARN;
+  return status(level, 'pilot: safety', p.safety.estopped ? 'E-STOP' : p.safety.lastReason, {
+    estop: String(p.safety.estopped),
+    last_reason: p.safety.lastReason,
+    clamped: String(p.safety.counters.clamped),
+    slew_limited: String(p.safety.counters.slewLimited),
+    ...Object.fromEntries(p.safety.reasons.map((k) => [`ticks_${k}`, String(by[k])])),
+  });
+}
+
+/** A chunked policy's action queue: WARN once it ran empty (fallbacks, like deadline misses). */
+function queueStatus(c: ChunkedInference): DiagnosticStatus {
+  const empty = c.counters.emptyQueueFallbacks > 0;
+  return status(empty ? DiagnosticLevel.WARN : DiagnosticLevel.OK, 'pilot: action queue', empty ? 'queue ran empty (fallbacks)' : 'ok', c.diagnostics());
 }
 
 /** `calibration 320x240`, `scaled ×0.5 to 160x120`, `camera_info 640x480`. */
