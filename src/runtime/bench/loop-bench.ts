@@ -9,6 +9,7 @@ import type { PilotConfig, PilotConfigInput, ProviderName, RealtimeSettings } fr
 import { WallClock } from '../loop/clock.js';
 import type { BlendMode } from '../chunking/action-queue.js';
 import { createPolicy } from '../policy/create-policy.js';
+import type { Policy } from '../policy/policy.js';
 import { DelayedPolicy } from '../policy/delayed-policy.js';
 import { RemotePolicy } from '../policy/remote-policy.js';
 import { formatProviderReport, NoProviderError, type ProviderStartup } from '../policy/providers.js';
@@ -131,20 +132,8 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   const gc = exposeGc();
   const config = benchConfig(options);
   const clock = new WallClock();
-  // The policy first: with strict providers it may refuse, and nothing else is open yet.
-  const { value: policy, tids: inferenceThreads } = await threadsStartedDuring(() =>
-    createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 }),
-  );
-  const transport = createTransport(options.transport, { ipcDir: undefined });
   const warmupTicks = Math.min(500, Math.floor(options.ticks / 5));
-  let pilot: Pilot;
-  try {
-    pilot = await Pilot.create(config, { transport, clock, timelineCapacity: options.ticks + warmupTicks, log: () => {}, policy, inferenceThreads });
-  } catch (err) {
-    await policy.dispose();
-    await transport.close();
-    throw err;
-  }
+  const { pilot, policy, transport } = await openBenchPilot(options, config, clock, options.ticks + warmupTicks);
   await options.onTransport?.(transport, config);
   // The robot side: a synthetic camera and a command subscriber, in a child process or in this one.
   const peerSettings = { cameraTopic: config.inputs.camera.topic, commandTopic: config.outputs.command.topic, width: pilot.cameraCalibration.width, height: pilot.cameraCalibration.height, cameraHz: options.cameraHz };
@@ -172,13 +161,48 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   await sleep(50);
   const commandsReceived = await peer.close();
 
+  const result = benchResult(pilot, policy, transport, options, { heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - heapBefore) / measuredTicks : NaN, commandsReceived, periods });
+  if (interleaved) {
+    result.interleaved = interleaved;
+    const { inferenceMs, ticks: runs, misses } = interleaved.bare;
+    result.baselineInferenceMs = { ...inferenceMs, runs, overDeadline: misses };
+  }
+  await pilot.dispose();
+  await transport.close();
+  return result;
+}
+
+/** The policy first (with strict providers it may refuse while nothing else is open), then the transport and the runtime. */
+async function openBenchPilot(options: LoopBenchOptions, config: PilotConfig, clock: WallClock, timelineCapacity: number): Promise<{ pilot: Pilot; policy: Policy; transport: Transport }> {
+  const { value: policy, tids: inferenceThreads } = await threadsStartedDuring(() =>
+    createPolicy(config, { log: () => {}, strictProviders: options.strictProviders ?? false, inferenceDelayMs: options.inferenceDelayMs ?? 0 }),
+  );
+  const transport = createTransport(options.transport, { ipcDir: undefined });
+  try {
+    const pilot = await Pilot.create(config, { transport, clock, timelineCapacity, log: () => {}, policy, inferenceThreads });
+    return { pilot, policy, transport };
+  } catch (err) {
+    await policy.dispose();
+    await transport.close();
+    throw err;
+  }
+}
+
+/** The run's figures from the stopped runtime, plus what the caller measured around it. */
+function benchResult(
+  pilot: Pilot,
+  policy: Policy,
+  transport: Transport,
+  options: LoopBenchOptions,
+  measured: { heapGrowthBytesPerTick: number; commandsReceived: number; periods: number },
+): LoopBenchResult {
   const summary = (stage: 'tickLatencyMs' | 'inferenceMs' | 'preprocessMs'): Percentiles => {
     const s = pilot.timeline.summary(stage);
     return { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max };
   };
   let transportDrops = 0;
   for (const s of transport.stats().values()) transportDrops += s.sendDrops + s.receiveGaps + s.decodeErrors;
-  const result: LoopBenchResult = {
+  return {
     model: pilot.policy.contract.id,
     provider: pilot.policy.activeProvider,
     providers: pilot.policy.providerSummary,
@@ -192,12 +216,12 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     deadlineMisses: pilot.counters.lateResults,
     skippedCycles: pilot.loop.stats.skippedCycles,
     maxStartLatenessMs: pilot.loop.stats.maxStartLatenessMs,
-    heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - heapBefore) / measuredTicks : NaN,
-    commandsReceived,
+    heapGrowthBytesPerTick: measured.heapGrowthBytesPerTick,
+    commandsReceived: measured.commandsReceived,
     transportDrops,
     framesDeferred: pilot.counters.framesDeferred,
     safetyReasons: { ...pilot.safety.counters.byReason },
-    periods,
+    periods: measured.periods,
     policyTicks: pilot.safety.counters.byReason.ok,
     inferenceDelayMs: options.inferenceDelayMs ?? 0,
     ...(pilot.chunks ? { chunks: chunkStats(pilot) } : {}),
@@ -205,14 +229,6 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
     ...(policy instanceof RemotePolicy ? { policyRunMs: windowPercentiles(policy.roundTripMs) } : {}),
     ...(pilot.realtime ? { realtime: pilot.realtime } : {}),
   };
-  if (interleaved) {
-    result.interleaved = interleaved;
-    const { inferenceMs, ticks: runs, misses } = interleaved.bare;
-    result.baselineInferenceMs = { ...inferenceMs, runs, overDeadline: misses };
-  }
-  await pilot.dispose();
-  await transport.close();
-  return result;
 }
 
 function chunkStats(pilot: Pilot): ChunkBenchStats {
