@@ -79,6 +79,31 @@ interface StateSource {
   readonly index: number;
 }
 
+/** The state inputs' slots (one per topic) and where each field goes; joint-state tensors apart (the arm's reader fills them). */
+function stateSources(config: PilotConfig, policy: Policy, arm: ArmDescription | undefined, clock: Clock): { slots: Map<string, InputSlot<unknown>>; states: StateSource[]; jointTensors: Float32Array[] } {
+  const slots = new Map<string, InputSlot<unknown>>();
+  const states: StateSource[] = [];
+  const jointTensors: Float32Array[] = [];
+  for (const input of policy.contract.inputs) {
+    if (input.role !== 'state') continue;
+    const tensor = policy.inputs.get(input.name)!;
+    if (isJointStateInput(input, arm)) {
+      jointTensors.push(tensor);
+      continue;
+    }
+    input.fields.forEach((field, index) => {
+      const cfg = config.inputs.state.find((s) => s.field === field)!;
+      let slot = slots.get(cfg.topic);
+      if (!slot) {
+        slot = new InputSlot(cfg.topic, cfg.type, cfg.max_age_ms, undefined, clock);
+        slots.set(cfg.topic, slot);
+      }
+      states.push({ slot, path: new FieldPath(cfg.path), target: tensor, index });
+    });
+  }
+  return { slots, states, jointTensors };
+}
+
 export type { PilotCounters } from './diagnostics/diagnostics-reporter.js';
 
 export class Pilot {
@@ -174,26 +199,7 @@ export class Pilot {
     const camType = camCfg.type === 'image' ? 'sensor_msgs/msg/Image' : 'sensor_msgs/msg/CompressedImage';
     this.camera = new InputSlot(camCfg.topic, camType, camCfg.max_age_ms, config.loop.rate_hz, clock);
 
-    const slots = new Map<string, InputSlot<unknown>>();
-    const states: StateSource[] = [];
-    const jointTensors: Float32Array[] = [];
-    for (const input of contract.inputs) {
-      if (input.role !== 'state') continue;
-      const tensor = policy.inputs.get(input.name)!;
-      if (isJointStateInput(input, arm)) {
-        jointTensors.push(tensor);
-        continue;
-      }
-      input.fields.forEach((field, index) => {
-        const cfg = config.inputs.state.find((s) => s.field === field)!;
-        let slot = slots.get(cfg.topic);
-        if (!slot) {
-          slot = new InputSlot(cfg.topic, cfg.type, cfg.max_age_ms, undefined, clock);
-          slots.set(cfg.topic, slot);
-        }
-        states.push({ slot, path: new FieldPath(cfg.path), target: tensor, index });
-      });
-    }
+    const { slots, states, jointTensors } = stateSources(config, policy, arm, clock);
     this.#states = states;
     this.#jointTensors = jointTensors;
     if (arm && config.arm) {
@@ -241,6 +247,14 @@ export class Pilot {
     this.#commandPub = transport.advertise(config.outputs.command.topic, this.#builder.type, RELIABLE_QOS);
     const timelineOut = config.outputs.timeline;
     this.#timelinePub = timelineOut.enabled ? transport.advertise<TickTimelineMessage>(timelineOut.topic, TICK_TIMELINE_TYPE, RELIABLE_QOS) : null;
+    this.#subscribeInputs(camType, slots);
+    this.diagnostics = new DiagnosticsReporter(this, transport, clock, config.outputs.diagnostics);
+  }
+
+  /** Camera, e-stop, camera_info (unless 'none'), state topics and joint states, in that order. */
+  #subscribeInputs(camType: 'sensor_msgs/msg/Image' | 'sensor_msgs/msg/CompressedImage', slots: ReadonlyMap<string, InputSlot<unknown>>): void {
+    const { transport, config } = this;
+    const camCfg = config.inputs.camera;
     this.#subscriptions.push(
       transport.subscribe<Image | CompressedImage>(camCfg.topic, camType, this.#onCamera, SENSOR_QOS),
       transport.subscribe<Bool>(config.safety.estop_topic, 'std_msgs/msg/Bool', this.#onEstop, RELIABLE_QOS),
@@ -256,7 +270,6 @@ export class Pilot {
     if (this.jointStates) {
       this.#subscriptions.push(transport.subscribe<JointState>(this.jointStates.topic, this.jointStates.type, this.#onJointState, SENSOR_QOS));
     }
-    this.diagnostics = new DiagnosticsReporter(this, transport, clock, config.outputs.diagnostics);
   }
 
   /** Load calibration and model, check everything against everything, allocate. Fails with a message. */
@@ -375,6 +388,18 @@ export class Pilot {
     await this.policy.dispose();
   }
 
+  /** Once the command is out: the timeline, a frame deferred during the tick, a due diagnostics report, the scheduled minor GC. */
+  #afterTick(rec: TickRecord): void {
+    this.timeline.commit();
+    if (this.#timelinePub) this.#publishTimeline(rec);
+    if (this.#pendingFrame) this.#takePendingFrame();
+    this.diagnostics.afterTick();
+    if (this.#minorGc && ++this.#ticksSinceGc >= this.config.realtime.gc_every_ticks) {
+      this.#ticksSinceGc = 0;
+      this.#minorGc();
+    }
+  }
+
   /** The real-time path. Never throws: every failure becomes a counted fallback command. */
   async tick(scheduledMs: number, deadlineAtMs: number): Promise<void> {
     const clock = this.#clock;
@@ -448,14 +473,7 @@ export class Pilot {
     // Waiting before the tick (clock) plus the tick's own work (stopwatch).
     rec.tickLatencyMs = start - inputReady + (end - watchStart);
     this.#inTick = false;
-    this.timeline.commit();
-    if (this.#timelinePub) this.#publishTimeline(rec);
-    if (this.#pendingFrame) this.#takePendingFrame();
-    this.diagnostics.afterTick();
-    if (this.#minorGc && ++this.#ticksSinceGc >= this.config.realtime.gc_every_ticks) {
-      this.#ticksSinceGc = 0;
-      this.#minorGc();
-    }
+    this.#afterTick(rec);
     // At most one inference in flight: the late one must finish (its result is dropped) before the next tick.
     if (inflight) await inflight.catch(() => {});
   }
