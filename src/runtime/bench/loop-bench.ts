@@ -94,6 +94,7 @@ export interface LoopBenchResult {
   startup: ProviderStartup;
   transport: string;
   rateHz: number;
+  /** Ticks measured: the figures below leave out the warm-up (see runTicks) unless said otherwise. */
   ticks: number;
   tickLatencyMs: Percentiles;
   inferenceMs: Percentiles;
@@ -143,7 +144,7 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
 
   pilot.start();
   let interleaved: InterleavedResult | undefined;
-  let run: { heapBefore: number; measuredFrom: number };
+  let run: MeasureStart;
   if (options.baselineRuns) {
     run = await runTicks(pilot, { ...options, ticks: 0 }, warmupTicks, gc);
     await pilot.loop.stop();
@@ -151,17 +152,16 @@ export async function benchLoop(options: LoopBenchOptions): Promise<LoopBenchRes
   } else {
     run = await runTicks(pilot, options, warmupTicks, gc);
   }
-  const { heapBefore, measuredFrom } = run;
   await pilot.stop();
-  const periods = pilot.loop.stats.ticks + pilot.loop.stats.skippedCycles;
-  const measuredTicks = (options.countPeriods ? periods : pilot.loop.stats.ticks) - measuredFrom;
+  const periods = pilot.loop.stats.ticks - run.ticks + pilot.loop.stats.skippedCycles - run.skippedCycles;
+  const measuredTicks = options.countPeriods ? periods : pilot.loop.stats.ticks - run.ticks;
   gc();
   const heapAfter = process.memoryUsage().heapUsed;
   camera.pause();
   await sleep(50);
   const commandsReceived = await peer.close();
 
-  const result = benchResult(pilot, policy, transport, options, { heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - heapBefore) / measuredTicks : NaN, commandsReceived, periods });
+  const result = benchResult(pilot, policy, transport, options, { heapGrowthBytesPerTick: measuredTicks > 0 ? (heapAfter - run.heapBefore) / measuredTicks : NaN, commandsReceived, periods, start: run });
   if (interleaved) {
     result.interleaved = interleaved;
     const { inferenceMs, ticks: runs, misses } = interleaved.bare;
@@ -194,8 +194,9 @@ function benchResult(
   policy: Policy,
   transport: Transport,
   options: LoopBenchOptions,
-  measured: { heapGrowthBytesPerTick: number; commandsReceived: number; periods: number },
+  measured: { heapGrowthBytesPerTick: number; commandsReceived: number; periods: number; start: MeasureStart },
 ): LoopBenchResult {
+  const { start } = measured;
   const summary = (stage: 'tickLatencyMs' | 'inferenceMs' | 'preprocessMs'): Percentiles => {
     const s = pilot.timeline.summary(stage);
     return { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max };
@@ -209,12 +210,12 @@ function benchResult(
     startup: pilot.policy.startup,
     transport: options.transport,
     rateHz: options.rateHz,
-    ticks: pilot.loop.stats.ticks,
+    ticks: pilot.loop.stats.ticks - start.ticks,
     tickLatencyMs: summary('tickLatencyMs'),
     inferenceMs: summary('inferenceMs'),
     preprocessMs: summary('preprocessMs'),
-    deadlineMisses: pilot.counters.lateResults,
-    skippedCycles: pilot.loop.stats.skippedCycles,
+    deadlineMisses: pilot.counters.lateResults - start.lateResults,
+    skippedCycles: pilot.loop.stats.skippedCycles - start.skippedCycles,
     maxStartLatenessMs: pilot.loop.stats.maxStartLatenessMs,
     heapGrowthBytesPerTick: measured.heapGrowthBytesPerTick,
     commandsReceived: measured.commandsReceived,
@@ -266,23 +267,49 @@ function defaultPeer(transport: LoopBenchOptions['transport']): 'process' | 'inl
   return transport === 'zeromq' && ProcessPeer.available() ? 'process' : 'inline';
 }
 
-/** Waits until the run is over (ticks, or periods with countPeriods); heap and tick count after warm-up. */
-function runTicks(pilot: Pilot, options: LoopBenchOptions, warmupTicks: number, gc: () => void): Promise<{ heapBefore: number; measuredFrom: number }> {
-  let heapBefore = 0;
-  let measuredFrom = 0;
+/** Where the measured part of a run began: the counters then (the figures are differences from them). */
+export interface MeasureStart {
+  heapBefore: number;
+  measuredFrom: number;
+  lateResults: number;
+  skippedCycles: number;
+  ticks: number;
+}
+
+/**
+ * Runs the warm-up, then (loop stopped, so no tick pays for it) a full GC for the heap baseline and a
+ * fresh start of the timeline and the loop's figures; then waits until the run is over (ticks, or
+ * periods with countPeriods).
+ */
+async function runTicks(pilot: Pilot, options: LoopBenchOptions, warmupTicks: number, gc: () => void): Promise<MeasureStart> {
   const total = options.ticks + warmupTicks;
+  const counted = (): number => pilot.loop.stats.ticks + (options.countPeriods ? pilot.loop.stats.skippedCycles : 0);
+  await ticksReached(counted, warmupTicks, (n) => options.onProgress?.(Math.min(n, total), total));
+  await pilot.loop.stop();
+  gc();
+  const start: MeasureStart = {
+    heapBefore: process.memoryUsage().heapUsed,
+    measuredFrom: counted(),
+    lateResults: pilot.counters.lateResults,
+    skippedCycles: pilot.loop.stats.skippedCycles,
+    ticks: pilot.loop.stats.ticks,
+  };
+  pilot.timeline.clear();
+  pilot.loop.stats.maxStartLatenessMs = 0;
+  pilot.loop.start();
+  await ticksReached(counted, start.measuredFrom + options.ticks, (n) => options.onProgress?.(Math.min(n - start.measuredFrom + warmupTicks, total), total));
+  return start;
+}
+
+/** Resolves once `count()` reaches `target`, polling every 50 ms. */
+function ticksReached(count: () => number, target: number, onProgress: (n: number) => void): Promise<void> {
   return new Promise((resolve) => {
     const poll = setInterval(() => {
-      const ticks = pilot.loop.stats.ticks + (options.countPeriods ? pilot.loop.stats.skippedCycles : 0);
-      if (heapBefore === 0 && ticks >= warmupTicks) {
-        gc();
-        heapBefore = process.memoryUsage().heapUsed;
-        measuredFrom = ticks;
-      }
-      options.onProgress?.(Math.min(ticks, total), total);
-      if (ticks >= total) {
+      const n = count();
+      onProgress(n);
+      if (n >= target) {
         clearInterval(poll);
-        resolve({ heapBefore, measuredFrom });
+        resolve();
       }
     }, 50);
   });

@@ -63,6 +63,11 @@ export class Timeline {
     this.onCommit?.(this.last);
   }
 
+  /** Forget every recorded tick (a benchmark's warm-up). */
+  clear(): void {
+    for (const s of TIMELINE_STAGES) this.windows[s].clear();
+  }
+
   summary(stage: TimelineStage): { p50: number; p90: number; p99: number; p999: number; max: number; n: number } {
     const w = this.windows[stage];
     return { p50: w.percentile(50), p90: w.percentile(90), p99: w.percentile(99), p999: w.percentile(99.9), max: w.maxEver, n: w.total };

@@ -20,4 +20,19 @@ describe('SampleWindow', () => {
     expect(new SampleWindow(4).percentile(50)).toBeNaN();
     expect(() => new SampleWindow(0)).toThrow(/positive integer/);
   });
+
+  it('forgets everything on clear (a warm-up left out), the maximum included', () => {
+    const w = new SampleWindow(8);
+    for (let i = 1; i <= 20; i++) w.push(i * 10);
+    w.clear();
+    expect(w.size).toBe(0);
+    expect(w.total).toBe(0);
+    expect(w.maxEver).toBeNaN();
+    expect(w.percentile(50)).toBeNaN();
+    w.push(3);
+    w.push(1);
+    expect(w.percentile(0)).toBe(1);
+    expect(w.percentile(100)).toBe(3);
+    expect(w.maxEver).toBe(3);
+  });
 });
