@@ -3,18 +3,16 @@
  * `pilot.gate` metadata asks for (or the default driving gate), prints them, writes
  * `<model>.eval.json` (which `model.require_eval` deployments insist on) and exits 1 on a failure.
  */
-import { readFileSync } from 'node:fs';
 import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import { BASELINES_METADATA_KEY, formatComparison } from '../data/replay/baselines.js';
 import { DEFAULT_DRIVING_GATE, GATE_METADATA_KEY, parseGate, type EvalGate } from '../runtime/policy/eval-gate.js';
 import { evalRecordPath, writeEvalRecord, type EvalRecord } from '../runtime/policy/eval-record.js';
 import { EVAL_SECTIONS, recordComparisons, runEvaluation, type EvalSection } from '../learning/eval/run-eval.js';
-import { PilotError } from '../core/util/errors.js';
-import { fileProblem } from '../core/util/file-problem.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
 import { commaList, flag, number, text } from './options.js';
 import { simConfigOption } from './shared-options.js';
+import { readModelFile } from '../core/onnx/model-file.js';
 
 const OPTIONS = {
   model: text('-m, --model <onnx>', 'the model to evaluate (required)'),
@@ -44,13 +42,7 @@ export function evalCommand(args: readonly string[]): Promise<number> {
 async function runEval({ values, out }: Parsed<typeof OPTIONS>): Promise<number> {
   if (!values.model) throw new CliError('eval needs --model <onnx>');
   const modelPath = values.model;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${fileProblem(err)}`);
-  }
-  const info = readOnnxInfo(bytes, modelPath);
+  const info = readOnnxInfo(readModelFile(modelPath), modelPath);
   let gate: EvalGate = parseGate(info.metadata[GATE_METADATA_KEY], modelPath) ?? DEFAULT_DRIVING_GATE;
   if (!info.metadata[GATE_METADATA_KEY]) out.log(`eval: ${modelPath} carries no ${GATE_METADATA_KEY}; holding it to the default driving gate`);
   if (values.tracks) gate = { ...gate, closed_loop: { ...gate.closed_loop, tracks: values.tracks } };

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseConfig } from '../core/config/load.js';
 import { chunkifyModel } from '../learning/export/chunkify.js';
 import { convertToFp16, PRECISION_METADATA_KEY } from '../learning/export/fp16.js';
@@ -7,11 +7,11 @@ import { CONTRACT_METADATA_KEY, parseContract } from '../runtime/policy/contract
 import { checkContractAgainstGraph, PolicySession } from '../runtime/policy/policy-session.js';
 import { formatProviderReport, type ProviderStartup } from '../runtime/policy/providers.js';
 import { PilotError } from '../core/util/errors.js';
-import { fileProblem } from '../core/util/file-problem.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, isGroup, type GroupDef, type Parsed } from './command.js';
 import { commaList, flag, number } from './options.js';
 import { epOption } from './shared-options.js';
+import { readModelFile } from '../core/onnx/model-file.js';
 
 const INSPECT_OPTIONS = {
   json: flag('--json', 'the result as JSON on stdout'),
@@ -72,14 +72,6 @@ export function modelCommand(args: readonly string[]): Promise<number> {
   return invoke(def, rest);
 }
 
-function readModel(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${path}: ${fileProblem(err)}`);
-  }
-}
-
 /** `--ep`: load the model with those providers (CPU appended) and report which one runs it and why. */
 async function providerStartup(path: string, providers: readonly string[], warmupRuns: number, worker: boolean): Promise<ProviderStartup> {
   const model = parseConfig(
@@ -94,7 +86,7 @@ async function providerStartup(path: string, providers: readonly string[], warmu
 
 async function inspect({ values, positionals, out }: Parsed<typeof INSPECT_OPTIONS>): Promise<number> {
   const path = positionals[0]!;
-  const bytes = readModel(path);
+  const bytes = readModelFile(path);
   const info = readOnnxInfo(bytes, path);
   const contract = parseContract(info.metadata[CONTRACT_METADATA_KEY], path);
   const startup = values.ep !== undefined ? await providerStartup(path, values.ep, values.warmup, values.worker) : undefined;
@@ -133,7 +125,7 @@ async function inspect({ values, positionals, out }: Parsed<typeof INSPECT_OPTIO
 /** Float16 weights, float32 inputs and outputs; the contract is checked against the converted graph. */
 async function fp16({ values, positionals, out }: Parsed<typeof FP16_OPTIONS>): Promise<number> {
   const [input, output] = positionals as [string, string];
-  const bytes = readModel(input);
+  const bytes = readModelFile(input);
   const contract = parseContract(readOnnxInfo(bytes, input).metadata[CONTRACT_METADATA_KEY], input);
   const keepFloat32 = values['keep-fp32'] ?? [];
   const { bytes: converted, report } = convertToFp16(bytes, input, { keepFloat32 });
@@ -159,7 +151,7 @@ async function fp16({ values, positionals, out }: Parsed<typeof FP16_OPTIONS>): 
 /** A single-step policy as a chunked one: its action repeated over the chunk (see export/chunkify.ts). */
 async function chunk({ values, positionals, out }: Parsed<typeof CHUNK_OPTIONS>): Promise<number> {
   const [input, output] = positionals as [string, string];
-  const { bytes, contract } = chunkifyModel(readModel(input), input, { steps: values.steps, stepMs: values['step-ms'] });
+  const { bytes, contract } = chunkifyModel(readModelFile(input), input, { steps: values.steps, stepMs: values['step-ms'] });
   checkContractAgainstGraph(contract, readOnnxInfo(bytes, output), output);
   try {
     writeFileSync(output, bytes);

@@ -1,15 +1,13 @@
 /** `pilot serve`: a policy server in its own process (README "Policy server"). */
-import { readFileSync } from 'node:fs';
 import { parseConfig } from '../core/config/load.js';
 import { PolicyServer } from '../runtime/policy/policy-server.js';
 import { PolicySession } from '../runtime/policy/policy-session.js';
 import { DEFAULT_POLICY_ENDPOINT, POLICY_PROTOCOL_NAME } from '../runtime/policy/server-protocol.js';
-import { PilotError } from '../core/util/errors.js';
-import { fileProblem } from '../core/util/file-problem.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
 import { flag, number, text } from './options.js';
 import { epOption } from './shared-options.js';
+import { readModelFile } from '../core/onnx/model-file.js';
 
 const OPTIONS = {
   model: text('-m, --model <onnx>', 'the policy to serve (required)'),
@@ -42,12 +40,7 @@ async function runServe({ values, out }: Parsed<typeof OPTIONS>): Promise<number
     'serve',
     process.cwd(),
   ).model;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(model.path);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${model.path}: ${fileProblem(err)}`);
-  }
+  const bytes = readModelFile(model.path);
   const log = out.log;
   const policy = await PolicySession.create({ model, log });
   let server: PolicyServer;

@@ -21,7 +21,6 @@
  * `safety.max_rate.<action>` change (within what was configured at start); others are rejected with
  * the reason, and nothing a parameter update does can throw into the control loop.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type * as rclnodejs from 'rclnodejs';
 import { loadCameraCalibration, type CameraCalibration } from '../core/calibration/camera.js';
@@ -30,11 +29,10 @@ import { loadVehicleCalibration } from '../core/calibration/vehicle.js';
 import { loadArmDescription } from '../core/kinematics/arm-description.js';
 import { createCommandBuilder } from '../runtime/commands/command-builder.js';
 import { Ros2Section, type PilotConfig, type Ros2Settings } from '../core/config/schema.js';
-import { readOnnxInfo } from '../core/onnx/onnx-read.js';
 import { WallClock, type Clock } from '../runtime/loop/clock.js';
 import { timeFromMs } from '../core/messages/time.js';
 import type { Bool, CameraInfo } from '../core/messages/types.js';
-import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from '../runtime/policy/contract.js';
+import { type ModelContract } from '../runtime/policy/contract.js';
 import { PolicySession, type Policy } from '../runtime/policy/policy-session.js';
 import { checkContractAgainstConfig } from '../runtime/check-contract.js';
 import { Pilot } from '../runtime/pilot.js';
@@ -42,7 +40,6 @@ import { buildSafetyFields } from '../runtime/safety/safety-spec.js';
 import type { SafetyFieldSpec } from '../runtime/safety/safety-layer.js';
 import { RELIABLE_QOS, type Publisher } from '../transport/transport.js';
 import { PilotError } from '../core/util/errors.js';
-import { fileProblem } from '../core/util/file-problem.js';
 import { cameraInfoFromCalibration, cameraMountTransforms, opticalFrame, type TFMessage } from './calibration-messages.js';
 import { isRosMessageType, normalizeTypeName } from './message-check.js';
 import { NodeParameters } from './node-parameters.js';
@@ -52,6 +49,7 @@ import { describeValue, limitsParam, maxRateParam, stopParam } from './parameter
 import { CALLBACK_FAILURE, CALLBACK_SUCCESS, type LifecycleNodeApi, type RclnodejsApi, type SetParametersResult } from './rclnodejs-api.js';
 import { RosTimeClock } from './ros-clock.js';
 import { Ros2Transport } from './ros2-transport.js';
+import { readModelContract } from '../runtime/policy/contract-file.js';
 
 export type LifecycleStateLabel = 'unconfigured' | 'inactive' | 'active' | 'finalized';
 
@@ -558,12 +556,6 @@ export class PilotNode {
 
 /** The model contract from an ONNX file, read synchronously (configure cannot await). */
 export function readContract(path: string): ModelContract {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${path}: ${fileProblem(err)}`);
-  }
-  return parseContract(readOnnxInfo(bytes, path).metadata[CONTRACT_METADATA_KEY], path);
+  return readModelContract(path);
 }
 

@@ -6,10 +6,10 @@
  * `pilot.baselines`, physical units) so `replay` and `eval` compare against the same constant that
  * `train` did.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { readOnnxInfo } from '../../core/onnx/onnx-read.js';
 import { PilotError } from '../../core/util/errors.js';
+import { readModelFile } from '../../core/onnx/model-file.js';
 
 export const BASELINES_METADATA_KEY = 'pilot.baselines';
 
@@ -43,13 +43,7 @@ export function parseTrainingBaselines(json: string | undefined, source: string)
 
 /** The baselines a model file stores; undefined when it carries none (a model trained before they were stored). */
 export function readModelBaselines(modelPath: string): TrainingBaselines | undefined {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseTrainingBaselines(readOnnxInfo(bytes, modelPath).metadata[BASELINES_METADATA_KEY], modelPath);
+  return parseTrainingBaselines(readOnnxInfo(readModelFile(modelPath), modelPath).metadata[BASELINES_METADATA_KEY], modelPath);
 }
 
 /** Mean absolute difference; NaN for no values. */

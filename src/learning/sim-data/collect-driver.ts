@@ -8,7 +8,8 @@ import type { PilotConfig } from '../../core/config/schema.js';
 import { PilotError } from '../../core/util/errors.js';
 import type { ModelContract } from '../../runtime/policy/contract.js';
 import type { Policy } from '../../runtime/policy/policy-session.js';
-import { readModelContract, type ModelInputSampler } from './model-input.js';
+import { readModelContract } from '../../runtime/policy/contract-file.js';
+import { type ModelInputSampler } from './model-input.js';
 
 /** DAgger: a runtime model drives; the expert takes over with probability `beta`. */
 export interface ModelCollectDriver {

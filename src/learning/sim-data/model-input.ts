@@ -6,10 +6,8 @@
  *
  * Also: the action scaling between physical commands and the network's raw (tanh) outputs.
  */
-import { readFileSync } from 'node:fs';
 import type { CameraCalibration } from '../../core/calibration/camera.js';
-import { readOnnxInfo } from '../../core/onnx/onnx-read.js';
-import { CONTRACT_METADATA_KEY, parseContract, type CameraContractInput, type ModelContract } from '../../runtime/policy/contract.js';
+import { type CameraContractInput, type ModelContract } from '../../runtime/policy/contract.js';
 import { buildRemapTable, type RemapTable } from '../../runtime/preprocess/remap-table.js';
 import { PilotError } from '../../core/util/errors.js';
 import { drivingActionFields } from '../export/action-fields.js';
@@ -81,18 +79,6 @@ export class ModelInputSampler {
       }
     }
   }
-}
-
-/** The model contract from an ONNX file's metadata (no inference session needed). */
-export function readModelContract(modelPath: string): ModelContract {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (err) {
-    throw new PilotError('E_MODEL_FILE', `cannot read model ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const info = readOnnxInfo(bytes, modelPath);
-  return parseContract(info.metadata[CONTRACT_METADATA_KEY], modelPath);
 }
 
 export function cameraInputOf(contract: ModelContract, source: string): CameraContractInput {

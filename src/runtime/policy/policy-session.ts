@@ -6,13 +6,11 @@
  * model (model-check.ts). `run()` feeds the preallocated inputs and leaves the result in `output`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { checkDeployable } from './eval-record.js';
 import type { PilotConfig, ProviderName } from '../../core/config/schema.js';
 import { readOnnxInfo, type OnnxInfo, type OnnxValueInfo } from '../../core/onnx/onnx-read.js';
 import { PilotError } from '../../core/util/errors.js';
-import { fileProblem } from '../../core/util/file-problem.js';
 import { CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
 import { checkFiniteOutput, clearInputs, fillNeutralInputs } from './model-check.js';
 import { nodeProviderEnvironment } from './provider-environment.js';
@@ -33,6 +31,7 @@ import {
 } from './providers.js';
 import type { Policy } from './policy.js';
 import { WorkerPolicy } from './worker-policy.js';
+import { readModelFile } from '../../core/onnx/model-file.js';
 
 export interface PolicySessionOptions {
   readonly model: PilotConfig['model'];
@@ -112,12 +111,7 @@ export class PolicySession implements Policy {
     const { model } = options;
     const log = options.log ?? ((line: string) => console.warn(line));
     const now = options.now ?? (() => performance.now());
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(model.path);
-    } catch (err) {
-      throw new PilotError('E_MODEL_FILE', `cannot read model ${model.path}: ${fileProblem(err)}`);
-    }
+    const bytes = readModelFile(model.path);
     // After the read: a missing file is "file not found", not "not evaluated".
     if (model.require_eval) checkDeployable(model.path);
     const info = readOnnxInfo(bytes, model.path);

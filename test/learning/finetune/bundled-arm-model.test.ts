@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runArmSession } from '../../../sim/arm/arm-session.js';
 import { loadArmDescription } from '../../../src/core/kinematics/index.js';
 import { checkArmContract } from '../../../src/learning/finetune/arm-setup.js';
-import { readModelContract } from '../../../src/learning/sim-data/model-input.js';
+import { readModelContract } from '../../../src/runtime/policy/contract-file.js';
 
 describe('the bundled arm policy', () => {
   it('fits the arm it ships with', () => {

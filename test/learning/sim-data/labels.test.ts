@@ -4,7 +4,8 @@ import type { CameraContractInput } from '../../../src/runtime/policy/contract.j
 import { CameraPreprocessor } from '../../../src/runtime/preprocess/camera-preprocessor.js';
 import { mulberry32 } from '../../../src/core/util/prng.js';
 import { trainingTracks } from '../../../src/learning/sim-data/pretrain-data.js';
-import { actionScaling, actionScalingFromContract, ModelInputSampler, readModelContract, toRaw } from '../../../src/learning/sim-data/model-input.js';
+import { actionScaling, actionScalingFromContract, ModelInputSampler, toRaw } from '../../../src/learning/sim-data/model-input.js';
+import { readModelContract } from '../../../src/runtime/policy/contract-file.js';
 import { AHEAD_M, RoadLabeller, ROAD_TARGET_NAMES, ROAD_TARGETS } from '../../../src/learning/sim-data/road-labels.js';
 import { buildTrack, listTracks, loadTrack, type Track } from '../../../sim/world/track.js';
 
