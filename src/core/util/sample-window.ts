@@ -26,15 +26,6 @@ export class SampleWindow {
     this.#sortedValid = false;
   }
 
-  /** Forget every sample (a benchmark's warm-up); allocates nothing. */
-  clear(): void {
-    this.#next = 0;
-    this.#count = 0;
-    this.#max = -Infinity;
-    this.#total = 0;
-    this.#sortedValid = false;
-  }
-
   /** Samples currently held (≤ capacity). */
   get size(): number {
     return this.#count;
@@ -70,6 +61,7 @@ export class SampleWindow {
     return sum / this.#count;
   }
 
+  /** Forget every sample, the maximum included (a benchmark's warm-up); allocates nothing. */
   reset(): void {
     this.#next = 0;
     this.#count = 0;

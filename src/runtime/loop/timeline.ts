@@ -65,7 +65,7 @@ export class Timeline {
 
   /** Forget every recorded tick (a benchmark's warm-up). */
   clear(): void {
-    for (const s of TIMELINE_STAGES) this.windows[s].clear();
+    for (const s of TIMELINE_STAGES) this.windows[s].reset();
   }
 
   summary(stage: TimelineStage): { p50: number; p90: number; p99: number; p999: number; max: number; n: number } {

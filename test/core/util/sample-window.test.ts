@@ -21,10 +21,10 @@ describe('SampleWindow', () => {
     expect(() => new SampleWindow(0)).toThrow(/positive integer/);
   });
 
-  it('forgets everything on clear (a warm-up left out), the maximum included', () => {
+  it('forgets everything on reset (a warm-up left out), the maximum included', () => {
     const w = new SampleWindow(8);
     for (let i = 1; i <= 20; i++) w.push(i * 10);
-    w.clear();
+    w.reset();
     expect(w.size).toBe(0);
     expect(w.total).toBe(0);
     expect(w.maxEver).toBeNaN();
