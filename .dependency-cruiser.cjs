@@ -43,6 +43,15 @@ module.exports = {
       to: { path: '^sim/', pathNot: '^sim/index\\.ts$' },
     },
     {
+      name: 'cli-loads-one-command',
+      comment:
+        'A pilot process loads only the command it runs (pilot serve and pilot run carry no simulator or trainer in their heap): ' +
+        'the command line\'s shared modules import the command modules only dynamically (src/cli/commands.ts), and the simulator not at all.',
+      severity: 'error',
+      from: { path: '^src/cli/(main|commands|command|options|output|args|shared-options|report-path)\.ts$' },
+      to: { path: ['^sim/', '^src/cli/[a-z-]+-command\.ts$'], dynamic: false },
+    },
+    {
       name: 'sim-uses-public-entries',
       comment: 'The simulator uses src/core and the public entries of the transport, the runtime and the bag library only.',
       severity: 'error',

@@ -4,6 +4,7 @@
  * surfaceless platform; on a GPU machine Vulkan is preferred.
  */
 import { PilotError } from '../../src/core/util/errors.js';
+import { nativeDiagnosticsShown } from '../../src/core/util/native-diagnostics.js';
 import { withNativeStderrMuted } from './native-stderr.js';
 
 export type GpuBackend = 'opengles' | 'vulkan' | 'auto';
@@ -14,16 +15,12 @@ export interface GpuEnvironment {
 }
 
 let installed: Promise<GpuEnvironment> | undefined;
-let nativeDiagnostics = false;
-
 /**
- * Whether Dawn's own messages on stderr are shown (`--verbose`). Off by default: requesting an
- * adapter prints "maxDynamic…PerPipelineLayout artificially reduced" warnings that concern no user.
- * Set it before the first render.
+ * Dawn's own messages on stderr are shown only with `--verbose` (src/core/util/native-diagnostics.ts):
+ * requesting an adapter prints "maxDynamic…PerPipelineLayout artificially reduced" warnings that concern
+ * no user. Set before the first render.
  */
-export function showNativeDiagnostics(show: boolean): void {
-  nativeDiagnostics = show;
-}
+export { showNativeDiagnostics } from '../../src/core/util/native-diagnostics.js';
 
 const INSTALL_HINT =
   'headless rendering needs Mesa EGL: on Debian/Ubuntu `apt-get install libegl1 libegl-dev libegl-mesa0 libgl1-mesa-dri`' +
@@ -55,7 +52,7 @@ async function install(backend: GpuBackend): Promise<GpuEnvironment> {
   g.cancelAnimationFrame ??= () => undefined;
   const options = backend === 'auto' ? [] : [`backend=${backend}`];
   const gpu = webgpu.create(options);
-  if (!nativeDiagnostics) {
+  if (!nativeDiagnosticsShown()) {
     // Dawn prints its limit warnings synchronously inside requestAdapter (three.js calls it again).
     const request = gpu.requestAdapter.bind(gpu);
     gpu.requestAdapter = (o?: GPURequestAdapterOptions) => withNativeStderrMuted(() => request(o));

@@ -4,7 +4,7 @@
  * and options, negative numbers as option values. Usage errors are CliErrors (exit 2).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { showNativeDiagnostics } from '../../sim/index.js';
+import { showNativeDiagnostics } from '../core/util/native-diagnostics.js';
 import { CliError } from './args.js';
 import { COMMON_OPTIONS, longFlag, type OptionDef, type OptionDefs, type Values } from './options.js';
 import { createOutput, type Output } from './output.js';

@@ -4,25 +4,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../core/util/package-root.js';
 import { CliError } from './args.js';
-import { ARM } from './arm-command.js';
-import { BAG } from './bag-command.js';
-import { BENCH } from './bench-command.js';
-import { BRIDGE } from './bridge-command.js';
 import { buildCommand, configure, isGroup, outputFor, parserArgs, ParseExit, type AnyCommand, type CommandDef, type Parsed, type ParsedValues } from './command.js';
-import { DRIVE } from './drive-command.js';
-import { EVAL } from './eval-command.js';
-import { MODEL } from './model-command.js';
-import { NODE } from './node-command.js';
+import { commandsFor } from './commands.js';
 import type { OptionDefs } from './options.js';
-import { REPLAY } from './replay-command.js';
-import { RUN } from './run-command.js';
-import { SERVE } from './serve-command.js';
-import { SIM } from './sim-command.js';
-import { SWEEP } from './sweep-command.js';
-import { PRETRAIN, TRAIN } from './train-command.js';
-
-/** Every command, in the order `pilot --help` lists them. */
-export const COMMANDS: readonly AnyCommand[] = [RUN, DRIVE, SIM, REPLAY, BAG, MODEL, BENCH, SERVE, EVAL, SWEEP, PRETRAIN, TRAIN, ARM, NODE, BRIDGE];
 
 interface Pending extends ParsedValues {
   readonly def: CommandDef;
@@ -39,21 +23,21 @@ function build(c: AnyCommand, onParsed: (p: Pending) => void): Command {
   return group;
 }
 
-function program(onParsed: (p: Pending) => void): Command {
+function program(commands: readonly AnyCommand[], onParsed: (p: Pending) => void): Command {
   const root = configure(new Command('pilot'))
     .description('pilot: control runtime for robots and vehicles')
     .version(version(), '-V, --version', "print pilot's version")
     .helpCommand('help [command]', 'the help of a command')
     .enablePositionalOptions()
     .addHelpText('after', '\n`pilot <command> --help` lists its options with their defaults and an example; README.md is the manual.');
-  for (const c of COMMANDS) root.addCommand(build(c, onParsed));
+  for (const c of commands) root.addCommand(build(c, onParsed));
   return root;
 }
 
 /** The commands `argv` names (`bag info`) and the arguments after them. */
-function locate(argv: readonly string[]): { path: string[]; leaf?: CommandDef; rest: readonly string[] } {
+function locate(commands: readonly AnyCommand[], argv: readonly string[]): { path: string[]; leaf?: CommandDef; rest: readonly string[] } {
   const path: string[] = [];
-  let list: readonly AnyCommand[] = COMMANDS;
+  let list: readonly AnyCommand[] = commands;
   for (const word of argv) {
     const c = list.find((x) => x.name === word);
     if (!c) break;
@@ -65,11 +49,12 @@ function locate(argv: readonly string[]): { path: string[]; leaf?: CommandDef; r
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const { path, leaf, rest } = locate(argv);
+  const commands = await commandsFor(argv);
+  const { path, leaf, rest } = locate(commands, argv);
   let pending: Pending | undefined;
   try {
     const words = leaf ? [...path, ...parserArgs(leaf, rest)] : [...argv];
-    await program((p) => (pending = p)).parseAsync(words, { from: 'user' });
+    await program(commands, (p) => (pending = p)).parseAsync(words, { from: 'user' });
     if (!pending) return 0;
     const { def, values, positionals, given } = pending as Pending;
     return await def.run({ values: values as Parsed<OptionDefs>['values'], positionals, given, args: rest, out: outputFor(values) });

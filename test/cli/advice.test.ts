@@ -11,9 +11,11 @@ import { SimConfigSchema } from '../../sim/config/sim-config.js';
 import { FaultsSchema } from '../../sim/faults/config.js';
 import { BridgeConfigSchema } from '../../src/cli/bridge-config.js';
 import { isGroup, type AnyCommand, type CommandDef } from '../../src/cli/command.js';
-import { COMMANDS } from '../../src/cli/main.js';
+import { loadAllCommands } from '../../src/cli/commands.js';
 import { COMMON_OPTIONS } from '../../src/cli/options.js';
 import { PilotConfig } from '../../src/core/config/schema.js';
+
+const COMMANDS = await loadAllCommands();
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

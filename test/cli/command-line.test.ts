@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { isGroup, parseCommand, type AnyCommand, type CommandDef } from '../../src/cli/command.js';
-import { COMMANDS, main } from '../../src/cli/main.js';
+import { loadAllCommands } from '../../src/cli/commands.js';
+import { main } from '../../src/cli/main.js';
 import { createOutput } from '../../src/cli/output.js';
 import { claimReportPath } from '../../src/cli/report-path.js';
 import { TRAIN } from '../../src/cli/train-command.js';
 import { capture } from '../helpers/capture-console.js';
+
+const COMMANDS = await loadAllCommands();
 
 afterEach(() => vi.restoreAllMocks());
 const dir = mkdtempSync(join(tmpdir(), 'pilot-command-line-'));
