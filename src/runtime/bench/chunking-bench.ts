@@ -107,7 +107,7 @@ export function formatChunkingBench(r: ChunkingBenchResult): string {
     row('inferences / chunks queued', `${q.inferences} / ${q.chunksQueued}`, ...runs.slice(1).map((x) => x.ticks)),
     row('chunks expired (arrival / unused)', ...none(`${q.chunksExpiredOnArrival} / ${q.chunksExpiredUnused}`)),
     row('heap growth bytes/tick', ...each((x) => x.heapGrowthBytesPerTick.toFixed(1))),
-    ...runs.map((x, i) => `safety reasons (${['chunked', 'plain', 'reference'][i]}): ${reasons(x.safetyReasons)}`),
+    ...runs.map((x, i) => `safety reasons (${['chunked', 'plain', 'reference'][i]}, warm-up included): ${reasons(x.safetyReasons)}`),
   ].join('\n');
 }
 

@@ -110,7 +110,7 @@ export interface LoopBenchResult {
   safetyReasons: Record<string, number>;
   /** Control periods covered: ticks run + cycles skipped. */
   periods: number;
-  /** Ticks that published a fresh policy action (safety reason ok). */
+  /** Measured ticks that published a fresh policy action (safety reason ok). */
   policyTicks: number;
   /** Added to every inference on purpose, ms (0: none). */
   inferenceDelayMs: number;
@@ -223,7 +223,7 @@ function benchResult(
     framesDeferred: pilot.counters.framesDeferred,
     safetyReasons: { ...pilot.safety.counters.byReason },
     periods: measured.periods,
-    policyTicks: pilot.safety.counters.byReason.ok,
+    policyTicks: pilot.safety.counters.byReason.ok - start.policyTicks,
     inferenceDelayMs: options.inferenceDelayMs ?? 0,
     ...(pilot.chunks ? { chunks: chunkStats(pilot) } : {}),
     ...(policy instanceof DelayedPolicy ? { policyRunMs: windowPercentiles(policy.runMs) } : {}),
@@ -274,6 +274,7 @@ export interface MeasureStart {
   lateResults: number;
   skippedCycles: number;
   ticks: number;
+  policyTicks: number;
 }
 
 /**
@@ -293,6 +294,7 @@ async function runTicks(pilot: Pilot, options: LoopBenchOptions, warmupTicks: nu
     lateResults: pilot.counters.lateResults,
     skippedCycles: pilot.loop.stats.skippedCycles,
     ticks: pilot.loop.stats.ticks,
+    policyTicks: pilot.safety.counters.byReason.ok,
   };
   pilot.timeline.clear();
   pilot.loop.stats.maxStartLatenessMs = 0;
