@@ -17,7 +17,7 @@ import { loadCameraCalibration, type CameraCalibration } from '../../src/core/ca
 import { loadCameraMount, type CameraMount } from '../../src/core/calibration/mount.js';
 import type { PilotConfig } from '../../src/core/config/schema.js';
 import { loadArmDescription, type ArmDescription } from '../../src/core/kinematics/index.js';
-import { createPolicy, type Policy } from '../../src/runtime/index.js';
+import { borrowedPolicy, createPolicy, type Policy } from '../../src/runtime/index.js';
 import { createTransport, type TransportKind } from '../../src/transport/index.js';
 import { RELIABLE_QOS, SENSOR_QOS, type Transport } from '../../src/transport/index.js';
 import { PilotError } from '../../src/core/util/errors.js';
@@ -243,7 +243,7 @@ async function createEpisodeDriver(o: ArmSessionOptions, plan: ArmRunPlan, rig: 
   if (o.driver.kind === 'model') {
     return RuntimeDriver.create(plan.runtimeConfig!, rig.transport, {
       realtime: plan.mode === 'realtime',
-      policy: borrowed(rig.policy!),
+      policy: borrowedPolicy(rig.policy!),
       // The runtime's start-up line once, not once per episode.
       log: (line) => (i === 0 || !line.startsWith('pilot: model ')) && o.log?.(line),
     });
@@ -418,15 +418,4 @@ function checkContractAgainstArm(policy: Policy, arm: ArmDescription): void {
   if (fields.join(',') !== arm.jointNames.join(',')) {
     throw new PilotError('E_ARM_MODEL', `${policy.modelPath}: output fields [${fields.join(', ')}] do not match the arm's joints [${arm.jointNames.join(', ')}] (${arm.source})`);
   }
-}
-
-/** The policy as the runtime sees it, except that disposing it is left to its owner (each episode's runtime disposes its policy). */
-function borrowed(policy: Policy): Policy {
-  return new Proxy(policy, {
-    get(target, key) {
-      if (key === 'dispose') return async () => {};
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

@@ -15,7 +15,7 @@
  * never enter, and the episode seeds are ≥ UNSEEN_PLACEMENTS.seedBase (training seeds are below it).
  */
 import { PilotError } from '../../src/core/util/errors.js';
-import { mulberry32 } from '../../src/core/util/prng.js';
+import { mulberry32, shuffled } from '../../src/core/util/prng.js';
 
 export const ARM_TASKS = ['reach', 'push'] as const;
 export type ArmTaskKind = (typeof ARM_TASKS)[number];
@@ -237,14 +237,5 @@ function checkTaskOptions(kind: ArmTaskKind, o: ArmTaskOptions): Required<ArmTas
   if (!(out.hoverM >= 0 && out.hoverM < 0.3)) bad('hoverM', 'in [0, 0.3) m');
   if (!(Number.isInteger(out.distractors) && out.distractors >= 0 && out.distractors <= 4)) bad('distractors', 'a whole number 0..4');
   if (!(out.startJitterRad >= 0 && out.startJitterRad <= 1)) bad('startJitterRad', 'in [0, 1] rad');
-  return out;
-}
-
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
   return out;
 }

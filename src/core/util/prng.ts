@@ -28,3 +28,13 @@ export function heUniform(random: () => number, n: number, fanIn: number): Float
 export function glorotUniform(random: () => number, n: number, fanIn: number, fanOut: number): Float32Array {
   return uniform(random, n, Math.sqrt(6 / (fanIn + fanOut)));
 }
+
+/** A shuffled copy of `items` (Fisher–Yates), as random as `random`; the input is left as it was. */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

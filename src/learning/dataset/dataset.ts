@@ -5,7 +5,7 @@
  * Helpers here never copy more than they must and never reorder frames within an episode, so an
  * episode's frames stay in time order (the single-episode split relies on it).
  */
-import { mulberry32 } from '../../core/util/prng.js';
+import { mulberry32, shuffled } from '../../core/util/prng.js';
 import { PilotError } from '../../core/util/errors.js';
 
 export interface ImageDataset {
@@ -244,16 +244,6 @@ export function splitByEpisode(ds: ImageDataset, options: SplitOptions = {}): Da
   const trainIndices = Int32Array.from(train);
   const validationIndices = Int32Array.from(validation);
   return { train: subsetDataset(ds, trainIndices), validation: subsetDataset(ds, validationIndices), trainIndices, validationIndices, mode, note };
-}
-
-/** Fisher–Yates with the given generator; the input is not changed. */
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 export interface TargetSummary {

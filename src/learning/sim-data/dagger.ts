@@ -14,6 +14,7 @@
 import { loadCameraCalibration } from '../../core/calibration/camera.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
 import type { PilotConfig } from '../../core/config/schema.js';
+import { borrowedPolicy } from '../../runtime/policy/borrowed-policy.js';
 import type { Policy } from '../../runtime/policy/policy-session.js';
 import type { TransportKind } from '../../transport/index.js';
 import { PilotError } from '../../core/util/errors.js';
@@ -137,7 +138,7 @@ export async function collectDrive(o: CollectDriveOptions): Promise<DriveCollect
     laps: o.laps ?? 1,
     driver:
       d.kind === 'model'
-        ? { kind: 'model', config: config!, ...(d.modelPath ? { modelPath: d.modelPath } : {}), ...(d.policy ? { policy: borrowed(d.policy) } : {}) }
+        ? { kind: 'model', config: config!, ...(d.modelPath ? { modelPath: d.modelPath } : {}), ...(d.policy ? { policy: borrowedPolicy(d.policy) } : {}) }
         : { kind: 'expert', ...(d.noiseRad !== undefined ? { noiseRad: d.noiseRad } : {}), ...(d.recovery !== undefined ? { recovery: d.recovery } : {}) },
     sim: o.sim,
     seed,
@@ -208,16 +209,4 @@ class DriveFrames {
     const s = truth.state;
     this.frames.push({ tMs: truth.tMs, x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps, crossTrackM: truth.projection.crossTrackM, expert: { ...e } });
   }
-}
-
-/** The policy as the runtime sees it, except that disposing it is left to its owner (the runtime disposes its policy). */
-function borrowed(policy: Policy): Policy {
-  return new Proxy(policy, {
-    get(target, key) {
-      if (key === 'dispose') return async () => {};
-      // Receiver = the policy itself, so getters over private fields keep working.
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
