@@ -49,25 +49,33 @@ export interface ChunkDriveResult {
   readonly skipped: Readonly<Record<ChunkSkipReason, number>>;
 }
 
+/** A drive's frames for chunkDriveDataset: the time of each and, optionally, its segment (a reset starts a new one). */
+export interface DriveFrameTimes {
+  readonly timesMs: ArrayLike<number>;
+  /** Frames of different segments never label each other (e.g. the interventions before each frame). */
+  readonly segments?: ArrayLike<number>;
+}
+
 /**
- * A drive's frames (one or more episodes, each in time order, `timesMs` per frame) with single-step
- * labels (raw, e.g. the expert's clean command) relabelled as chunks: frame j gets the labels of the
- * same episode's frames in force at t_j + latency + i·step_ms. Frames without a full future are dropped.
+ * A drive's frames (one or more episodes, each in time order) with single-step labels (raw, e.g. the
+ * expert's clean command) relabelled as chunks: frame j gets the labels of the same episode's (and
+ * segment's) frames in force at t_j + latency + i·step_ms. Frames without a full future are dropped.
  */
-export function chunkDriveDataset(ds: ImageDataset, timesMs: ArrayLike<number>, chunk: ChunkSpec, latencyMs = 0, maxGapMs = 500): ChunkDriveResult {
+export function chunkDriveDataset(ds: ImageDataset, frames: DriveFrameTimes, chunk: ChunkSpec, latencyMs = 0, maxGapMs = 500): ChunkDriveResult {
+  const { timesMs } = frames;
   const k = ds.targetNames.length;
   const skipped: Record<ChunkSkipReason, number> = { no_command: 0, stale_command: 0, bad_command: 0, chunk_past_end: 0 };
   const keep: number[] = [];
   const targets = new Float32Array(ds.count * k * chunk.steps);
-  for (const frames of episodeRuns(ds)) {
+  for (const run of episodeRuns(ds, frames.segments)) {
     const series = new TimedSeries(k);
-    for (const j of frames) {
+    for (const j of run) {
       const at = series.slot();
       for (let q = 0; q < k; q++) series.values[at + q] = ds.targets[j * k + q]!;
       series.push(timesMs[j]!, '');
     }
     const sorted = series.sorted();
-    for (const j of frames) {
+    for (const j of run) {
       const reason = chunkCommands(series, sorted, timesMs[j]!, latencyMs, maxGapMs, chunk, targets, keep.length * k * chunk.steps);
       if (reason) skipped[reason]++;
       else keep.push(j);
@@ -78,13 +86,13 @@ export function chunkDriveDataset(ds: ImageDataset, timesMs: ArrayLike<number>, 
   return { dataset, skipped };
 }
 
-/** Frame indices grouped by episode, in dataset order. */
-function episodeRuns(ds: ImageDataset): number[][] {
-  const runs = new Map<number, number[]>();
+/** Frame indices grouped by episode and segment, in dataset order. */
+function episodeRuns(ds: ImageDataset, segments: ArrayLike<number> | undefined): number[][] {
+  const runs = new Map<string, number[]>();
   for (let j = 0; j < ds.count; j++) {
-    const e = ds.episodes[j]!;
-    let run = runs.get(e);
-    if (!run) runs.set(e, (run = []));
+    const key = `${ds.episodes[j]!}:${segments ? segments[j]! : 0}`;
+    let run = runs.get(key);
+    if (!run) runs.set(key, (run = []));
     run.push(j);
   }
   return [...runs.values()];

@@ -74,7 +74,7 @@ export async function runDaggerRounds(
         randomize: d.randomize,
         ...(c.signal ? { signal: c.signal } : {}),
       });
-      collected.push(c.chunk ? chunkDriveDataset(r.dataset, r.frames.map((f) => f.tMs), c.chunk).dataset : r.dataset);
+      collected.push(c.chunk ? chunkDriveDataset(r.dataset, { timesMs: r.frames.map((f) => f.tMs), segments: r.frames.map((f) => f.segment) }, c.chunk).dataset : r.dataset);
       drives.push({ track: t, frames: r.dataset.count, interventions: r.interventions, meanCteM: Number(r.result.crossTrack.meanAbsM.toFixed(4)), expertShare: Number((r.expertSteps / Math.max(1, r.expertSteps + r.driverSteps)).toFixed(3)) });
       c.log(`train: DAgger round ${round} (β ${beta.toFixed(2)}) on ${t}: ${r.dataset.count} frames labelled, ${r.interventions} interventions, mean |CTE| ${r.result.crossTrack.meanAbsM.toFixed(3)} m`);
     }

@@ -77,7 +77,7 @@ describe('chunk labels of a simulated drive (DAgger)', () => {
 
   it('labels each frame with the same drive’s later labels and never crosses into another episode', () => {
     const { ds, times } = drive();
-    const { dataset, skipped } = chunkDriveDataset(ds, times, { steps: 3, step_ms: 50 });
+    const { dataset, skipped } = chunkDriveDataset(ds, { timesMs: times }, { steps: 3, step_ms: 50 });
     checkDataset(dataset);
     expect(dataset.targetNames).toEqual(chunkTargetNames(['steering_angle', 'speed'], { steps: 3, step_ms: 50 }));
     // The last two frames of each episode have no full future.
@@ -90,5 +90,15 @@ describe('chunk labels of a simulated drive (DAgger)', () => {
         expect(at(dataset, j, s)[1]).toBeCloseTo(-(id + s) / 10, 6);
       }
     });
+  });
+
+  it('never labels across a reset: frames of different segments (interventions) are apart', () => {
+    const { ds, times } = drive();
+    // Episode a is reset after its second frame.
+    const segments = [0, 0, 1, 1, 1, 0, 0, 0, 0, 0];
+    const { dataset, skipped } = chunkDriveDataset(ds, { timesMs: times, segments }, { steps: 3, step_ms: 50 });
+    expect(frameIds(dataset)).toEqual([2, 5, 6, 7]);
+    expect(skipped.chunk_past_end).toBe(6);
+    expect(at(dataset, 0, 2)[0]).toBeCloseTo(0.4, 6);
   });
 });
