@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadSimConfig } from '../../../sim/config/sim-config.js';
+import { parseSimConfig } from '../../../sim/config/sim-config.js';
 import { runDriveSession } from '../../../sim/drive/drive-session.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { readOnnxInfo } from '../../../src/core/onnx/onnx-read.js';
@@ -29,7 +29,7 @@ describe('the bundled chunked driving policy', () => {
       laps: 1,
       maxSimTimeS: 12,
       driver: { kind: 'model', config: { ...config, chunking: { ...config.chunking, min_inference_ms: 150 } }, modelPath: MODEL },
-      sim: loadSimConfig(),
+      sim: parseSimConfig({}, 'test'),
       transport: 'inprocess',
       seed: 1,
     });
