@@ -11,6 +11,7 @@ import { runTrainPolicy, type DaggerOptions, type TrainPolicySummary } from '../
 import type { TrainProgress } from '../learning/train/index.js';
 import { formatComparison } from '../data/replay/baselines.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { loadConfig } from '../core/config/load.js';
 import { join } from 'node:path';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
@@ -152,6 +153,7 @@ async function train(input: Parsed<typeof TRAIN_OPTIONS>): Promise<number> {
   const data = expandBagDirs(values.data ?? []);
   const dagger = daggerOptions(values);
   if (data.length === 0 && !dagger) throw new CliError('train needs --data <bag,...> or --dagger N');
+  const chunk = chunkOption(values, given);
   const line = progressLine(input.out);
   const log = (l: string): void => {
     line.done();
@@ -160,6 +162,7 @@ async function train(input: Parsed<typeof TRAIN_OPTIONS>): Promise<number> {
   const summary = await withSignal((signal) =>
     runTrainPolicy({
       ...policyOptions(values, data, dagger),
+      ...(chunk ? { chunk } : {}),
       command: ['pilot train', ...input.args].join(' '),
       log,
       onProgress: (p, stage) => line.update(describeProgress(p, stage.split(' (')[0]!)),
@@ -171,6 +174,18 @@ async function train(input: Parsed<typeof TRAIN_OPTIONS>): Promise<number> {
   return 0;
 }
 
+/** --chunk-steps and --chunk-step-ms (default: the runtime config's loop period). */
+function chunkOption(values: TrainValues, given: ReadonlySet<string>): { steps: number; step_ms: number } | undefined {
+  const steps = values['chunk-steps'];
+  if (steps === undefined) {
+    for (const flag of ['chunk-step-ms', 'dagger-inference-delay-ms'] as const) if (given.has(flag)) throw new CliError(`--${flag} goes with --chunk-steps <n> (a chunked policy)`);
+    return undefined;
+  }
+  if (given.has('dagger-inference-delay-ms') && values.dagger === 0) throw new CliError('--dagger-inference-delay-ms goes with --dagger <n>');
+  const stepMs = values['chunk-step-ms'] ?? 1000 / loadConfig(values.config ?? 'launch/drive.yaml').loop.rate_hz;
+  return { steps, step_ms: stepMs };
+}
+
 function daggerOptions(values: TrainValues): DaggerOptions | undefined {
   if (values.dagger === 0) return undefined;
   return {
@@ -180,6 +195,7 @@ function daggerOptions(values: TrainValues): DaggerOptions | undefined {
     beta: values['dagger-beta'],
     epochs: values['dagger-epochs'] ?? 10,
     randomize: values['dagger-randomize'] ?? 0.3,
+    ...(values['dagger-inference-delay-ms'] ? { inferenceDelayMs: values['dagger-inference-delay-ms'] } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export const TRAIN_OPTIONS = {
   lr: number('--lr <rate>', 'learning rate', { default: 1e-3, ...range(1e-7, 1) }),
   patience: number('--patience <n>', 'epochs without improvement before stopping', { ...whole(1), defaultLabel: '4' }),
   'latency-ms': number('--latency-ms <ms>', 'pair each frame with the command this much later', { default: 0, ...range(-1000, 1000) }),
+  'chunk-steps': number('--chunk-steps <n>', 'a chunked policy: predict this many future actions per frame', { integer: true, min: 1, max: 1000, message: (flag: string, raw: string) => `${flag} must be an integer in [1, 1000], got '${raw}'` }),
+  'chunk-step-ms': number('--chunk-step-ms <ms>', 'with --chunk-steps: time between the actions of a chunk', { ...range(1, 60_000), defaultLabel: "the loop period of --config (launch/drive.yaml: 50)" }),
   'validation-fraction': number('--validation-fraction <f>', 'share of the frames for validation', { default: 0.2, ...range(0, 0.9) }),
   holdout: number('--holdout <f>', 'share of the frames held out for the final scores', { default: 0, ...range(0, 0.8) }),
   'gap-frames': number('--gap-frames <n>', 'frames dropped between the splits (no near-duplicates across them)', { default: 20, ...whole(0) }),
@@ -53,6 +55,7 @@ export const TRAIN_OPTIONS = {
   'dagger-beta': number('--dagger-beta <0..1>', "share of the expert's control in the first round", { default: 0.5, ...range(0, 1) }),
   'dagger-epochs': number('--dagger-epochs <n>', 'epochs per DAgger round', { ...whole(1), defaultLabel: '10; arm: 15' }),
   'dagger-randomize': number('--dagger-randomize <0..1>', 'domain randomisation of the DAgger drives', { ...range(0, 1), defaultLabel: '0.3; arm: 0.5' }),
+  'dagger-inference-delay-ms': number('--dagger-inference-delay-ms <ms>', 'with --chunk-steps: simulated inference time of the policy in the DAgger drives', { default: 0, ...range(0, 10_000) }),
   'dagger-episodes': number('--dagger-episodes <n>', 'arm: episodes per DAgger round', { default: 150, ...whole(1) }),
   'camera-topic': text('--camera-topic <topic>', 'the camera topic in the bags', { defaultLabel: "the config's" }),
   'command-topic': text('--command-topic <topic>', 'the command topic in the bags', { defaultLabel: "the config's" }),
@@ -67,4 +70,4 @@ export const TRAIN_OPTIONS = {
 
 /** Options only the arm profile takes, and those it does not. */
 export const ARM_ONLY = ['arm', 'arch', 'hidden', 'joint-state-topic', 'max-state-age-ms'] as const;
-export const VEHICLE_ONLY = ['rehearse', 'earlier', 'no-balance', 'balance', 'holdout', 'gap-frames', 'loss', 'flip', 'sim-config', 'dagger-tracks', 'dagger-laps'] as const;
+export const VEHICLE_ONLY = ['rehearse', 'earlier', 'no-balance', 'balance', 'holdout', 'gap-frames', 'loss', 'flip', 'sim-config', 'dagger-tracks', 'dagger-laps', 'chunk-steps', 'chunk-step-ms', 'dagger-inference-delay-ms'] as const;

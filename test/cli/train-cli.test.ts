@@ -54,4 +54,40 @@ describe('pilot train (vehicle)', () => {
     expect(await main(['train', '--data', bag, '--balance', '--no-balance', '--out', out])).toBe(2);
     expect(existsSync(out)).toBe(false);
   }, 30_000);
+
+  it('--chunk-steps trains a chunked policy: model inspect shows the chunk, the card states it', async () => {
+    const dir = tmp('pilot-train-cli-');
+    const bags = [await demoBag(join(dir, 'a'), { frames: 40, seed: 1 }), await demoBag(join(dir, 'b'), { frames: 40, seed: 2 })];
+    const base = await tinyBackbone(join(dir, 'backbone.onnx'));
+    const out = join(dir, 'chunked.onnx');
+    const { out: stdout, err } = capture();
+    const code = await main(['train', '--data', bags.join(','), '--base', base, '--mode', 'head', '--out', out, '--epochs', '1', '--gap-frames', '2', '--chunk-steps', '3', '--chunk-step-ms', '50']);
+    expect(code, err.join('\n')).toBe(0);
+    // The last three frames of each bag: 100 ms later is past the last command (sent 1 ms before the last frame).
+    expect(err.join('\n')).toMatch(/total: 74 frames from 2 bag\(s\); skipped: chunk_past_end 6/);
+    expect(stdout.join('\n')).toMatch(/^ {2}validation steering_angle: model MAE /m);
+    stdout.length = 0;
+    expect(await main(['model', 'inspect', out])).toBe(0);
+    expect(stdout.join('\n')).toMatch(/action\s+\[1×3×2\] float32\n\s+chunk: 3 actions × 50 ms = 150 ms horizon/);
+    const card = readFileSync(out.replace(/\.onnx$/, '.md'), 'utf8');
+    expect(card).toMatch(/- Output: action chunks of 3 actions × 50 ms \(150 ms horizon\), shape \[1, 3, 2\]/);
+    expect(card).toMatch(/lateral-shift steering correction is added to every step/);
+    expect(card).toMatch(/\| validation MAE steering_angle\+100ms \(rad\) \| [\d.]+ \|/);
+  }, 60_000);
+
+  it('refuses --chunk-step-ms and --dagger-inference-delay-ms without --chunk-steps, and chunks for an arm', async () => {
+    const dir = tmp('pilot-train-cli-');
+    const bag = await demoBag(join(dir, 'drive'), { frames: 10 });
+    const out = join(dir, 'policy.onnx');
+    const { err } = capture();
+    expect(await main(['train', '--data', bag, '--chunk-step-ms', '50', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--chunk-step-ms goes with --chunk-steps <n>/);
+    expect(await main(['train', '--data', bag, '--chunk-steps', '4', '--dagger-inference-delay-ms', '150', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--dagger-inference-delay-ms goes with --dagger <n>/);
+    expect(await main(['train', '--data', bag, '--chunk-steps', '0', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--chunk-steps must be an integer in \[1, 1000\], got '0'/);
+    expect(await main(['train', '--profile', 'arm', '--base', 'scratch', '--data', bag, '--chunk-steps', '4', '--out', out])).toBe(2);
+    expect(err.join('\n')).toMatch(/--chunk-steps is not available with --profile arm/);
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
 });

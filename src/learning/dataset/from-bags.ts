@@ -21,6 +21,8 @@ import type { ImageDataset } from './dataset.js';
 import type { ImageSize } from './frame-extractor.js';
 import { sourceSize } from './image-size.js';
 import { commandInForce, fmtMs, TimedSeries, type SortedSeries } from './timed-series.js';
+import { checkChunkSpec, chunkFields, describeChunk, type ChunkSpec } from '../export/chunk-fields.js';
+import { chunkCommands, chunkReachMs } from './chunk-labels.js';
 
 export type { BagInput } from './bag-dataset.js';
 export { DEFAULT_CAMERA_TOPIC, resolveCameraTopic } from './bag-topics.js';
@@ -60,6 +62,12 @@ export interface BagDatasetOptions extends BagReadOptions {
   readonly time?: 'log' | 'header';
   /** A steering range (max − min) narrower than this is an error, rad (default 0.01; `allowDegenerate` skips it, for a speed-only test set, say). */
   readonly minSteeringRangeRad?: number;
+  /**
+   * Chunk labels (chunk-labels.ts): each frame gets the commands in force at t + latency + i·step_ms,
+   * i < steps, as targets chunkTargetNames(fields); frames whose future runs past the bag's last
+   * command are skipped (`chunk_past_end`).
+   */
+  readonly chunk?: ChunkSpec;
 }
 
 /**
@@ -67,9 +75,9 @@ export interface BagDatasetOptions extends BagReadOptions {
  * frames read past the cap before reading stopped, not the rest of the bag); `unreadable` counts
  * corrupt chunks and undecodable messages on either topic.
  */
-export type SkipReason = 'stride' | 'max_frames' | 'no_command' | 'stale_command' | 'bad_command' | 'bad_frame' | 'undecodable' | 'unreadable';
+export type SkipReason = 'stride' | 'max_frames' | 'no_command' | 'stale_command' | 'bad_command' | 'chunk_past_end' | 'bad_frame' | 'undecodable' | 'unreadable';
 
-export const SKIP_REASONS: readonly SkipReason[] = ['stride', 'max_frames', 'no_command', 'stale_command', 'bad_command', 'bad_frame', 'undecodable', 'unreadable'];
+export const SKIP_REASONS: readonly SkipReason[] = ['stride', 'max_frames', 'no_command', 'stale_command', 'bad_command', 'chunk_past_end', 'bad_frame', 'undecodable', 'unreadable'];
 
 export type BagDatasetBagReport = BagReportBase<SkipReason>;
 
@@ -96,10 +104,11 @@ export async function datasetFromBags(bags: readonly BagInput[], options: BagDat
   const { dataset, report } = await readBagDataset<SkipReason, BagDatasetBagReport>(bags, {
     reasons: SKIP_REASONS,
     input,
-    fields,
+    fields: o.chunk ? chunkFields(fields, o.chunk) : fields,
     camera: options.camera,
     noteScaledFrames: true,
-    limits: o,
+    // Reading may stop once the last frame's whole chunk is known.
+    limits: { ...o, latencyMs: chunkReachMs(o.latencyMs, o.chunk) },
     episodeNames: options.episodeNames,
     log: options.log,
     clampedText: 'in raw space, clamped',
@@ -123,6 +132,7 @@ interface CheckedOptions {
   readonly cameraTopic: string | undefined;
   readonly commandTopic: string | undefined;
   readonly wheelbaseM: number | undefined;
+  readonly chunk: ChunkSpec | undefined;
 }
 
 function checkOptions(bags: readonly BagInput[], options: BagDatasetOptions): CheckedOptions {
@@ -150,6 +160,7 @@ function checkOptions(bags: readonly BagInput[], options: BagDatasetOptions): Ch
     cameraTopic: options.cameraTopic,
     commandTopic: options.commandTopic,
     wheelbaseM: options.wheelbaseM,
+    chunk: options.chunk ? checkChunkSpec(options.chunk, 'chunk') : undefined,
   };
 }
 
@@ -173,6 +184,8 @@ class VehicleLabeler implements BagLabeler<SkipReason, BagDatasetBagReport> {
   readonly #commands: TimedSeries;
   #sorted: SortedSeries = { times: [], order: [] };
   readonly #values: number[] = [];
+  /** One chunk's physical values (steps × fields), reused per frame. */
+  readonly #chunk: Float64Array;
 
   constructor(
     readonly reader: BagReader,
@@ -198,6 +211,7 @@ class VehicleLabeler implements BagLabeler<SkipReason, BagDatasetBagReport> {
       return j;
     });
     this.#commands = new TimedSeries(fields.length);
+    this.#chunk = new Float64Array(fields.length * (o.chunk?.steps ?? 1));
   }
 
   get lastCommandMs(): number {
@@ -228,6 +242,13 @@ class VehicleLabeler implements BagLabeler<SkipReason, BagDatasetBagReport> {
   }
 
   label(tMs: number, dst: number, sink: LabelSink): SkipReason | undefined {
+    const { chunk } = this.o;
+    if (chunk) {
+      const reason = chunkCommands(this.#commands, this.#sorted, tMs, this.o.latencyMs, this.o.maxCommandGapMs, chunk, this.#chunk);
+      if (reason) return reason;
+      writeTargets(sink, dst, this.#chunk, 0);
+      return undefined;
+    }
     const c = commandInForce(this.#commands, this.#sorted, tMs, this.o.latencyMs, this.o.maxCommandGapMs);
     if (typeof c !== 'number') return c;
     writeTargets(sink, dst, this.#commands.values, c * this.#commands.n);
@@ -243,7 +264,7 @@ class VehicleLabeler implements BagLabeler<SkipReason, BagDatasetBagReport> {
     return new PilotError(
       'E_DATASET_NO_PAIRS',
       `${pass.path}: no camera frame on ${this.camera.name} has a command in force on ${this.command.name} ` +
-        `(${pass.framesSeen} frames, ${this.#commands.times.length} commands; ${frameSpan}, ${cmdSpan} from the bag start, ${o.time} time; latency ${o.latencyMs} ms, max gap ${o.maxCommandGapMs} ms; ` +
+        `(${pass.framesSeen} frames, ${this.#commands.times.length} commands; ${frameSpan}, ${cmdSpan} from the bag start, ${o.time} time; latency ${o.latencyMs} ms, max gap ${o.maxCommandGapMs} ms${o.chunk ? `, chunk ${describeChunk(o.chunk)}` : ''}; ` +
         `skipped: ${describeSkips(pass.skipped)})`,
     );
   }

@@ -3,6 +3,7 @@ import type { ModelContract } from '../../runtime/policy/contract.js';
 import { minImprovementOverConstant, type EvalGate } from '../../runtime/policy/eval-gate.js';
 import { describeLayers, type NetworkArchitecture } from '../train/index.js';
 import type { TrainingRecord } from './training-record.js';
+import { describeChunk } from '../export/chunk-fields.js';
 
 export interface ModelCard {
   readonly id: string;
@@ -31,6 +32,8 @@ export function renderModelCard(card: ModelCard): string {
   out.push(`- Made by \`${r.tool}\` on ${r.createdAt.slice(0, 10)} (code ${r.codeVersion}; ${r.machine}), seed ${r.seed}`);
   if (r.base) out.push(r.base.kind === 'scratch' ? '- Base: none (trained from scratch, random initial weights from the seed)' : `- Base: \`${r.base.path}\` (${r.base.kind}, sha256 \`${r.base.sha256}\`)`);
   out.push(`- Parameters: ${card.parameters.toLocaleString('en-US')}`);
+  const chunk = card.contract?.outputs[0]?.chunk;
+  if (chunk) out.push(`- Output: action chunks of ${describeChunk(chunk)}, shape [${card.contract!.outputs[0]!.shape.join(', ')}]: action i is meant for the observation's time + i·${chunk.step_ms} ms (the runtime's action queue executes it)`);
   out.push(`- Rebuild: \`${card.rebuild}\``, '');
 
   out.push('## Data', '', r.data.description, '');

@@ -28,8 +28,12 @@ export interface ScratchShape {
   readonly crop?: CameraPreprocessing['crop'];
 }
 
-export async function loadPolicyBase(base: string, firstBag: string | undefined, cameraTopic: string | undefined, shape: ScratchShape = {}): Promise<PolicyBase> {
-  if (base === SCRATCH) return scratchBase(firstBag, cameraTopic, shape);
+/**
+ * `outputs`: the head's outputs (default steering_angle, speed; a chunked policy: chunkTargetNames):
+ * a fresh head on a backbone or from scratch has them, and a policy base must already have them.
+ */
+export async function loadPolicyBase(base: string, firstBag: string | undefined, cameraTopic: string | undefined, shape: ScratchShape = {}, outputs: readonly string[] = POLICY_HEAD.outputs): Promise<PolicyBase> {
+  if (base === SCRATCH) return scratchBase(firstBag, cameraTopic, shape, outputs);
   if (shape.inputSize || shape.crop) throw new PilotError('E_TRAIN_OPTIONS', `--input-size and --crop shape a fresh network: they need --base ${SCRATCH} (${base} brings its own)`);
   let bytes: Uint8Array;
   try {
@@ -42,12 +46,12 @@ export async function loadPolicyBase(base: string, firstBag: string | undefined,
   if (kind === 'pretrain') throw new PilotError('E_BASE_MODEL', `${base} is a pretraining network; use the backbone \`pilot pretrain\` wrote, or a policy`);
   if (kind === 'policy') {
     const outs = saved.metadata.head?.outputs ?? [];
-    if (outs.join(',') !== POLICY_HEAD.outputs.join(',')) throw new PilotError('E_BASE_MODEL', `${base}: policy outputs [${outs.join(', ')}] are not [${POLICY_HEAD.outputs.join(', ')}]`);
+    if (outs.join(',') !== outputs.join(',')) throw new PilotError('E_BASE_MODEL', `${base}: policy outputs [${outs.join(', ')}] are not [${outputs.join(', ')}]${outputs.length !== outs.length ? ' (a chunked policy continues from a policy with the same --chunk-steps and --chunk-step-ms, or from a backbone)' : ''}`);
   }
   if (kind !== 'backbone' && kind !== 'policy') throw new PilotError('E_BASE_MODEL', `${base}: a ${kind} network is no base for a driving policy`);
   const i = saved.metadata.input;
   const camera: CameraPreprocessing = { color: i.color, normalize: i.normalize, crop: i.crop, undistort: i.undistort };
-  const head = kind === 'backbone' ? POLICY_HEAD : saved.metadata.head!;
+  const head = kind === 'backbone' ? { ...POLICY_HEAD, outputs: [...outputs] } : saved.metadata.head!;
   return {
     kind,
     path: base,
@@ -55,11 +59,11 @@ export async function loadPolicyBase(base: string, firstBag: string | undefined,
     camera,
     backbone: saved.metadata.backbone,
     head,
-    create: (seed) => loadNetwork(saved, base, kind === 'backbone' ? { head: POLICY_HEAD, seed } : {}),
+    create: (seed) => loadNetwork(saved, base, kind === 'backbone' ? { head, seed } : {}),
   };
 }
 
-async function scratchBase(firstBag: string | undefined, cameraTopic: string | undefined, shape: ScratchShape): Promise<PolicyBase> {
+async function scratchBase(firstBag: string | undefined, cameraTopic: string | undefined, shape: ScratchShape, outputs: readonly string[]): Promise<PolicyBase> {
   const camera: CameraPreprocessing = { ...REAL_CAMERA, crop: shape.crop ?? REAL_CAMERA.crop };
   let input = shape.inputSize;
   let note: string;
@@ -72,5 +76,6 @@ async function scratchBase(firstBag: string | undefined, cameraTopic: string | u
     note = `network input ${input.width}×${input.height}, from ${source.width}×${source.height} frames of ${firstBag} cropped top ${camera.crop.top}, bottom ${camera.crop.bottom}`;
   }
   const backbone = scratchBackbone(input);
-  return { kind: 'scratch', path: SCRATCH, sha256: undefined, camera, backbone, head: SCRATCH_POLICY_HEAD, create: (seed) => new Network({ backbone, head: SCRATCH_POLICY_HEAD }, { seed }), note };
+  const head = { ...SCRATCH_POLICY_HEAD, outputs: [...outputs] };
+  return { kind: 'scratch', path: SCRATCH, sha256: undefined, camera, backbone, head, create: (seed) => new Network({ backbone, head }, { seed }), note };
 }

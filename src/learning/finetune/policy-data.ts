@@ -6,6 +6,8 @@
 import { concatDatasets, type ImageDataset } from '../dataset/dataset.js';
 import { datasetFromBags, formatDatasetReport, type DatasetTargetSpec } from '../dataset/from-bags.js';
 import { splitByTime } from '../dataset/time-split.js';
+import { chunkReachMs } from '../dataset/chunk-labels.js';
+import type { ChunkSpec } from '../export/chunk-fields.js';
 
 export interface PolicyDataOptions {
   readonly data: readonly string[];
@@ -20,6 +22,8 @@ export interface PolicyDataOptions {
   readonly cameraTopic?: string;
   readonly commandTopic?: string;
   readonly wheelbaseM: number;
+  /** Chunk labels: the commands at the frame's time + latency + i·step_ms (chunk-labels.ts). */
+  readonly chunk?: ChunkSpec;
   readonly log: (line: string) => void;
 }
 
@@ -41,12 +45,14 @@ export async function readPolicyData(o: PolicyDataOptions): Promise<PolicyData> 
       ...(o.cameraTopic ? { cameraTopic: o.cameraTopic } : {}),
       ...(o.commandTopic ? { commandTopic: o.commandTopic } : {}),
       wheelbaseM: o.wheelbaseM,
+      ...(o.chunk ? { chunk: o.chunk } : {}),
     });
     o.log(`train: ${what}:\n${formatDatasetReport(report)}`);
     return dataset;
   };
-  // The gap covers the label's latency shift too (frames are ~50 ms apart in these logs).
-  const gapFrames = Math.max(o.gapFrames, o.latencyMs ? Math.ceil(Math.abs(o.latencyMs) / 50) + 1 : 0);
+  // The gap covers the label's latency shift and chunk horizon too (frames are ~50 ms apart in these logs).
+  const reachMs = Math.max(Math.abs(o.latencyMs ?? 0), chunkReachMs(o.latencyMs ?? 0, o.chunk));
+  const gapFrames = Math.max(o.gapFrames, reachMs ? Math.ceil(reachMs / 50) + 1 : 0);
   const split = (ds: ImageDataset) => splitByTime(ds, { validationFraction: o.validationFraction, holdoutFraction: o.holdoutFraction, gapFrames });
   const notes: string[] = [];
   let train: ImageDataset | undefined, validation: ImageDataset | undefined, holdout: ImageDataset | undefined, earlier: ImageDataset | undefined;

@@ -30,6 +30,8 @@ import { runDaggerRounds, type DaggerOptions } from './policy-dagger.js';
 import { formatScores, scoreMetrics, scorePolicy, type PolicyScores, type PredictedSet } from './policy-scores.js';
 import { datasetAugmenter, fitStage, howTrained, installTrained, type FitSettings } from './trainer-steps.js';
 import { recordHeader, type StageRecord, type TrainingRecord } from './training-record.js';
+import { checkChunkSpec, chunkFields, chunkTargetNames, describeChunk, type ChunkSpec } from '../export/chunk-fields.js';
+import { chunkAugmentOptions, chunkNotes, firstStep, firstStepRaw, laterStepMetrics } from './chunk-training.js';
 
 export type { DaggerOptions } from './policy-dagger.js';
 
@@ -76,6 +78,11 @@ export interface TrainPolicyOptions {
   /** Runtime config the DAgger drives use (default launch/drive.yaml). */
   readonly runtimeConfig?: string;
   readonly gate?: EvalGate;
+  /**
+   * A chunked policy: the head predicts `steps` actions `step_ms` apart (the commands in force at the
+   * frame's time + latency + i·step_ms); exported as [1, steps, 2] with the contract's chunk.
+   */
+  readonly chunk?: ChunkSpec;
   readonly command: string;
   readonly log?: (line: string) => void;
   readonly onProgress?: (p: TrainProgress, stage: string) => void;
@@ -94,8 +101,9 @@ export interface TrainPolicySummary {
 }
 
 /** Real cameras: exposure, contrast, colour, noise, blur and shadows; no synthetic occluders or view shifts. */
-function augmenter(ds: ImageDataset, realCam: boolean, flipP: number): AugmentFn {
-  return datasetAugmenter(ds, { flip: { p: flipP }, ...(realCam ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) });
+function augmenter(ds: ImageDataset, realCam: boolean, flipP: number, chunk: ChunkSpec | undefined): AugmentFn {
+  const options = { flip: { p: flipP }, ...(realCam ? { occlusion: { p: 0 }, shift: { p: 0 } } : {}) };
+  return datasetAugmenter(ds, chunk ? chunkAugmentOptions(chunk, options) : options);
 }
 
 function augmentationText(o: TrainPolicyOptions, realCam: boolean, balance: boolean): string {
@@ -111,7 +119,9 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
   const sim = loadSimConfig(o.simConfig);
   const vehicle = loadVehicleCalibration(sim.vehicle.calibration);
   const fields = drivingFields(vehicle);
-  const base = await loadPolicyBase(o.base, o.data[0], o.cameraTopic, o.scratch);
+  const chunk = o.chunk ? checkChunkSpec(o.chunk, '--chunk-steps/--chunk-step-ms') : undefined;
+  const outputs = fields.map((f) => f.name);
+  const base = await loadPolicyBase(o.base, o.data[0], o.cameraTopic, o.scratch, chunk ? chunkTargetNames(outputs, chunk) : outputs);
   const scratch = base.kind === 'scratch';
   const mode: TrainMode = o.mode ?? (realCamera(base) ? 'full' : 'head');
   if (scratch && mode !== 'full') throw new PilotError('E_TRAIN_OPTIONS', `--base ${SCRATCH} starts from random weights: only --mode full trains the backbone (got --mode ${mode})`);
@@ -129,6 +139,7 @@ export async function runTrainPolicy(o: TrainPolicyOptions): Promise<TrainPolicy
     ...(o.cameraTopic ? { cameraTopic: o.cameraTopic } : {}),
     ...(o.commandTopic ? { commandTopic: o.commandTopic } : {}),
     wheelbaseM: vehicle.wheelbase_m,
+    ...(chunk ? { chunk } : {}),
     log,
   });
   await initTrainingBackend();
@@ -176,7 +187,7 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
   const normalize = base.camera.normalize;
   const balance = o.balance ?? !realCam;
   const stages: StageRecord[] = [];
-  const before = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
+  const before = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, labelFields(fields, o.chunk)) : undefined;
   const fit = async (stage: string, epochs: number, train: ImageDataset, val: ImageDataset | undefined): Promise<void> => {
     const weights = balance ? steeringBalance(train).weights : undefined;
     const settings: FitSettings = {
@@ -189,7 +200,7 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
       seed: o.seed + stages.length,
       normalize,
       loss: o.loss ?? (realCam ? 'l1' : 'mse'),
-      ...(o.augment === false ? {} : { augment: augmenter(train, realCam, o.flip ?? 0.5), copies: o.copies }),
+      ...(o.augment === false ? {} : { augment: augmenter(train, realCam, o.flip ?? 0.5, o.chunk), copies: o.copies }),
       ...(o.onProgress ? { onProgress: (p: TrainProgress) => o.onProgress!(p, stage) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     };
@@ -204,9 +215,9 @@ async function trainAndInstall(o: TrainPolicyOptions, r: Run): Promise<TrainPoli
   }
   let daggerRounds: unknown[] = [];
   if (o.dagger && o.dagger.iterations > 0) {
-    const exportCurrent = () => exportPolicy(net, basename(o.out), base, r.vehicle, {}).bytes;
+    const exportCurrent = () => exportPolicy(net, basename(o.out), base, r.vehicle, {}, o.chunk).bytes;
     const d = await runDaggerRounds(
-      { options: o.dagger, sim: r.sim, ...(o.runtimeConfig ? { runtimeConfig: o.runtimeConfig } : {}), seed: o.seed, exportCurrent, tmpPath: r.tmp, fit, log, ...(o.signal ? { signal: o.signal } : {}) },
+      { options: o.dagger, sim: r.sim, ...(o.runtimeConfig ? { runtimeConfig: o.runtimeConfig } : {}), seed: o.seed, exportCurrent, tmpPath: r.tmp, fit, log, ...(o.signal ? { signal: o.signal } : {}), ...(o.chunk ? { chunk: o.chunk } : {}) },
       { train, validation },
     );
     ({ train, validation } = d);
@@ -230,17 +241,22 @@ interface Trained {
 async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainPolicySummary> {
   const { base, net, fields, log } = r;
   const normalize = base.camera.normalize;
-  const means = trainingMeans(t.train, fields);
+  // A chunk is graded on its first action (the contract's fields, by name), its later steps below.
+  const k = fields.length;
+  const means = trainingMeans(firstStep(t.train, k), fields);
   const baselines: TrainingBaselines = { version: 1, train_frames: t.train.count, constant_mean: means };
   // Each set is run through the network once: the scores and the validation error share the predictions.
   const predicted = (ds: ImageDataset | undefined): PredictedSet | undefined => (ds && ds.count > 0 ? { ds, raw: predictRaw(net, ds, normalize) } : undefined);
-  const validation = predicted(t.validation);
-  const scores = scorePolicy({ validation, holdout: predicted(r.data.holdout) }, fields, means);
+  const first = (set: PredictedSet | undefined): PredictedSet | undefined => set && { ds: firstStep(set.ds, k), raw: firstStepRaw(set.raw, set.ds.targetNames.length, k) };
+  const chunkValidation = predicted(t.validation);
+  const validation = first(chunkValidation);
+  const scores = scorePolicy({ validation, holdout: first(predicted(r.data.holdout)) }, fields, means);
   for (const line of formatScores(scores)) log(line);
   const valError = validation ? errorFromPredictions(validation.raw, validation.ds, fields) : { frames: 0, rawMse: NaN, mae: {} };
-  const after = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, fields) : undefined;
+  const after = r.data.earlier ? heldOutError(net, r.data.earlier, normalize, labelFields(fields, o.chunk)) : undefined;
   const units = Object.fromEntries(fields.map((f) => [f.name, f.unit]));
   const metrics: Record<string, number> = scoreMetrics(scores, units);
+  if (o.chunk && chunkValidation) Object.assign(metrics, laterStepMetrics(chunkValidation.raw, chunkValidation.ds, fields, o.chunk));
   if (t.before && after) {
     for (const [k, v] of Object.entries(after.mae)) {
       metrics[`earlier-data MAE ${k} before`] = t.before.mae[k]!;
@@ -250,7 +266,7 @@ async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainP
   }
   const record = trainingRecord(o, r, t, metrics, { baselines, scores });
   const gate = o.gate ?? DEFAULT_DRIVING_GATE;
-  const { bytes, contract } = exportPolicy(net, basename(o.out), base, r.vehicle, record as unknown as Record<string, unknown>, gate, baselines);
+  const { bytes, contract } = exportPolicy(net, basename(o.out), base, r.vehicle, record as unknown as Record<string, unknown>, o.chunk, gate, baselines);
   const how = howTrained(base.kind === 'scratch' ? 'trained from scratch (every weight) on real-camera-sized input' : undefined, { path: o.base, kind: base.kind }, r.mode, o.partialLayers);
   const { sha256: sha, card } = await installTrained(
     bytes,
@@ -258,7 +274,7 @@ async function finish(o: TrainPolicyOptions, r: Run, t: Trained): Promise<TrainP
     {
       id: contract.id,
       kind: 'policy',
-      summary: `**A driving policy ${how}** by imitation learning: camera frame in, steering angle and speed out. Deploy it only after \`pilot eval\` passes (its gate is below).`,
+      summary: `**A driving policy ${how}** by imitation learning: camera frame in, ${o.chunk ? `a chunk of ${describeChunk(o.chunk)} of steering angle and speed out (the action for the frame's time and the ones after it)` : 'steering angle and speed out'}. Deploy it only after \`pilot eval\` passes (its gate is below).`,
       architecture: { backbone: base.backbone, head: base.head },
       parameters: net.parameterCount,
       record,
@@ -275,7 +291,7 @@ function trainingRecord(o: TrainPolicyOptions, r: Run, t: Trained, metrics: Reco
   return {
     ...recordHeader('pilot train', o.command, o.seed),
     data: {
-      description: `Demonstrations: ${o.data.length} bag(s)${o.rehearse?.length ? `, ${o.rehearse.length} rehearsed earlier bag(s)` : ''}${o.dagger?.iterations ? `, and ${o.dagger.iterations} DAgger round(s) in the simulator` : ''}. Each camera frame is paired with the command in force${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; labels are scaled to the contract's raw range.`,
+      description: `Demonstrations: ${o.data.length} bag(s)${o.rehearse?.length ? `, ${o.rehearse.length} rehearsed earlier bag(s)` : ''}${o.dagger?.iterations ? `, and ${o.dagger.iterations} DAgger round(s) in the simulator` : ''}. Each camera frame is paired with ${o.chunk ? `the commands in force over the next ${o.chunk.steps} steps of ${o.chunk.step_ms} ms` : 'the command in force'}${o.latencyMs ? ` ${o.latencyMs} ms later` : ''}; labels are scaled to the contract's raw range.`,
       trainFrames: t.train.count,
       validationFrames: t.validation?.count ?? 0,
       trainEpisodes: [...new Set(t.train.episodeNames)],
@@ -283,7 +299,7 @@ function trainingRecord(o: TrainPolicyOptions, r: Run, t: Trained, metrics: Reco
       sources: [...o.data, ...(o.rehearse ?? [])].map((p) => ({ path: p })),
       ...(o.earlier?.length && !o.rehearse?.length ? { measuredOnly: o.earlier } : {}),
       targets: [...t.train.targetNames],
-      notes: [...t.notes, ...(r.base.note ? [r.base.note] : [])],
+      notes: [...(o.chunk ? chunkNotes(o.chunk, o.latencyMs ?? 0) : []), ...t.notes, ...(r.base.note ? [r.base.note] : [])],
     },
     stages: t.stages,
     augmentation: augmentationText(o, realCamera(r.base), t.balance),
@@ -305,13 +321,19 @@ function exportPolicy(
   base: PolicyBase,
   vehicle: { max_steering_angle_rad: number; max_speed_mps: number },
   provenance: Record<string, unknown>,
+  chunk: ChunkSpec | undefined,
   gate?: EvalGate,
   baselines?: TrainingBaselines,
 ): ReturnType<typeof exportPolicyOnnx> {
-  const exported = exportPolicyOnnx(net, { id: file.replace(/\.onnx$/i, ''), camera: base.camera, maxSteeringRad: vehicle.max_steering_angle_rad, maxSpeedMps: vehicle.max_speed_mps, provenance });
+  const exported = exportPolicyOnnx(net, { id: file.replace(/\.onnx$/i, ''), camera: base.camera, maxSteeringRad: vehicle.max_steering_angle_rad, maxSpeedMps: vehicle.max_speed_mps, provenance, ...(chunk ? { chunk } : {}) });
   const entries: Record<string, string> = {};
   if (gate) entries[GATE_METADATA_KEY] = JSON.stringify(gate);
   if (baselines) entries[BASELINES_METADATA_KEY] = JSON.stringify(baselines);
   const bytes = Object.keys(entries).length > 0 ? withMetadata(exported.bytes, entries) : exported.bytes;
   return { ...exported, bytes };
+}
+
+/** The label fields: the contract's, or for a chunk the same fields at every step (chunkFields). */
+function labelFields(fields: readonly ContractOutputField[], chunk: ChunkSpec | undefined): readonly ContractOutputField[] {
+  return chunk ? chunkFields(fields, chunk) : fields;
 }

@@ -81,6 +81,8 @@ export interface CollectedFrame {
   crossTrackM: number;
   /** The expert's clean command (the label, physical units). */
   expert: ExpertCommand;
+  /** Interventions before the frame: the frames of one segment are one stretch of driving without a reset. */
+  segment: number;
 }
 
 export interface DriveCollection {
@@ -149,7 +151,10 @@ export async function collectDrive(o: CollectDriveOptions): Promise<DriveCollect
     onFrame: (rgb, width, height, truth) => frames.add(rgb, width, height, truth),
     ...(overrideCommand ? { overrideCommand } : {}),
     ...(o.maxSimTimeS !== undefined ? { maxSimTimeS: o.maxSimTimeS } : {}),
-    ...(o.onStep ? { onStep: o.onStep } : {}),
+    onStep: (sample, metrics) => {
+      if (sample.intervention) frames.segment++;
+      o.onStep?.(sample, metrics);
+    },
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
@@ -169,6 +174,8 @@ class DriveFrames {
   readonly #label: ExpertCommand = { steeringRad: 0, speedMps: 0 };
   #labelMs = NaN;
   #lastMs = 0;
+  /** Interventions so far (counted after each step). */
+  segment = 0;
 
   constructor(
     readonly o: CollectDriveOptions,
@@ -207,6 +214,6 @@ class DriveFrames {
     slot.targets[0] = toRaw(e.steeringRad, this.scaling.steering);
     slot.targets[1] = toRaw(e.speedMps, this.scaling.speed);
     const s = truth.state;
-    this.frames.push({ tMs: truth.tMs, x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps, crossTrackM: truth.projection.crossTrackM, expert: { ...e } });
+    this.frames.push({ tMs: truth.tMs, x: s.x, y: s.y, yawRad: s.yawRad, speedMps: s.vxMps, crossTrackM: truth.projection.crossTrackM, expert: { ...e }, segment: this.segment });
   }
 }

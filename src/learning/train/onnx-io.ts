@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { armActionFields, drivingActionFields } from '../export/action-fields.js';
+import { checkChunkSpec, chunkTargetNames, type ChunkSpec } from '../export/chunk-fields.js';
 
 export { armActionFields } from '../export/action-fields.js';
 import { hwioToOihw, transpose2d } from '../export/layout.js';
@@ -73,6 +74,8 @@ export interface ExportOptions {
   readonly dynamicBatch?: boolean;
   /** Name of the state input of a head with one (default `state`; arm policies use `joint_state`). */
   readonly stateInputName?: string;
+  /** A chunked policy: the head's [batch, steps · n] output is reshaped to [batch, steps, n]. */
+  readonly chunkSteps?: number;
 }
 
 export interface PolicyExportOptions extends ExportOptions {
@@ -81,6 +84,11 @@ export interface PolicyExportOptions extends ExportOptions {
   /** tanh ±1 maps to ±maxSteeringRad and to 0..maxSpeedMps. */
   readonly maxSteeringRad: number;
   readonly maxSpeedMps: number;
+  /**
+   * A chunked policy: the head outputs `steps` actions (chunkTargetNames), exported as
+   * `action` [1, steps, 2] with the contract's `chunk: { steps, step_ms }`.
+   */
+  readonly chunk?: ChunkSpec;
 }
 
 /** One joint of an arm, as the arm description gives it (src/core/kinematics ArmJointLimits fits). */
@@ -125,8 +133,11 @@ export function exportPolicyOnnx(network: Network, options: PolicyExportOptions)
     throw new PilotError('E_TRAIN_EXPORT', `policy '${options.id}': ${what}`);
   };
   const { head } = network.architecture;
-  if (head.outputs.length !== 2 || head.outputs[0] !== 'steering_angle' || head.outputs[1] !== 'speed') {
-    fail(`a vehicle policy outputs [steering_angle, speed], this network outputs [${head.outputs.join(', ')}]`);
+  const chunk = options.chunk ? checkChunkSpec(options.chunk, `policy '${options.id}'`) : undefined;
+  const outputs = chunk ? chunkTargetNames(['steering_angle', 'speed'], chunk) : ['steering_angle', 'speed'];
+  if (head.outputs.join('\u0000') !== outputs.join('\u0000')) {
+    const expected = chunk ? `the chunk [${outputs[0]}, ${outputs[1]}, …, ${outputs.at(-1)}] (${outputs.length} outputs)` : '[steering_angle, speed]';
+    fail(`a vehicle policy outputs ${expected}, this network outputs [${head.outputs.join(', ')}]`);
   }
   if (head.state) fail(`a vehicle policy takes the camera only; this network has a state input [${head.state.names.join(', ')}] (an arm policy? use exportArmPolicyOnnx)`);
   if (!(options.maxSteeringRad > 0) || !(options.maxSpeedMps > 0)) {
@@ -151,13 +162,14 @@ export function exportPolicyOnnx(network: Network, options: PolicyExportOptions)
     outputs: [
       {
         name: POLICY_OUTPUT,
-        shape: [1, 2],
+        shape: chunk ? [1, chunk.steps, 2] : [1, 2],
         dtype: 'float32',
         fields: drivingActionFields(options.maxSteeringRad, options.maxSpeedMps),
+        ...(chunk ? { chunk: { steps: chunk.steps, step_ms: chunk.step_ms } } : {}),
       },
     ],
   };
-  return buildPolicy(network, contract, options);
+  return buildPolicy(network, contract, { ...options, ...(chunk ? { chunkSteps: chunk.steps } : {}) });
 }
 
 /**
@@ -219,6 +231,8 @@ function build(network: Network, kind: SavedKind, outputName: string, options: E
   const stateName = options.stateInputName ?? DEFAULT_STATE_INPUT;
   const stateIn = state ? g.input(stateName, [batch, state.names.length]) : undefined;
   let rank = 4;
+  const steps = kind === 'policy' ? options.chunkSteps : undefined;
+  const lastName = steps ? `${outputName}__flat` : outputName;
   layers.forEach((l, i) => {
     const last = i === layers.length - 1;
     if (state && l.part === 'head' && layers[i - 1]?.part === 'backbone') {
@@ -234,7 +248,7 @@ function build(network: Network, kind: SavedKind, outputName: string, options: E
     if (l.kind === 'conv') {
       const [kh, kw, ci, co] = l.weightShape as [number, number, number, number];
       const wName = g.initializer(`${l.name}.weight`, hwioToOihw(w, [kh, kw, ci, co]), [co, ci, kh, kw]);
-      z = g.conv(x, wName, b, { kernel: [kh, kw], strides: [l.stride, l.stride] }, last && l.activation === 'linear' ? outputName : undefined);
+      z = g.conv(x, wName, b, { kernel: [kh, kw], strides: [l.stride, l.stride] }, last && l.activation === 'linear' ? lastName : undefined);
     } else {
       // tfjs flattens NHWC (H, W, C order); ONNX Flatten of NCHW would give C, H, W: transpose first.
       if (rank === 4) {
@@ -243,13 +257,14 @@ function build(network: Network, kind: SavedKind, outputName: string, options: E
       }
       const [fin, fout] = l.weightShape as [number, number];
       const wName = g.initializer(`${l.name}.weight`, transpose2d(w, fin, fout), [fout, fin]);
-      z = g.gemm(x, wName, b, { transB: true }, last && l.activation === 'linear' ? outputName : undefined);
+      z = g.gemm(x, wName, b, { transB: true }, last && l.activation === 'linear' ? lastName : undefined);
     }
-    const out = last ? outputName : undefined;
+    const out = last ? lastName : undefined;
     x = activation(g, z, l.activation, out);
   });
   const outSize = layers.at(-1)!.outputShape.reduce((a, b) => a * b, 1);
-  g.output(outputName, [batch, outSize]);
+  if (steps) chunkOutput(g, x, outputName, batch, steps, outSize);
+  else g.output(outputName, [batch, outSize]);
   const metadata: SavedNetworkMetadata = {
     version: SAVED_NETWORK_VERSION,
     kind,
@@ -263,6 +278,13 @@ function build(network: Network, kind: SavedKind, outputName: string, options: E
   g.setMetadata(kind === 'backbone' ? BACKBONE_METADATA_KEY : NETWORK_METADATA_KEY, JSON.stringify(metadata));
   for (const [key, value] of extraMetadata) g.setMetadata(key, value);
   return g.encodeModel();
+}
+
+/** [batch, steps · n] → `name` [batch, steps, n]: a chunk of `steps` actions of n fields, step-major. */
+function chunkOutput(g: OnnxModelBuilder, flat: string, name: string, batch: Dim, steps: number, size: number): void {
+  if (size % steps !== 0) throw new PilotError('E_TRAIN_EXPORT', `a chunk of ${steps} steps needs a multiple of ${steps} outputs, the head has ${size}`);
+  g.reshape(flat, g.initializerInt64(`${name}__chunk_shape`, [-1, steps, size / steps]), name);
+  g.output(name, [batch, steps, size / steps]);
 }
 
 /** Only the preprocessing fields, so a wider object (e.g. saved metadata.input) can be passed as `camera`. */
