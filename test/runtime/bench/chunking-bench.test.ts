@@ -27,11 +27,13 @@ describe('bench --chunked: chunked loop vs plain loop with the same slow model',
     expect(q.inferences).toBeGreaterThan(0);
     expect(q.chunksQueued).toBeGreaterThan(0);
     expect(r.chunked.policyTicks).toBeGreaterThan(0);
-    expect(q.inferenceMs.p50).toBeGreaterThanOrEqual(60);
+    // The delay is a Node timer: libuv measures it from its cached loop time (whole ms), so a 60 ms
+    // delay can read 59.x ms on performance.now().
+    expect(q.inferenceMs.p50).toBeGreaterThanOrEqual(59);
     expect(r.plain.chunks).toBeUndefined();
     expect(r.plain.policyTicks).toBe(0);
     expect(r.plain.deadlineMisses).toBeGreaterThan(0);
-    expect(r.plain.policyRunMs!.p50).toBeGreaterThanOrEqual(60);
+    expect(r.plain.policyRunMs!.p50).toBeGreaterThanOrEqual(59);
     const text = formatChunkingBench(r);
     expect(text).toMatch(/inference \+60 ms on purpose, 60 control periods each/);
     expect(text).toMatch(/load average [\d.]+ [\d.]+ [\d.]+ before/);
@@ -55,7 +57,7 @@ describe('bench --chunked: chunked loop vs plain loop with the same slow model',
     expect(r.reference).toBeUndefined();
     expect(r.chunked.providers).toMatch(/on policy server/);
     expect(r.chunked.chunks!.chunksQueued).toBeGreaterThan(0);
-    expect(r.chunked.chunks!.inferenceMs.p50).toBeGreaterThanOrEqual(60);
+    expect(r.chunked.chunks!.inferenceMs.p50).toBeGreaterThanOrEqual(59); // a Node timer: 1 ms granularity
     expect(r.plain.policyTicks).toBe(0);
     expect(formatChunkingBench(r)).toMatch(/in pilot serve at tcp:/);
   }, 360_000);
