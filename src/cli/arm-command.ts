@@ -11,7 +11,7 @@ import { parseTaskKind, UNSEEN_PLACEMENTS, type ArmTaskKind, type PlacementSplit
 import { PilotError } from '../core/util/errors.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
-import { applyDriveChunking, DRIVE_CHUNK_OPTIONS, wantsChunking, type DriveChunkValues } from './drive-chunking.js';
+import { DRIVE_CHUNK_OPTIONS, withDriveChunking } from './drive-chunking.js';
 import { flag, number, text } from './options.js';
 import type { Output } from './output.js';
 import { claimReportPath } from './report-path.js';
@@ -103,13 +103,8 @@ function driverOf(values: ArmValues, out: Output): ArmDriverOption {
   const driver: ArmDriverOption = values.expert
     ? { kind: 'expert' }
     : { kind: 'model', config: values.config, ...(values.model ? { modelPath: values.model } : {}) };
-  const chunking: DriveChunkValues = { ...values, chunked: values.chunked || undefined };
-  if (!wantsChunking(chunking)) return driver;
-  // Chunked and/or remote policy, as `pilot drive` (drive-chunking.ts): the runtime config gets chunking / policy_server.
-  if (driver.kind !== 'model') throw new CliError('--chunked, --inference-delay-ms, --blend and --policy-server apply to a model, not the expert');
-  const applied = applyDriveChunking(driver.config, driver.modelPath, chunking, !values.realtime);
-  if (applied.note) out.log(applied.note);
-  return { ...driver, config: applied.config, ...(applied.modelPath ? { modelPath: applied.modelPath } : {}) };
+  // Chunked and/or remote policy: the runtime config gets chunking / policy_server (drive-chunking.ts).
+  return withDriveChunking(driver, values, out.log);
 }
 
 /** The summary on stdout (stderr when the JSON report goes to stdout), and the pass/fail exit code. */

@@ -41,6 +41,23 @@ export function wantsChunking(v: DriveChunkValues): boolean {
   return Object.keys(DRIVE_CHUNK_OPTIONS).some((k) => v[k as keyof DriveChunkValues] !== undefined && v[k as keyof DriveChunkValues] !== false);
 }
 
+/** A simulated run's driver as `pilot drive` and `pilot arm` take it: the expert, or a model with its runtime config. */
+type ExpertOrModel = { readonly kind: 'expert' } | { readonly kind: 'model'; readonly config: PilotConfig | string; readonly modelPath?: string };
+
+/**
+ * `driver` with the chunking / policy-server flags applied (unchanged when none was given). The expert
+ * takes none of them; `note` gets applyDriveChunking's note (e.g. a model made chunked).
+ */
+export function withDriveChunking<D extends ExpertOrModel>(driver: D, v: DriveChunkValues & { readonly realtime?: boolean }, note: (line: string) => void): D {
+  const chunking: DriveChunkValues = { ...v, chunked: v.chunked || undefined };
+  if (!wantsChunking(chunking)) return driver;
+  if (driver.kind !== 'model') throw new CliError('--chunked, --inference-delay-ms, --blend and --policy-server apply to a model, not the expert');
+  const model = driver as D & { readonly kind: 'model'; readonly config: PilotConfig | string; readonly modelPath?: string };
+  const applied = applyDriveChunking(model.config, model.modelPath, chunking, !v.realtime);
+  if (applied.note) note(applied.note);
+  return { ...model, config: applied.config, ...(applied.modelPath ? { modelPath: applied.modelPath } : {}) };
+}
+
 /**
  * The config with the flags applied, and the model path to use. `lockstep`: a chunked model always gets
  * min_inference_ms (0 without a delay: its chunk is waited for in the tick that asked, as a plain loop does).

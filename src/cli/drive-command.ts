@@ -15,7 +15,7 @@ import { loadConfig } from '../core/config/load.js';
 import type { PilotConfig } from '../core/config/schema.js';
 import { CliError } from './args.js';
 import { defineCommand, invoke, type Parsed } from './command.js';
-import { applyDriveChunking, DRIVE_CHUNK_OPTIONS, wantsChunking, type DriveChunkValues } from './drive-chunking.js';
+import { DRIVE_CHUNK_OPTIONS, withDriveChunking } from './drive-chunking.js';
 import { flag, number, text } from './options.js';
 import type { Output } from './output.js';
 import { claimReportPath, safeName } from './report-path.js';
@@ -88,13 +88,8 @@ function driverOf(values: DriveValues, out: Output): DriveSessionOptions['driver
   const driver: DriveSessionOptions['driver'] = values.expert
     ? { kind: 'expert', recovery: values.recovery, ...(values.noise !== undefined ? { noiseRad: values.noise } : {}) }
     : { kind: 'model', config: runtimeConfig(values.config, values['allow-nonfinite']), ...(values.model ? { modelPath: values.model } : {}) };
-  const chunking: DriveChunkValues = { ...values, chunked: values.chunked || undefined };
-  if (!wantsChunking(chunking)) return driver;
   // Chunked and/or remote policy: the runtime config gets chunking / policy_server (drive-chunking.ts).
-  if (driver.kind !== 'model') throw new CliError('--chunked, --inference-delay-ms, --blend and --policy-server apply to a model, not the expert');
-  const applied = applyDriveChunking(driver.config, driver.modelPath, chunking, !values.realtime);
-  if (applied.note) out.log(applied.note);
-  return { ...driver, config: applied.config, ...(applied.modelPath ? { modelPath: applied.modelPath } : {}) };
+  return withDriveChunking(driver, values, out.log);
 }
 
 async function drive(values: DriveValues, driver: DriveSessionOptions['driver'], out: Output): Promise<DriveResult> {

@@ -15,7 +15,6 @@ import { loadCameraCalibration } from '../../core/calibration/camera.js';
 import { loadVehicleCalibration } from '../../core/calibration/vehicle.js';
 import type { PilotConfig } from '../../core/config/schema.js';
 import { borrowedPolicy } from '../../runtime/policy/borrowed-policy.js';
-import type { Policy } from '../../runtime/policy/policy-session.js';
 import type { TransportKind } from '../../transport/index.js';
 import { PilotError } from '../../core/util/errors.js';
 import { mulberry32 } from '../../core/util/prng.js';
