@@ -28,12 +28,10 @@ export function chunkAugmentOptions(chunk: ChunkSpec, over: AugmentOptions): Aug
 export function firstStep(ds: ImageDataset, fields: number): ImageDataset {
   const k = ds.targetNames.length;
   if (k === fields) return ds;
-  const targets = new Float32Array(ds.count * fields);
-  for (let i = 0; i < ds.count; i++) for (let q = 0; q < fields; q++) targets[i * fields + q] = ds.targets[i * k + q]!;
-  return { ...ds, targets, targetNames: ds.targetNames.slice(0, fields) };
+  return { ...ds, targets: firstStepRaw(ds.targets, k, fields), targetNames: ds.targetNames.slice(0, fields) };
 }
 
-/** Raw predictions (count × steps·fields) cut to the first action, as firstStep cuts the labels. */
+/** Rows of steps·fields values (raw predictions or labels, count × k) cut to the first action's `fields`. */
 export function firstStepRaw(raw: Float32Array, k: number, fields: number): Float32Array {
   if (k === fields) return raw;
   const n = Math.floor(raw.length / k);
