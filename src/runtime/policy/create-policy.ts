@@ -3,10 +3,9 @@
  * worker thread, so the loop keeps publishing from the action queue while it computes), optionally
  * slowed down on purpose (tests, benchmarks), or a policy server in another process (`policy_server`).
  */
-import { readFileSync } from 'node:fs';
 import type { PilotConfig } from '../../core/config/schema.js';
-import { readOnnxInfo } from '../../core/onnx/onnx-read.js';
-import { chunkOf, CONTRACT_METADATA_KEY, parseContract, type ModelContract } from './contract.js';
+import { readModelContract } from './contract-file.js';
+import { chunkOf, type ModelContract } from './contract.js';
 import { DelayedPolicy } from './delayed-policy.js';
 import { PolicySession, type Policy } from './policy-session.js';
 import { RemotePolicy } from './remote-policy.js';
@@ -40,7 +39,7 @@ export async function createPolicy(config: Pick<PilotConfig, 'model' | 'policy_s
 /** The model's contract, or undefined when the file cannot be read or parsed (the loader then says why). */
 export function peekContract(path: string): ModelContract | undefined {
   try {
-    return parseContract(readOnnxInfo(readFileSync(path), path).metadata[CONTRACT_METADATA_KEY], path);
+    return readModelContract(path);
   } catch {
     return undefined;
   }
